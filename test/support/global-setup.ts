@@ -1,0 +1,19 @@
+/** Once per jest run: provision the servers and bundle the workflow code, shared with every test file. */
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serverPaths } from '../../scripts/servers';
+
+export default async function globalSetup(): Promise<void> {
+  const paths = serverPaths();
+  process.env.TEMPORAL_CLI_PATH = paths.cli;
+  process.env.TEMPORAL_TEST_SERVER_PATH = paths.testServer;
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const file = path.join(os.tmpdir(), `frontier-review-bundle-${process.pid}.js`);
+  writeFileSync(file, code);
+  process.env.FRONTIER_REVIEW_TEST_BUNDLE = file;
+}
+
+const noop = (): void => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

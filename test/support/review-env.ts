@@ -1,0 +1,78 @@
+/**
+ * A review test environment: a real Temporal server (Java time-skipping test server, or the CLI dev
+ * server), a real worker with the project's activities, and a real SMTP sink on loopback.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { createActivities } from '../../activities';
+import { SmtpSink } from '../../scripts/smtp-sink';
+import { serverPaths } from '../../scripts/servers';
+import { SEARCH_ATTRIBUTES, ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { statusQuery, workflowIdFor } from '../../workflows/messages';
+import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by another helper in this process
+  }
+}
+
+export interface ReviewEnv {
+  env: TestWorkflowEnvironment;
+  sink: SmtpSink;
+  worker: Worker;
+  taskQueue: string;
+  start(request: ReviewRequest): Promise<WorkflowHandle>;
+  status(reviewId: string): Promise<ReviewStatus>;
+  teardown(): Promise<void>;
+}
+
+const TYPES = temporal.api.enums.v1.IndexedValueType;
+
+export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-skipping', opts: { smtpTimeoutSeconds?: number } = {}): Promise<ReviewEnv> {
+  quietRuntime();
+  const paths = serverPaths();
+  const env = kind === 'time-skipping'
+    ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: paths.testServer } } })
+    : await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS } });
+  if (kind === 'time-skipping') {
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
+    });
+  }
+  const sink = new SmtpSink();
+  await sink.listen();
+  const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
+  const bundle = process.env.FRONTIER_REVIEW_TEST_BUNDLE;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') }),
+    activities: createActivities({ smtpUrl: sink.url, mailFrom: 'frontier-review <noreply@clearinghouse.example>', smtpTimeoutSeconds: opts.smtpTimeoutSeconds ?? 5 }),
+  });
+  const running = worker.run();
+  return {
+    env,
+    sink,
+    worker,
+    taskQueue,
+    start: (request) =>
+      env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request] }),
+    status: (reviewId) => env.client.workflow.getHandle(workflowIdFor(reviewId)).query(statusQuery),
+    async teardown() {
+      worker.shutdown();
+      await running;
+      await sink.close();
+      await env.teardown();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Entry of the workflow bundle (contract: exports reviewWorkflow).
+export { reviewWorkflow } from './review-workflow';

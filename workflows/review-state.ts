@@ -1,0 +1,162 @@
+/**
+ * The review's state and the pure functions over it: building the timeline's view, the status view,
+ * recipients. No Temporal APIs here, so the same code serves the workflow, tests and previews.
+ */
+import { accessDeadline, disposalDue, evaluationDue, pauseBudgetMs, pausedMs, toIso, windowEnd } from './timeline';
+import type { TimelineState } from './timeline';
+import { resolvePolicy } from './validation';
+import type {
+  Audience, AuditEvent, EvaluationStatus, EvaluationView, NoticeRecord, Outcome, Person, Phase, Policy, ReviewRequest,
+  ReviewStatus, Reviewer, Severity,
+} from './types';
+
+export interface EvaluationState {
+  track: string;
+  reviewer: Reviewer;
+  dueDay: number;
+  assignedAt: number;
+  submittedAt: number | null;
+  severity: Severity | null;
+  summary: string | null;
+}
+
+export interface DisposalState {
+  party: string;
+  confirmedAt: number | null;
+  by: string | null;
+  note: string | null;
+}
+
+export interface ReviewState {
+  request: ReviewRequest;
+  policy: Policy;
+  createdAt: number;
+  plannedReleaseAt: number | null;
+  accessGrantedAt: number | null;
+  pauses: { start: number; end: number | null }[];
+  phase: Phase;
+  outcome: Outcome | null;
+  closedAt: number | null;
+  evaluations: EvaluationState[];
+  /** Reviewer ids that held access at some point: each must confirm disposal. */
+  accessHolders: string[];
+  disposal: DisposalState[];
+  notices: NoticeRecord[];
+  events: AuditEvent[];
+  /** Timeline action ids already done (or superseded). */
+  handled: string[];
+}
+
+export function initialState(request: ReviewRequest, now: number, plannedReleaseAt: number | null): ReviewState {
+  const policy = resolvePolicy(request.policy);
+  return {
+    request,
+    policy,
+    createdAt: now,
+    plannedReleaseAt,
+    accessGrantedAt: null,
+    pauses: [],
+    phase: 'awaiting-access',
+    outcome: null,
+    closedAt: null,
+    evaluations: request.evaluations.map((e) => ({
+      track: e.track, reviewer: e.reviewer, dueDay: e.dueDay ?? policy.dueDay, assignedAt: now, submittedAt: null, severity: null, summary: null,
+    })),
+    accessHolders: [],
+    disposal: [],
+    notices: [],
+    events: [],
+    handled: [],
+  };
+}
+
+export function toTimelineState(s: ReviewState): TimelineState {
+  return {
+    timeZone: s.request.timeZone,
+    policy: s.policy,
+    createdAt: s.createdAt,
+    plannedReleaseAt: s.plannedReleaseAt,
+    accessGrantedAt: s.accessGrantedAt,
+    pauses: s.pauses,
+    phase: s.phase,
+    closedAt: s.closedAt,
+    evaluations: s.evaluations.map((e) => ({ track: e.track, reviewerId: e.reviewer.id, dueDay: e.dueDay, submitted: e.submittedAt !== null })),
+    disposalPending: s.disposal.filter((d) => d.confirmedAt === null).map((d) => d.party),
+  };
+}
+
+export const isClosed = (s: ReviewState): boolean => s.phase === 'disposal' || s.phase === 'closed';
+
+/** After close, dates are frozen at the close instant. */
+export const referenceTime = (s: ReviewState, now: number): number => (s.closedAt !== null ? Math.min(s.closedAt, now) : now);
+
+export function evaluationDueAt(s: ReviewState, e: EvaluationState, now: number): number | null {
+  return evaluationDue(toTimelineState(s), e.dueDay, referenceTime(s, now));
+}
+
+export function evaluationStatus(s: ReviewState, e: EvaluationState, now: number): EvaluationStatus {
+  if (e.submittedAt !== null) return 'submitted';
+  if (s.closedAt !== null) return 'not-completed';
+  const due = evaluationDueAt(s, e, now);
+  return due !== null && now >= due ? 'overdue' : 'pending';
+}
+
+export function currentWindowEnd(s: ReviewState, now: number): number | null {
+  return windowEnd(toTimelineState(s), referenceTime(s, now));
+}
+
+export function recipients(s: ReviewState, audience: Audience): { to: Person[]; timeZone: string } {
+  const zone = s.request.timeZone;
+  if (audience === 'lab') return { to: s.request.lab.contacts, timeZone: s.request.lab.timeZone };
+  if (audience === 'pm') return { to: [s.request.programManager], timeZone: zone };
+  if (audience === 'director') return { to: [s.request.director], timeZone: zone };
+  const id = audience.slice('reviewer:'.length);
+  const r = s.evaluations.find((e) => e.reviewer.id === id)?.reviewer ?? s.request.evaluations.find((e) => e.reviewer.id === id)?.reviewer;
+  return { to: r ? [r] : [], timeZone: zone };
+}
+
+export function reviewerById(s: ReviewState, id: string): Reviewer | undefined {
+  return s.evaluations.find((e) => e.reviewer.id === id)?.reviewer;
+}
+
+export function buildStatus(s: ReviewState, now: number): ReviewStatus {
+  const z = s.request.timeZone;
+  const iso = (ms: number | null): string | null => (ms === null ? null : toIso(ms, z));
+  const ts = toTimelineState(s);
+  const ref = referenceTime(s, now);
+  const evaluations: EvaluationView[] = s.evaluations.map((e) => ({
+    track: e.track,
+    reviewerId: e.reviewer.id,
+    reviewerName: e.reviewer.name,
+    dueAt: iso(evaluationDueAt(s, e, now)),
+    status: evaluationStatus(s, e, now),
+    severity: e.severity,
+    summary: e.summary,
+    submittedAt: iso(e.submittedAt),
+  }));
+  return {
+    reviewId: s.request.reviewId,
+    model: s.request.model,
+    lab: { name: s.request.lab.name, timeZone: s.request.lab.timeZone },
+    timeZone: z,
+    phase: s.phase,
+    outcome: s.outcome,
+    createdAt: toIso(s.createdAt, z),
+    plannedReleaseAt: iso(s.plannedReleaseAt),
+    policy: s.policy,
+    clock: {
+      startedAt: iso(s.accessGrantedAt),
+      windowEndsAt: iso(windowEnd(ts, ref)),
+      accessDeadlineAt: s.accessGrantedAt === null && s.closedAt === null ? iso(accessDeadline(ts)) : null,
+      pausedMs: pausedMs(ts, ref),
+      pauseBudgetMs: pauseBudgetMs(ts),
+      paused: s.phase === 'paused',
+    },
+    closedAt: iso(s.closedAt),
+    evaluations,
+    disposal: s.disposal.map((d) => ({ party: d.party, confirmedAt: iso(d.confirmedAt), by: d.by })),
+    disposalDueAt: s.phase === 'disposal' || (s.closedAt !== null && s.disposal.length > 0) ? iso(disposalDue(ts)) : null,
+    notices: s.notices.map((n) => ({ ...n, to: [...n.to] })),
+    events: [...s.events],
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Validation of everything a person can send: the start request and each update's argument. Used by the
+ * client before anything reaches Temporal and again inside the workflow (update validators, start), so
+ * a bad input gets the same clear "field: problem" message wherever it is caught. Deterministic: no clock
+ * is read here; callers pass `now`.
+ */
+import { z } from 'zod';
+import { DEFAULT_POLICY, isValidTimeZone, parseInstant } from './timeline';
+import { SEVERITIES } from './types';
+import type {
+  AssignReviewerInput, CancelInput, ConfirmDisposalInput, GrantAccessInput, ActorInput, Policy, ReviewRequest,
+  SetReleaseDateInput, SubmitEvaluationInput,
+} from './types';
+
+/** Longest evaluation summary accepted (characters); far below Temporal's 2 MB payload limit. */
+export const MAX_SUMMARY_CHARS = 20_000;
+export const MAX_WINDOW_DAYS = 30;
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends Error {
+  constructor(public readonly issues: ValidationIssue[]) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));
+    this.name = 'ValidationError';
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters (line breaks, tabs)');
+const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).optional();
+const email = z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be a valid e-mail address'));
+const zone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York');
+const instant = z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
+const slug = (what: string, max: number) =>
+  z.string().regex(new RegExp(`^[a-z0-9][a-z0-9-]{0,${max - 1}}$`), `must be a ${what}: lowercase letters, digits and hyphens, at most ${max} characters`);
+const reviewerId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, hyphens or underscores')
+  .refine((s) => s !== 'lab', '"lab" is reserved for the lab\'s disposal confirmation');
+const days = (min: number, max: number) => z.number().int('must be a whole number of days').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const dayList = z.array(days(1, 60)).max(10, 'must list at most 10 days');
+
+const person = z.strictObject({ name: text(200), email });
+const reviewer = z.strictObject({ id: reviewerId, name: text(200), email });
+
+const policy = z.strictObject({
+  windowDays: days(1, 365).refine((d) => d <= MAX_WINDOW_DAYS, `must be at most ${MAX_WINDOW_DAYS} (the order allows up to 30 days of access)`),
+  accessReminderDays: dayList,
+  accessGrantDeadlineDays: days(1, 60),
+  closeReminderDays: dayList,
+  dueDay: days(1, MAX_WINDOW_DAYS),
+  reviewerReminderDays: dayList,
+  directorEscalationDays: days(1, 30),
+  maxPauseDays: days(0, 30),
+  disposalDays: days(1, 60),
+}).partial();
+
+const evaluation = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional() });
+
+const reviewRequest = z.strictObject({
+  reviewId: slug('review id', 80),
+  model: z.strictObject({ name: text(200), version: text(100) }),
+  lab: z.strictObject({ name: text(200), timeZone: zone, contacts: z.array(person).min(1, 'must list at least one contact').max(20, 'must list at most 20 contacts') }),
+  programManager: person,
+  director: person,
+  evaluations: z.array(evaluation).max(50, 'must list at most 50 tracks'),
+  plannedReleaseAt: instant.optional(),
+  timeZone: zone,
+  policy: policy.optional(),
+});
+
+const by = text(200);
+const grantAccess = z.strictObject({ by });
+const actor = z.strictObject({ by, reason: optionalText(2000) });
+const cancel = z.strictObject({ by, reason: text(2000) });
+const assignReviewer = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional() });
+const submitEvaluation = z.strictObject({
+  track: slug('track name', 64),
+  reviewerId: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
+  summary: z.string().trim().min(1, 'must not be empty').max(MAX_SUMMARY_CHARS, `must be at most ${MAX_SUMMARY_CHARS} characters`),
+});
+const setReleaseDate = z.strictObject({ plannedReleaseAt: instant });
+const confirmDisposal = z.strictObject({ party: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'), by, note: optionalText(2000) });
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ValidationError(
+    r.error.issues.map((i) => {
+      const p = formatPath([...(prefix ? [prefix] : []), ...i.path]);
+      const message = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
+      return { path: p, message };
+    }),
+  );
+}
+
+export function resolvePolicy(p: Partial<Policy> | undefined): Policy {
+  return { ...DEFAULT_POLICY, ...(p ?? {}) };
+}
+
+/** Validates a start request; `now` (epoch ms) is the caller's clock for "not in the past" checks. */
+export function parseReviewRequest(input: unknown, now: number): ReviewRequest {
+  const req = parse(reviewRequest, input) as ReviewRequest;
+  const issues: ValidationIssue[] = [];
+  const pol = resolvePolicy(req.policy);
+  const tracks = new Set<string>();
+  const reviewerEmails = new Map<string, string>();
+  req.evaluations.forEach((e, i) => {
+    if (tracks.has(e.track)) issues.push({ path: `evaluations[${i}].track`, message: `"${e.track}" is listed twice` });
+    tracks.add(e.track);
+    const known = reviewerEmails.get(e.reviewer.id);
+    if (known !== undefined && known !== e.reviewer.email) issues.push({ path: `evaluations[${i}].reviewer.email`, message: `reviewer "${e.reviewer.id}" appears with two e-mail addresses` });
+    reviewerEmails.set(e.reviewer.id, e.reviewer.email);
+    if ((e.dueDay ?? pol.dueDay) > pol.windowDays) issues.push({ path: `evaluations[${i}].dueDay`, message: `must be at most policy.windowDays (${pol.windowDays})` });
+  });
+  if (req.policy?.dueDay !== undefined && req.policy.dueDay > pol.windowDays) issues.push({ path: 'policy.dueDay', message: `must be at most policy.windowDays (${pol.windowDays})` });
+  if (req.plannedReleaseAt !== undefined && (parseInstant(req.plannedReleaseAt) as number) <= now) {
+    issues.push({ path: 'plannedReleaseAt', message: 'must be in the future' });
+  }
+  if (issues.length) throw new ValidationError(issues);
+  return req;
+}
+
+export const parseGrantAccess = (i: unknown): GrantAccessInput => parse(grantAccess, i);
+export const parseActor = (i: unknown): ActorInput => parse(actor, i);
+export const parseCancel = (i: unknown): CancelInput => parse(cancel, i);
+export const parseAssignReviewer = (i: unknown): AssignReviewerInput => parse(assignReviewer, i);
+export const parseSubmitEvaluation = (i: unknown): SubmitEvaluationInput => parse(submitEvaluation, i);
+export const parseSetReleaseDate = (i: unknown): SetReleaseDateInput => parse(setReleaseDate, i);
+export const parseConfirmDisposal = (i: unknown): ConfirmDisposalInput => parse(confirmDisposal, i);
