@@ -149,9 +149,10 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     }
   }
 
-  function resume(by: string, reason: string): void {
+  /** `at`: when the pause ended; an auto-resume ends it exactly at the budget's end, not when the timer was seen. */
+  function resume(by: string, reason: string, at = now()): void {
     const open = s.pauses.find((p) => p.end === null);
-    if (open) open.end = now();
+    if (open) open.end = Math.min(at, now());
     s.phase = 'in-review';
     audit('clock-resumed', by, reason);
     publish();
@@ -198,7 +199,7 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
         notify('director-escalation', 'director', `${evaluation.track}:${evaluation.reviewer.id}`, { dueAt: a.deadline ?? null, windowEndsAt: currentWindowEnd(s, t) }, { track: evaluation.track, reviewerName: evaluation.reviewer.name, level: 2 }, evaluation.track);
         return;
       case 'auto-resume':
-        resume('system', `pause budget of ${s.policy.maxPauseDays} days used up`);
+        resume('system', `pause budget of ${s.policy.maxPauseDays} days used up`, a.at);
         return;
       case 'disposal-overdue': {
         const party = a.party as string;

@@ -90,9 +90,13 @@ export function dayKey(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd');
 }
 
-/** Parses an ISO instant that carries an offset or Z; returns null when it does not. */
+/**
+ * Parses an ISO date-time that carries an offset or Z; returns null when it does not. A full date and a time
+ * are required: luxon would read a bare time as "today" and "2027-1231" as a local date (its "-1231" looks
+ * like an offset), both of which depend on the host's clock or zone.
+ */
 export function parseInstant(iso: string): number | null {
-  if (typeof iso !== 'string' || !/(Z|[+-]\d{2}:?\d{2})$/.test(iso)) return null;
+  if (typeof iso !== 'string' || !/^\d{4}-?\d{2}-?\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(iso)) return null;
   const dt = DateTime.fromISO(iso, { setZone: true });
   return dt.isValid ? dt.toMillis() : null;
 }

@@ -92,7 +92,9 @@ function formatPath(path: PropertyKey[]): string {
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
-  const r = schema.safeParse(input);
+  // reportInput: without it zod omits `input` from every issue, and a present field of the wrong type
+  // would be reported as "is required".
+  const r = schema.safeParse(input, { reportInput: true });
   if (r.success) return r.data;
   throw new ValidationError(
     r.error.issues.map((i) => {
