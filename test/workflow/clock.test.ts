@@ -6,6 +6,7 @@ import {
 } from '../../workflows/messages';
 import { advanceDays, noticeLog, noticesOf, plusDays, settled, wall } from '../support/assertions';
 import { request } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { rejectionOf } from '../support/rejection';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
@@ -45,6 +46,7 @@ test('release date moved earlier than day 30 caps the window, then later again r
     `close-reminder -> lab @ ${plusDays(t0, 29, NY)}`,
   ]);
   expect(s.events.filter((e) => e.type === 'release-date-set')).toHaveLength(2);
+  await recordHistory(h, 'release-date-earlier-then-later');
 });
 
 test('release date moved to two days out: stale reminders are superseded, only the latest goes', async () => {
@@ -62,6 +64,7 @@ test('release date moved to two days out: stale reminders are superseded, only t
   // The evaluation is now due at window end − 2 days = day 10, already past: overdue at once.
   expect(s.evaluations[0].status).toBe('overdue');
   expect(noticesOf(s, 'evaluation-overdue').map((n) => n.audience)).toEqual(['pm', 'reviewer:r1']);
+  await recordHistory(h, 'release-date-superseded-reminders');
 });
 
 test('pause and resume move the window end and the due dates by the paused time', async () => {
@@ -84,6 +87,7 @@ test('pause and resume move the window end and the due dates by the paused time'
   expect(resumed.events.map((e) => e.type)).toEqual(['review-started', 'access-granted', 'clock-paused', 'clock-resumed']);
   // Nothing fired during the pause that belonged after it: no reminders yet.
   expect(noticesOf(resumed, 'close-reminder')).toHaveLength(0);
+  await recordHistory(h, 'pause-resume');
 });
 
 test('a pause runs out at maxPauseDays: the clock resumes by itself and no further pause is accepted', async () => {
@@ -97,6 +101,7 @@ test('a pause runs out at maxPauseDays: the clock resumes by itself and no furth
   expect(s.clock.pausedMs).toBe(2 * 24 * 3600 * 1000);
   expect(s.events.at(-1)).toMatchObject({ type: 'clock-resumed', by: 'system' });
   expect(await rejectionOf(h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team' }] }))).toMatch(/pause budget of 2 days \(policy.maxPauseDays\) is used up/);
+  await recordHistory(h, 'pause-auto-resume');
 });
 
 test('critical finding: immediate escalation to PM and director, notice to the lab without the internal summary', async () => {
@@ -122,6 +127,7 @@ test('critical finding: immediate escalation to PM and director, notice to the l
   expect(lab).toContain('critical severity');
   expect(lab).not.toContain('Autonomous exploit chain');
   expect(done.events.map((e) => e.type)).toContain('critical-finding');
+  await recordHistory(h, 'critical-finding');
 });
 
 test('a track added after access: reviewer told at once with the due date; reassignment notifies the new reviewer', async () => {
@@ -139,4 +145,5 @@ test('a track added after access: reviewer told at once with the due date; reass
   expect(wall(r.evaluations[0].dueAt as string, NY)).toBe(plusDays(t0, 21, NY));
   expect(noticesOf(r, 'reviewer-assigned').map((n) => n.audience)).toEqual(['reviewer:r1', 'reviewer:r2', 'reviewer:r3']);
   expect(r.events.at(-1)).toMatchObject({ type: 'reviewer-reassigned' });
+  await recordHistory(h, 'assign-and-reassign');
 });

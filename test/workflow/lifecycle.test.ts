@@ -6,6 +6,7 @@ import {
 } from '../../workflows/messages';
 import { advanceDays, noticeLog, noticesOf, plusDays, settled, wall } from '../support/assertions';
 import { request } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
 
@@ -72,6 +73,7 @@ test('completed: all evaluations in, PM told it is ready, closes early, disposal
   expect(parsed.text).toContain('no licence, preclearance or permit');
   expect(parsed.text).toContain('cyber-offense: severity low');
   expect(parsed.text).toContain('Government access to the model ends now');
+  await recordHistory(h, 'completed-closed-early');
 });
 
 test('expired: window end closes the review with an evaluation pending; overdue escalates to PM then director; disposal overdue', async () => {
@@ -128,6 +130,7 @@ test('expired: window end closes the review with an evaluation pending; overdue 
   await h.executeUpdate(confirmDisposalUpdate, { args: [{ party: 'lab', by: 'Sec Team' }] });
   await h.executeUpdate(confirmDisposalUpdate, { args: [{ party: 'r1', by: 'Pat PM', note: 'confirmed by phone' }] });
   expect(await h.result()).toMatchObject({ outcome: 'expired' });
+  await recordHistory(h, 'expired-with-escalations-and-disposal-overdue');
 });
 
 test('withdrawn before access: closed at once, no disposal', async () => {
@@ -140,6 +143,7 @@ test('withdrawn before access: closed at once, no disposal', async () => {
   const done = await settled(t, req.reviewId);
   expect(noticesOf(done, 'review-closed').map((n) => n.audience)).toEqual(['lab', 'pm']);
   expect(noticesOf(done, 'disposal-request')).toHaveLength(0);
+  await recordHistory(h, 'withdrawn-before-access');
 });
 
 test('withdrawn after access: disposal from the lab and every reviewer who held access', async () => {
@@ -153,6 +157,7 @@ test('withdrawn after access: disposal from the lab and every reviewer who held 
   expect(s).toMatchObject({ phase: 'disposal', outcome: 'withdrawn' });
   expect(s.disposal.map((d) => d.party)).toEqual(['lab', 'r1', 'r9']);
   expect(s.evaluations[0]).toMatchObject({ reviewerId: 'r9', status: 'not-completed' });
+  await recordHistory(h, 'withdrawn-after-access');
 });
 
 test('lapsed: access never granted → reminders on day 3 and 7, lapse on day 14', async () => {
@@ -181,6 +186,7 @@ test('lapsed: access never granted → reminders on day 3 and 7, lapse on day 14
   const text = (await simpleParser(t.sink.messages.find((m) => m.messageId === msgId)?.raw ?? '')).text ?? '';
   expect(text).toContain('(Asia/Kolkata)');
   expect(text).toContain('(America/New_York)');
+  await recordHistory(h, 'lapsed');
 });
 
 test('cancelled by the PM before access', async () => {
@@ -191,4 +197,5 @@ test('cancelled by the PM before access', async () => {
   expect(s.evaluations[0].status).toBe('not-completed');
   expect(await h.result()).toMatchObject({ outcome: 'cancelled' });
   expect(s.events.at(-1)).toMatchObject({ type: 'review-closed', by: 'Pat PM' });
+  await recordHistory(h, 'cancelled');
 });
