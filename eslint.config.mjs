@@ -20,5 +20,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['fs', 'http', 'https', 'net', 'child_process', 'nodemailer'], message: 'no I/O in workflow code' }] }],
     },
   },
+  // Root config files (jest.config.js) are CommonJS too.
+  { files: ['*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
   { files: ['bin/**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

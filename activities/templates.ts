@@ -65,7 +65,7 @@ const TEMPLATES: Record<NoticeKind, Template> = {
       `Access to ${model(p)} was granted at ${d('startedAt')}; the review clock is running.`,
       `The review window closes at ${d('windowEndsAt')}.`,
       p.audience === 'lab'
-        ? `What to do: keep the access working; tell the program manager at once about any outage (the clock can be paused). ${NO_PRECLEARANCE} You may release when the window closes.`
+        ? `What to do: keep the access working; tell the program manager at once about any outage (the clock can be paused). ${NO_PRECLEARANCE} Your release never waits for the window: if your release date changes, tell the program manager and the window ends then.`
         : 'What to do: follow the evaluations; you will be told when each falls due.',
     ],
   }),

@@ -80,7 +80,7 @@ export function toTimelineState(s: ReviewState): TimelineState {
     pauses: s.pauses,
     phase: s.phase,
     closedAt: s.closedAt,
-    evaluations: s.evaluations.map((e) => ({ track: e.track, reviewerId: e.reviewer.id, dueDay: e.dueDay, submitted: e.submittedAt !== null })),
+    evaluations: s.evaluations.map((e) => ({ track: e.track, reviewerId: e.reviewer.id, dueDay: e.dueDay, submitted: e.submittedAt !== null, assignedAt: e.assignedAt })),
     disposalPending: s.disposal.filter((d) => d.confirmedAt === null).map((d) => d.party),
   };
 }

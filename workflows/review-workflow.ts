@@ -15,7 +15,7 @@ import {
 import type { EvaluationState, ReviewState } from './review-state';
 import { LAB_SA, OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from './search-attributes';
 import {
-  accessDeadline, addCalendarDays, daysRemaining, disposalDue, dueActions, nextActionAt, parseInstant, pauseBudgetEndsAt, pauseBudgetMs,
+  accessDeadline, daysRemaining, disposalDue, dueActions, nextActionAt, parseInstant, pauseBudgetEndsAt, pauseBudgetMs,
   pausedMs, toIso,
 } from './timeline';
 import type { TimelineAction } from './timeline';

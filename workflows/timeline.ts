@@ -34,6 +34,8 @@ export interface TimelineEvaluation {
   reviewerId: string;
   dueDay: number;
   submitted: boolean;
+  /** When the current reviewer was assigned: no reminder is due before that. */
+  assignedAt: number;
 }
 
 export interface TimelineState {
@@ -188,7 +190,10 @@ export function scheduledActions(s: TimelineState, now: number): TimelineAction[
   } else if ((s.phase === 'in-review' || s.phase === 'paused') && s.accessGrantedAt !== null) {
     const end = windowEnd(s, now) as number;
     const endKey = dayKey(end, z);
-    out.push(
+    // While paused, deadlines slide forward every moment: reminders wait for the resume, or they would
+    // be re-issued daily for each new date.
+    const remind = s.phase === 'in-review';
+    if (remind) out.push(
       ...reminders(end, s.policy.closeReminderDays, s.accessGrantedAt, z, (d, at) => ({
         id: `close-reminder:${d}d:${endKey}`, kind: 'close-reminder', at, series: 'close-reminder', deadline: end, daysBefore: d,
       })),
@@ -198,8 +203,8 @@ export function scheduledActions(s: TimelineState, now: number): TimelineAction[
       if (e.submitted) continue;
       const due = evaluationDue(s, e.dueDay, now) as number;
       const key = `${e.track}:${e.reviewerId}`;
-      out.push(
-        ...reminders(due, s.policy.reviewerReminderDays, s.accessGrantedAt, z, (d, at) => ({
+      if (remind) out.push(
+        ...reminders(due, s.policy.reviewerReminderDays, Math.max(s.accessGrantedAt, e.assignedAt), z, (d, at) => ({
           id: `reviewer-reminder:${key}:${d}d:${dayKey(due, z)}`, kind: 'reviewer-reminder', at, series: `reviewer-reminder:${key}`,
           track: e.track, reviewerId: e.reviewerId, deadline: due, daysBefore: d,
         })),
