@@ -39,7 +39,8 @@ const zone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such 
 const instant = z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
 const slug = (what: string, max: number) =>
   z.string().regex(new RegExp(`^[a-z0-9][a-z0-9-]{0,${max - 1}}$`), `must be a ${what}: lowercase letters, digits and hyphens, at most ${max} characters`);
-const reviewerId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, hyphens or underscores')
+const idFormat = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, hyphens or underscores');
+const reviewerId = idFormat
   .refine((s) => s !== 'lab', '"lab" is reserved for the lab\'s disposal confirmation');
 const days = (min: number, max: number) => z.number().int('must be a whole number of days').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const dayList = z.array(days(1, 60)).max(10, 'must list at most 10 days');
@@ -80,12 +81,18 @@ const cancel = z.strictObject({ by, reason: text(2000) });
 const assignReviewer = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional() });
 const submitEvaluation = z.strictObject({
   track: slug('track name', 64),
-  reviewerId: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  reviewerId: idFormat,
   severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
   summary: z.string().trim().min(1, 'must not be empty').max(MAX_SUMMARY_CHARS, `must be at most ${MAX_SUMMARY_CHARS} characters`),
 });
 const setReleaseDate = z.strictObject({ plannedReleaseAt: instant });
-const confirmDisposal = z.strictObject({ party: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'), by, note: optionalText(2000) });
+const confirmDisposal = z.strictObject({ party: idFormat, by, note: optionalText(2000) });
+
+/** Never echo a hostile input back at length: quote at most five names, each cut to 40 characters. */
+function unknownFields(keys: string[]): string {
+  const shown = keys.slice(0, 5).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k));
+  return `unknown field(s) ${shown.join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
+}
 
 function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
@@ -99,7 +106,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   throw new ValidationError(
     r.error.issues.map((i) => {
       const p = formatPath([...(prefix ? [prefix] : []), ...i.path]);
-      const message = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
+      const message = i.code === 'unrecognized_keys' ? unknownFields(i.keys) : i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
       return { path: p, message };
     }),
   );
