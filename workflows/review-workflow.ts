@@ -13,7 +13,9 @@ import {
   buildStatus, currentWindowEnd, evaluationDueAt, evaluationStatus, initialState, isClosed, recipients, reviewerById, toTimelineState,
 } from './review-state';
 import type { EvaluationState, ReviewState } from './review-state';
-import { LAB_SA, OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from './search-attributes';
+// ReviewLab is set once by the client at start (a pseudonym when payloads are encrypted): the workflow never
+// writes the lab's name where the server can read it.
+import { OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from './search-attributes';
 import {
   accessDeadline, daysRemaining, disposalDue, dueActions, nextActionAt, parseInstant, pauseBudgetEndsAt, pauseBudgetMs,
   pausedMs, toIso,
@@ -108,7 +110,6 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     const end = currentWindowEnd(s, now());
     upsertSearchAttributes([
       { key: PHASE_SA, value: s.phase },
-      { key: LAB_SA, value: request.lab.name },
       { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) },
       { key: OUTCOME_SA, value: s.outcome },
     ]);

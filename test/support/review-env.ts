@@ -5,6 +5,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
 import { SmtpSink } from '../../scripts/smtp-sink';
@@ -36,12 +37,18 @@ export interface ReviewEnv {
 
 const TYPES = temporal.api.enums.v1.IndexedValueType;
 
-export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-skipping', opts: { smtpTimeoutSeconds?: number } = {}): Promise<ReviewEnv> {
+export interface ReviewEnvOptions {
+  smtpTimeoutSeconds?: number;
+  /** Used by both the worker and the client (e.g. the encryption codec). */
+  dataConverter?: DataConverter;
+}
+
+export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-skipping', opts: ReviewEnvOptions = {}): Promise<ReviewEnv> {
   quietRuntime();
   const paths = serverPaths();
   const env = kind === 'time-skipping'
-    ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: paths.testServer } } })
-    : await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS } });
+    ? await TestWorkflowEnvironment.createTimeSkipping({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.testServer } } })
+    : await TestWorkflowEnvironment.createLocal({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS } });
   if (kind === 'time-skipping') {
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
@@ -56,6 +63,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
+    dataConverter: opts.dataConverter,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') }),
     activities: createActivities({ smtpUrl: sink.url, mailFrom: 'frontier-review <noreply@clearinghouse.example>', smtpTimeoutSeconds: opts.smtpTimeoutSeconds ?? 5 }),
   });

@@ -1,0 +1,83 @@
+/**
+ * Payload encryption end to end: the raw history the server stores holds no finding summary, e-mail
+ * address or lab name in plaintext, while the client (with the key) reads status normally; the codec
+ * endpoint lets an authorised browser decode the same payloads, and nobody else.
+ */
+import { temporal } from '@temporalio/proto';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCodecHandler, hashToken } from '../../worker/codec-server';
+import { EncryptionCodec, loadKeyRing } from '../../worker/encryption';
+import { grantAccessUpdate, submitEvaluationUpdate, workflowIdFor } from '../../workflows/messages';
+import { settled } from '../support/assertions';
+import { request } from '../support/fixtures';
+import { createReviewEnv } from '../support/review-env';
+import type { ReviewEnv } from '../support/review-env';
+
+const codec = new EncryptionCodec(loadKeyRing({ FRONTIER_REVIEW_KEYS: `k1:${randomBytes(32).toString('base64')}` })!);
+let t: ReviewEnv;
+let server: http.Server;
+let base: string;
+const TOKEN = 'codec-token-for-tests';
+
+beforeAll(async () => {
+  t = await createReviewEnv('time-skipping', { dataConverter: { payloadCodecs: [codec] } });
+  const handle = createCodecHandler({ codec, tokenHashes: [hashToken(TOKEN)], allowedOrigins: ['http://localhost:8233'] });
+  server = http.createServer((req, res) => void handle(req, res).then((done) => { if (!done) res.writeHead(404).end(); }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await t?.teardown();
+});
+
+const SECRETS = ['Autonomous exploit chain', 'security@acme.example', 'riley@clearinghouse.example', 'Acme AI', 'Riley'];
+
+test('the stored history holds no finding, address or lab name in plaintext; the client still reads status', async () => {
+  const req = request();
+  const h = await t.start(req);
+  await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  await h.executeUpdate(submitEvaluationUpdate, { args: [{ track: 'cyber-offense', reviewerId: 'r1', severity: 'critical', summary: 'Autonomous exploit chain for 3 of 5 targets' }] });
+  const s = await settled(t, req.reviewId);
+  expect(s.evaluations[0].summary).toBe('Autonomous exploit chain for 3 of 5 targets');
+  expect(s.lab.name).toBe('Acme AI');
+
+  const raw = await t.env.connection.workflowService.getWorkflowExecutionHistory({ namespace: t.env.namespace ?? 'default', execution: { workflowId: workflowIdFor(req.reviewId) } });
+  const bytes = Buffer.from(temporal.api.history.v1.History.encode(raw.history as temporal.api.history.v1.IHistory).finish());
+  expect(bytes.length).toBeGreaterThan(1000);
+  for (const secret of SECRETS) expect(bytes.includes(Buffer.from(secret))).toBe(false);
+  // Control: the same history, decoded with the key, does carry them — the search above would see them.
+  const input = raw.history?.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  const decoded = Buffer.concat((await codec.decode(input as never)).map((p) => Buffer.from(p.data ?? []))).toString();
+  expect(decoded).toContain('security@acme.example');
+  expect(decoded).toContain('Acme AI');
+  // The mail still went out in the clear to its recipients: encryption is between worker and server only.
+  expect(t.sink.messages.some((m) => m.raw.includes('security@acme.example'))).toBe(true);
+});
+
+test('codec endpoint: decodes for a valid token, refuses without one, answers CORS only for the UI origin', async () => {
+  const [encrypted] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"secret finding"') }]);
+  const body = JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(encrypted.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(encrypted.data!).toString('base64') }] });
+  const post = (headers: Record<string, string>) => fetch(`${base}/codec/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+
+  const denied = await post({});
+  expect(denied.status).toBe(401);
+  expect(((await denied.json()) as { error: { message: string } }).error.message).toMatch(/bearer token/);
+  expect((await post({ Authorization: 'Bearer wrong' })).status).toBe(401);
+
+  const ok = await post({ Authorization: `Bearer ${TOKEN}`, Origin: 'http://localhost:8233' });
+  expect(ok.status).toBe(200);
+  expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+  const decoded = (await ok.json()) as { payloads: { data: string }[] };
+  expect(Buffer.from(decoded.payloads[0].data, 'base64').toString()).toBe('"secret finding"');
+
+  const preflight = await fetch(`${base}/codec/decode`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+
+  const bad = await fetch(`${base}/codec/encode`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: '{"payloads": 3}' });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/payloads must be an array/);
+});
