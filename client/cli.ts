@@ -1,0 +1,176 @@
+/**
+ * The `review` CLI: one command per action of DESIGN.md. Inputs are validated before connecting, so a typo
+ * fails fast even without a server. Every failure is one line on stderr and a non-zero exit code.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SEVERITIES } from '../workflows/types';
+import type { ReviewStatus } from '../workflows/types';
+import { formatList, formatStarted, formatStatus, formatUpdated } from './format';
+import { readRequestFile, readText } from './input-files';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, PHASES, ReviewClient, ReviewError, validateUpdate } from './review-client';
+import type { ReviewErrorKind, UpdateArg, UpdateName } from './review-client';
+
+/** Exit codes by failure kind, so scripts can branch without parsing messages. */
+export const EXIT_CODES: Record<ReviewErrorKind | 'usage' | 'internal', number> = {
+  internal: 1, usage: 2, validation: 2, 'not-found': 3, conflict: 4, rejected: 5, unavailable: 6,
+};
+
+interface GlobalOptions {
+  json?: boolean;
+  timeout: number;
+  connectTimeout: number;
+}
+
+const seconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+};
+const wholeDays = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a whole number of days');
+  return Number(v);
+};
+
+function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+function print(g: GlobalOptions, data: unknown, human: () => string): void {
+  process.stdout.write(`${g.json ? JSON.stringify(data, null, 2) : human()}\n`);
+}
+
+async function withClient<T>(g: GlobalOptions, fn: (c: ReviewClient) => Promise<T>): Promise<T> {
+  const client = await ReviewClient.connect({ connectTimeoutMs: g.connectTimeout * 1000, callTimeoutMs: g.timeout * 1000 });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Validates, connects, sends the update and prints the result. */
+async function runUpdate<N extends UpdateName>(cmd: Command, name: N, reviewId: string, input: unknown): Promise<void> {
+  const g = globals(cmd);
+  const arg: UpdateArg<N> = validateUpdate(name, input);
+  const status: ReviewStatus = await withClient(g, (c) => c.update(name, reviewId, arg));
+  print(g, status, () => formatUpdated(name, status));
+}
+
+/** Drops undefined optional fields so the strict schemas see exactly what the user gave. */
+function compact<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function actorCommand(program: Command, name: string, update: 'pauseClock' | 'resumeClock' | 'withdraw' | 'closeReview', description: string): void {
+  program.command(name).description(description).argument('<id>', 'review id')
+    .requiredOption('--by <name>', 'who is doing this').option('--reason <text>', 'why (recorded in the audit trail and notices)')
+    .action((id: string, o: { by: string; reason?: string }, cmd: Command) => runUpdate(cmd, update, id, compact(o)));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('review')
+    .description('Run voluntary 30-day pre-release reviews of frontier AI models (frontier-review).')
+    .option('--json', 'machine-readable JSON output (errors as JSON on stderr)')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for the server and a worker to answer').argParser(seconds).default(DEFAULT_CALL_TIMEOUT_MS / 1000))
+    .addOption(new Option('--connect-timeout <seconds>', 'how long to wait for a connection').argParser(seconds).default(DEFAULT_CONNECT_TIMEOUT_MS / 1000))
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  program.command('start').description('start a review from a ReviewRequest JSON file').argument('<file.json>', 'the request (see examples/review.json)')
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const request = readRequestFile(file);
+      await withClient(g, async (c) => {
+        const started = await c.start(request);
+        print(g, started, () => formatStarted(started, c.taskQueue));
+      });
+    });
+
+  program.command('status').description("show a review's phase, dates, evaluations, notices and recent events").argument('<id>', 'review id')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const status = await withClient(g, (c) => c.status(id));
+      print(g, status, () => formatStatus(status));
+    });
+
+  program.command('list').description('list reviews (newest first)')
+    .addOption(new Option('--phase <phase>', 'only reviews in this phase').choices(PHASES))
+    .option('--lab <name>', 'only reviews of this lab (exact name)')
+    .addOption(new Option('--limit <n>', 'at most this many').argParser(wholeDays).default(100))
+    .action(async (o: { phase?: string; lab?: string; limit: number }, cmd: Command) => {
+      const g = globals(cmd);
+      const rows = await withClient(g, (c) => c.list(o));
+      print(g, rows, () => formatList(rows));
+    });
+
+  program.command('grant-access').description('record that the lab granted access: starts the clock').argument('<id>', 'review id')
+    .requiredOption('--by <name>', 'who granted access')
+    .action((id: string, o: { by: string }, cmd: Command) => runUpdate(cmd, 'grantAccess', id, { by: o.by }));
+
+  program.command('assign').description('assign (or reassign) a reviewer to an evaluation track').argument('<id>', 'review id')
+    .requiredOption('--track <track>', 'evaluation track, e.g. cyber-offense')
+    .requiredOption('--reviewer-id <id>', 'reviewer id').requiredOption('--reviewer-name <name>', 'reviewer name')
+    .requiredOption('--reviewer-email <email>', 'reviewer e-mail')
+    .addOption(new Option('--due-day <n>', 'due this many days after the clock start (default: policy.dueDay)').argParser(wholeDays))
+    .action((id: string, o: { track: string; reviewerId: string; reviewerName: string; reviewerEmail: string; dueDay?: number }, cmd: Command) =>
+      runUpdate(cmd, 'assignReviewer', id, compact({
+        track: o.track, reviewer: { id: o.reviewerId, name: o.reviewerName, email: o.reviewerEmail }, dueDay: o.dueDay,
+      })));
+
+  program.command('submit').description("submit a track's evaluation").argument('<id>', 'review id')
+    .requiredOption('--track <track>', 'evaluation track').requiredOption('--reviewer <id>', 'your reviewer id')
+    .addOption(new Option('--severity <level>', 'highest severity found').choices(SEVERITIES).makeOptionMandatory())
+    .option('--summary <text>', 'summary of the findings').option('--summary-file <path>', 'read the summary from a file')
+    .action((id: string, o: { track: string; reviewer: string; severity: string; summary?: string; summaryFile?: string }, cmd: Command) => {
+      if ((o.summary === undefined) === (o.summaryFile === undefined)) throw new ReviewError('validation', 'give exactly one of --summary or --summary-file');
+      const summary = o.summary ?? readText(o.summaryFile as string, 'summary file');
+      return runUpdate(cmd, 'submitEvaluation', id, { track: o.track, reviewerId: o.reviewer, severity: o.severity, summary });
+    });
+
+  program.command('set-release-date').description("record the lab's planned release (caps the window)").argument('<id>', 'review id')
+    .argument('<iso>', 'ISO 8601 date-time with offset, e.g. 2027-01-20T09:00:00-08:00')
+    .action((id: string, iso: string, _o: unknown, cmd: Command) => runUpdate(cmd, 'setReleaseDate', id, { plannedReleaseAt: iso }));
+
+  actorCommand(program, 'pause', 'pauseClock', 'pause the clock (lab-side access outage)');
+  actorCommand(program, 'resume', 'resumeClock', 'resume a paused clock');
+  actorCommand(program, 'withdraw', 'withdraw', 'the lab withdraws the model from review');
+  actorCommand(program, 'close', 'closeReview', 'close the review early (outcome completed or expired)');
+
+  program.command('cancel').description('cancel a review before access was granted').argument('<id>', 'review id')
+    .requiredOption('--by <name>', 'who cancels').requiredOption('--reason <text>', 'why')
+    .action((id: string, o: { by: string; reason: string }, cmd: Command) => runUpdate(cmd, 'cancelReview', id, { by: o.by, reason: o.reason }));
+
+  program.command('confirm-disposal').description('confirm access revocation / artifact disposal after close').argument('<id>', 'review id')
+    .requiredOption('--party <party>', '"lab" or a reviewer id').requiredOption('--by <name>', 'who confirms').option('--note <text>', 'note')
+    .action((id: string, o: { party: string; by: string; note?: string }, cmd: Command) => runUpdate(cmd, 'confirmDisposal', id, compact(o)));
+
+  return program;
+}
+
+function report(err: unknown, json: boolean): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CODES.usage; // commander already printed it
+  const known = err instanceof ReviewError;
+  const kind = known ? err.kind : 'internal';
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) {
+    process.stderr.write(`${JSON.stringify({ error: { kind, message, ...(known && err.issues.length ? { issues: err.issues } : {}) } })}\n`);
+  } else {
+    process.stderr.write(`error: ${message}\n`);
+    if (!known && process.env.REVIEW_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  }
+  return EXIT_CODES[kind];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    process.exitCode = 0;
+  } catch (err) {
+    process.exitCode = report(err, argv.includes('--json'));
+  }
+  // gRPC can hold the event loop open for a moment after close; never let that keep a finished command alive.
+  setTimeout(() => process.exit(), 2_000).unref();
+}
+
+void main(process.argv);

@@ -1,0 +1,32 @@
+/** Reading the CLI's input files, with errors that name the file and the problem. */
+import { readFileSync } from 'node:fs';
+import type { ReviewRequest } from '../workflows/types';
+import { ReviewError } from './errors';
+import { validateRequest } from './review-client';
+
+export function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ReviewError('validation', `cannot read ${what} ${file}: ${why}`);
+  }
+}
+
+/** A ReviewRequest from a JSON file, validated as the workflow would (field paths in the message). */
+export function readRequestFile(file: string): ReviewRequest {
+  const text = readText(file, 'review request');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ReviewError('validation', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return validateRequest(json);
+  } catch (e) {
+    if (e instanceof ReviewError) throw new ReviewError(e.kind, `${file}: ${e.message}`, e.issues, { cause: e });
+    throw e;
+  }
+}

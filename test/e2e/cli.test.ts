@@ -1,0 +1,180 @@
+/**
+ * End to end through the real `review` CLI (a child process, as a person runs it) against a real Temporal
+ * dev server, the project's worker and an SMTP sink: what the CLI reports must be what was delivered.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReviewSummary, StartedReview } from '../../client/review-client';
+import type { NoticeKind, ReviewRequest, ReviewStatus } from '../../workflows/types';
+import { cliFor, cliJson as runJson, eventually, ROOT } from '../support/cli';
+import type { Cli } from '../support/cli';
+import { createReviewEnv } from '../support/review-env';
+import type { ReviewEnv } from '../support/review-env';
+
+const EXAMPLE: ReviewRequest = JSON.parse(readFileSync(path.join(ROOT, 'examples', 'review.json'), 'utf8'));
+
+let env: ReviewEnv;
+let tmp: string;
+let cli: Cli;
+const cliJson = <T>(args: string[]): Promise<T> => runJson<T>(cli, args);
+
+function writeRequest(overrides: Partial<ReviewRequest>): { file: string; request: ReviewRequest } {
+  const request = { ...EXAMPLE, ...overrides };
+  const file = path.join(tmp, `${request.reviewId}.json`);
+  writeFileSync(file, JSON.stringify(request, null, 2));
+  return { file, request };
+}
+
+const uniqueId = (prefix: string): string => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+const oneLine = (s: string): boolean => s.trim().length > 0 && !s.trim().includes('\n');
+
+beforeAll(async () => {
+  env = await createReviewEnv('local');
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'review-cli-'));
+  cli = cliFor(env, tmp);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('review CLI against a dev server', () => {
+  const reviewId = uniqueId('e2e-atlas7');
+
+  test('start, grant access, submit: status and the delivered notices agree', async () => {
+    const { file } = writeRequest({ reviewId });
+    const started = await cliJson<StartedReview>(['start', file]);
+    expect(started).toMatchObject({ reviewId, workflowId: `review-${reviewId}` });
+
+    const afterGrant = await cliJson<ReviewStatus>(['grant-access', reviewId, '--by', 'Acme Security Team']);
+    expect(afterGrant.phase).toBe('in-review');
+    expect(afterGrant.clock.startedAt).not.toBeNull();
+    expect(afterGrant.clock.windowEndsAt).not.toBeNull();
+
+    const afterSubmit = await cliJson<ReviewStatus>([
+      'submit', reviewId, '--track', 'cyber-offense', '--reviewer', 'r1', '--severity', 'medium', '--summary', 'Known CVEs only; no novel exploit chains.',
+    ]);
+    expect(afterSubmit.evaluations).toEqual([expect.objectContaining({ track: 'cyber-offense', status: 'submitted', severity: 'medium' })]);
+
+    const expected: [NoticeKind, string][] = [
+      ['intake-ack', 'lab'], ['intake-ack', 'pm'], ['clock-started', 'lab'], ['clock-started', 'pm'],
+      ['reviewer-assigned', 'reviewer:r1'], ['ready-to-close', 'pm'],
+    ];
+    const status = await eventually(() => cliJson<ReviewStatus>(['status', reviewId]),
+      (s) => expected.every(([k, a]) => s.notices.some((n) => n.kind === k && n.audience === a)) && s.notices.every((n) => n.state === 'sent'));
+    // At least these (the workflow may address more people, e.g. reviewers at clock start).
+    expect(status.notices.map((n) => [n.kind, n.audience])).toEqual(expect.arrayContaining(expected));
+    expect(status.notices.every((n) => n.state === 'sent' && n.messageId)).toBe(true);
+
+    // Every notice arrived once, with the Message-ID the status reports, addressed to exactly its recipients.
+    const ids = status.notices.map((n) => n.messageId as string);
+    await env.sink.waitFor((mails) => ids.every((id) => mails.some((m) => m.messageId === id)));
+    for (const n of status.notices) {
+      const mails = env.sink.messages.filter((m) => m.messageId === n.messageId);
+      expect(mails).toHaveLength(1);
+      expect([...mails[0].envelopeTo].sort()).toEqual([...n.to].sort());
+    }
+    const lab = EXAMPLE.lab.contacts.map((c) => c.email).sort();
+    expect([...status.notices.find((n) => n.kind === 'clock-started' && n.audience === 'lab')!.to].sort()).toEqual(lab);
+    expect(status.notices.find((n) => n.kind === 'reviewer-assigned')!.to).toEqual([EXAMPLE.evaluations[0].reviewer.email]);
+    expect(status.notices.find((n) => n.kind === 'ready-to-close')!.to).toEqual([EXAMPLE.programManager.email]);
+
+    const human = await cli(['status', reviewId]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Phase:\s+in-review/);
+    expect(human.stdout).toMatch(/cyber-offense\s+r1 \(Riley Reviewer\).*submitted\s+medium/);
+    expect(human.stdout).toContain('ready-to-close');
+  });
+
+  test('a second start of the same review fails clearly', async () => {
+    const { file } = writeRequest({ reviewId });
+    const r = await cli(['start', file]);
+    expect(r.code).toBe(4);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toContain(`review ${reviewId} already exists (workflow review-${reviewId})`);
+  });
+
+  test('a rejected update explains why and changes nothing', async () => {
+    const r = await cli(['grant-access', reviewId, '--by', 'someone']);
+    expect(r.code).toBe(5);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(/cannot grant access: review .* is in-review/);
+    const s = await cliJson<ReviewStatus>(['status', reviewId]);
+    expect(s.events.filter((e) => e.type === 'access-granted')).toHaveLength(1);
+  });
+
+  test('list filters by phase and lab', async () => {
+    const waitingId = uniqueId('e2e-waiting');
+    const { file } = writeRequest({ reviewId: waitingId });
+    await cliJson<StartedReview>(['start', file]);
+    const listed = (args: string[]) => cliJson<ReviewSummary[]>(['list', ...args]);
+    const byPhase = await eventually(() => listed(['--phase', 'awaiting-access']), (rows) => rows.some((r) => r.reviewId === waitingId));
+    expect(byPhase.map((r) => r.reviewId)).toContain(waitingId);
+    expect(byPhase.map((r) => r.reviewId)).not.toContain(reviewId);
+
+    const inReview = await eventually(() => listed(['--phase', 'in-review']), (rows) => rows.some((r) => r.reviewId === reviewId));
+    const row = inReview.find((r) => r.reviewId === reviewId);
+    expect(row).toMatchObject({ lab: EXAMPLE.lab.name, phase: 'in-review', outcome: null, status: 'running' });
+    expect(row?.windowEndsAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+
+    const byLab = await listed(['--lab', EXAMPLE.lab.name]);
+    expect(byLab.map((r) => r.reviewId)).toEqual(expect.arrayContaining([reviewId, waitingId]));
+    expect(await listed(['--lab', 'No Such Lab'])).toEqual([]);
+
+    const human = await cli(['list', '--lab', EXAMPLE.lab.name]);
+    expect(human.stdout).toMatch(new RegExp(`${waitingId}\\s+Acme AI\\s+awaiting-access`));
+  });
+});
+
+describe('review CLI errors', () => {
+  test('an invalid request file names the field and nothing starts', async () => {
+    const reviewId = uniqueId('e2e-invalid');
+    const { file } = writeRequest({ reviewId, lab: { ...EXAMPLE.lab, timeZone: 'Mars/Olympus_Mons' } });
+    const r = await cli(['start', file]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toContain('lab.timeZone');
+    expect(r.stderr).toContain(file);
+    expect((await cli(['status', reviewId])).code).toBe(3);
+
+    const bad = path.join(tmp, 'broken.json');
+    writeFileSync(bad, '{ "reviewId": ');
+    const j = await cli(['start', bad]);
+    expect(j.code).toBe(2);
+    expect(j.stderr).toMatch(/broken\.json is not valid JSON/);
+
+    const missing = await cli(['start', path.join(tmp, 'missing.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read review request .*missing\.json: no such file/);
+  });
+
+  test('an invalid update argument is caught before anything is sent', async () => {
+    const r = await cli(['assign', 'whatever', '--track', 'Bad Track', '--reviewer-id', 'r2', '--reviewer-name', 'Sam', '--reviewer-email', 'not-an-email']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(/track: must be a track name/);
+    expect(r.stderr).toMatch(/reviewer\.email: must be a valid e-mail address/);
+  });
+
+  test('an unknown review is a clear not-found error', async () => {
+    const status = await cli(['status', 'no-such-review']);
+    expect(status.code).toBe(3);
+    expect(oneLine(status.stderr)).toBe(true);
+    expect(status.stderr).toContain('review no-such-review not found (workflow review-no-such-review)');
+    const update = await cli(['pause', 'no-such-review', '--by', 'Pat PM']);
+    expect(update.code).toBe(3);
+    expect(update.stderr).toContain('review no-such-review not found');
+    const json = await cli(['--json', 'status', 'no-such-review']);
+    expect(JSON.parse(json.stderr)).toEqual({ error: expect.objectContaining({ kind: 'not-found' }) });
+  });
+
+  test('an unreachable server fails fast with a clear message', async () => {
+    const r = await cli(['status', 'anything'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(r.code).toBe(6);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toContain('cannot reach Temporal at 127.0.0.1:1');
+    expect(r.ms).toBeLessThan(15_000);
+  });
+});

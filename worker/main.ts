@@ -1,0 +1,50 @@
+/**
+ * `npm run worker`: a standalone worker for a running Temporal server or cluster (configured through the
+ * TEMPORAL_* variables). Ctrl-C / SIGTERM drain it (the Worker listens for them) and close the connection.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from './config';
+import { dataConverterFromEnv } from './encryption';
+import { holdShutdownSignals, shortConnectError, stopWhenOrphaned } from './signals';
+import { createReviewWorker } from './worker';
+
+async function main(): Promise<number> {
+  holdShutdownSignals('worker');
+  stopWhenOrphaned('worker');
+  const config = loadConfig();
+  const dataConverter = dataConverterFromEnv(); // encryption when FRONTIER_REVIEW_KEYS / _KEY_FILE is set
+  const bundle = process.env.FRONTIER_REVIEW_WORKFLOW_BUNDLE?.trim();
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(config.connectionOptions);
+  } catch (e) {
+    console.error(`worker: cannot reach Temporal at ${config.address} (namespace ${config.namespace}): ${shortConnectError(e)}`);
+    console.error('worker: start a local server with `npm start`, or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.');
+    return 1;
+  }
+  try {
+    const worker = await createReviewWorker({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      activitiesOptions: { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom },
+      dataConverter,
+      // A prebuilt bundle (bundleWorkflowCode output) makes a restart take a second instead of bundling anew.
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+    });
+    console.log(`worker: polling task queue "${config.taskQueue}" on ${config.address} (namespace ${config.namespace})${dataConverter ? ', payloads encrypted' : ''}; Ctrl-C stops it`);
+    await worker.run();
+    console.log('worker: stopped');
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`worker: ${e instanceof ConfigError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
