@@ -21,3 +21,13 @@ export const cancelReviewUpdate = defineUpdate<ReviewStatus, [CancelInput]>('can
 export const confirmDisposalUpdate = defineUpdate<ReviewStatus, [ConfirmDisposalInput]>('confirmDisposal');
 
 export const statusQuery = defineQuery<ReviewStatus>('status');
+
+/** Asked by the notice activity just before sending: does the notice's reason still hold? */
+export interface NoticeCheck {
+  send: boolean;
+  reason?: string;
+}
+export const noticeCheckQuery = defineQuery<NoticeCheck, [string]>('noticeCheck');
+
+export const DIGEST_WORKFLOW_TYPE = 'digestWorkflow';
+export const DIGEST_SCHEDULE_ID = 'frontier-review-weekly-digest';

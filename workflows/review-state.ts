@@ -14,6 +14,8 @@ export interface EvaluationState {
   track: string;
   reviewer: Reviewer;
   dueDay: number;
+  /** Business-day due rule; null for the calendar-day rule (dueDay). */
+  dueBusinessDays: number | null;
   assignedAt: number;
   submittedAt: number | null;
   severity: Severity | null;
@@ -25,6 +27,20 @@ export interface DisposalState {
   confirmedAt: number | null;
   by: string | null;
   note: string | null;
+}
+
+/**
+ * A deadline event on people's calendars (RFC 5545): the window end, or one track's due date. Its UID is
+ * stable (review + key); every change of date, attendee or status raises `sequence`.
+ */
+export interface CalendarEvent {
+  key: string;
+  track?: string;
+  /** The date the attendees' calendars show now. */
+  at: number;
+  sequence: number;
+  audiences: Audience[];
+  cancelled: boolean;
 }
 
 export interface ReviewState {
@@ -45,6 +61,10 @@ export interface ReviewState {
   events: AuditEvent[];
   /** Timeline action ids already done (or superseded). */
   handled: string[];
+  /** Calendar events sent (reviews started with calendar invites only). */
+  calendar: CalendarEvent[];
+  /** Addresses the mail server refused permanently: later notices skip them while another recipient remains. */
+  bounced: { address: string; at: number; error: string }[];
 }
 
 export function initialState(request: ReviewRequest, now: number, plannedReleaseAt: number | null): ReviewState {
@@ -60,13 +80,16 @@ export function initialState(request: ReviewRequest, now: number, plannedRelease
     outcome: null,
     closedAt: null,
     evaluations: request.evaluations.map((e) => ({
-      track: e.track, reviewer: e.reviewer, dueDay: e.dueDay ?? policy.dueDay, assignedAt: now, submittedAt: null, severity: null, summary: null,
+      track: e.track, reviewer: e.reviewer, dueDay: e.dueDay ?? policy.dueDay, dueBusinessDays: e.dueBusinessDays ?? null, assignedAt: now,
+      submittedAt: null, severity: null, summary: null,
     })),
     accessHolders: [],
     disposal: [],
     notices: [],
     events: [],
     handled: [],
+    calendar: [],
+    bounced: [],
   };
 }
 
@@ -80,7 +103,9 @@ export function toTimelineState(s: ReviewState): TimelineState {
     pauses: s.pauses,
     phase: s.phase,
     closedAt: s.closedAt,
-    evaluations: s.evaluations.map((e) => ({ track: e.track, reviewerId: e.reviewer.id, dueDay: e.dueDay, submitted: e.submittedAt !== null, assignedAt: e.assignedAt })),
+    evaluations: s.evaluations.map((e) => ({
+      track: e.track, reviewerId: e.reviewer.id, dueDay: e.dueDay, dueBusinessDays: e.dueBusinessDays, submitted: e.submittedAt !== null, assignedAt: e.assignedAt,
+    })),
     disposalPending: s.disposal.filter((d) => d.confirmedAt === null).map((d) => d.party),
   };
 }
@@ -91,7 +116,7 @@ export const isClosed = (s: ReviewState): boolean => s.phase === 'disposal' || s
 export const referenceTime = (s: ReviewState, now: number): number => (s.closedAt !== null ? Math.min(s.closedAt, now) : now);
 
 export function evaluationDueAt(s: ReviewState, e: EvaluationState, now: number): number | null {
-  return evaluationDue(toTimelineState(s), e.dueDay, referenceTime(s, now));
+  return evaluationDue(toTimelineState(s), e.dueDay, referenceTime(s, now), e.dueBusinessDays);
 }
 
 export function evaluationStatus(s: ReviewState, e: EvaluationState, now: number): EvaluationStatus {
@@ -106,6 +131,14 @@ export function currentWindowEnd(s: ReviewState, now: number): number | null {
 }
 
 export function recipients(s: ReviewState, audience: Audience): { to: Person[]; timeZone: string } {
+  const { to, timeZone } = addressees(s, audience);
+  // A refused address is skipped while someone else can still be reached (a lab's other contacts).
+  const bounced = new Set(s.bounced.map((b) => b.address.toLowerCase()));
+  const deliverable = to.filter((p) => !bounced.has(p.email.toLowerCase()));
+  return { to: deliverable.length > 0 ? deliverable : to, timeZone };
+}
+
+function addressees(s: ReviewState, audience: Audience): { to: Person[]; timeZone: string } {
   const zone = s.request.timeZone;
   if (audience === 'lab') return { to: s.request.lab.contacts, timeZone: s.request.lab.timeZone };
   if (audience === 'pm') return { to: [s.request.programManager], timeZone: zone };
@@ -129,6 +162,7 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
     reviewerId: e.reviewer.id,
     reviewerName: e.reviewer.name,
     dueAt: iso(evaluationDueAt(s, e, now)),
+    dueBusinessDays: e.dueBusinessDays,
     status: evaluationStatus(s, e, now),
     severity: e.severity,
     summary: e.summary,
@@ -138,6 +172,7 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
     reviewId: s.request.reviewId,
     model: s.request.model,
     lab: { name: s.request.lab.name, timeZone: s.request.lab.timeZone },
+    programManager: s.request.programManager,
     timeZone: z,
     phase: s.phase,
     outcome: s.outcome,

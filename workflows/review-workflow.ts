@@ -2,13 +2,20 @@
  * reviewWorkflow: one frontier-model review from intake to disposal. The workflow holds the state and
  * reacts; the timeline module says what is due when. Notices are sent by an activity that runs beside
  * the main loop, so a mail outage never delays deadline enforcement.
+ *
+ * Reviews started by this version (patch NOTICES_V2) also carry calendar invites and keep them current,
+ * send every notice to the webhooks, and alert the program manager when an address is refused. Reviews
+ * started before keep the commands they were recorded with (test/replay).
  */
 import {
-  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes,
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, patched, proxyActivities, setHandler, upsertSearchAttributes,
   workflowInfo, log,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { attend, cancelOpenEvents, describeInvite, dueEventKey, inviteOf, unattend, WINDOW_END_EVENT } from './calendar-events';
 import * as m from './messages';
+import { lapsedBecause } from './notice-reasons';
+import type { NoticeReason } from './notice-reasons';
 import {
   buildStatus, currentWindowEnd, evaluationDueAt, evaluationStatus, initialState, isClosed, recipients, reviewerById, toTimelineState,
 } from './review-state';
@@ -21,15 +28,29 @@ import {
   pausedMs, toIso,
 } from './timeline';
 import type { TimelineAction } from './timeline';
-import type { Audience, NoticeKind, NoticePayload, Outcome, Phase, ReviewRequest, ReviewStatus } from './types';
+import type {
+  Audience, DeliveryAlert, InviteSpec, NoticeDates, NoticeKind, NoticePayload, NoticeRecord, Outcome, Phase, ReviewRequest, ReviewStatus,
+} from './types';
 import * as v from './validation';
 
-const { sendNotice } = proxyActivities<ReturnType<typeof createActivities>>({
+type Activities = ReturnType<typeof createActivities>;
+
+const { sendNotice } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   // SMTP trouble is retried with backoff for as long as it lasts: a notice is never dropped. A permanent
   // rejection (5xx) is thrown as non-retryable by the activity and recorded in status.
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
+
+// Webhook copies and alerts: retried with backoff for about 40 minutes, then recorded as failed. They run
+// beside the mail and never hold it up.
+const { postNoticeWebhooks, sendDeliveryAlert } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+});
+
+/** Calendar invites, webhooks and address-rejection alerts: see the header. */
+export const NOTICES_V2 = 'notices-v2';
 
 export interface ReviewResult {
   reviewId: string;
@@ -66,6 +87,13 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   const zone = request.timeZone;
   const handled = new Set<string>();
   const inflight = new Set<Promise<void>>();
+  /** Why each notice is sent; the notice activity asks just before sending whether it still holds. */
+  const reasons = new Map<string, NoticeReason>();
+  const v2 = patched(NOTICES_V2);
+  const runKey = workflowInfo().firstExecutionRunId;
+  const reviewWebhooks = (request.webhooks ?? []).map((w) => w.url);
+  /** Global webhooks on the workers, as the last notice result reported (null: not known yet). */
+  let globalWebhooks: number | null = null;
   let changed = false;
 
   // ---------- helpers ----------
@@ -77,33 +105,109 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   const findings = (): NoticePayload['findings'] =>
     s.evaluations.map((e) => ({ track: e.track, severity: e.severity, status: evaluationStatus(s, e, now()) }));
 
-  function notify(kind: NoticeKind, audience: Audience, key: string, dates: Record<string, number | null>, facts: NoticePayload['facts'] = {}, track?: string): void {
+  const inFlight = (p: Promise<void>): void => {
+    const tracked = p.finally(() => inflight.delete(tracked));
+    inflight.add(tracked);
+  };
+
+  /** What a notice carries besides its text; computed only when the notice is really new. */
+  type Extra = { invites?: InviteSpec[]; reason?: NoticeReason };
+
+  function notify(
+    kind: NoticeKind, audience: Audience, key: string, dates: Partial<Record<keyof NoticeDates, number | null>>, facts: NoticePayload['facts'] = {},
+    trackName?: string, extra?: () => Extra,
+  ): void {
     const id = `${request.reviewId}/${kind}/${key}/${audience}`;
     if (s.notices.some((n) => n.id === id)) return; // deterministic ids: never the same notice twice
     const { to, timeZone } = recipients(s, audience);
     if (to.length === 0) return;
-    const isoDates: Record<string, string> = {};
-    for (const [k, ms] of Object.entries(dates)) if (ms !== null) isoDates[k] = iso(ms);
-    const record = { id, kind, audience, to: to.map((p) => p.email), at: iso(now()), state: 'sending' as const, ...(track ? { track } : {}) };
+    const isoDates: NoticeDates = {};
+    for (const [k, ms] of Object.entries(dates) as [keyof NoticeDates, number | null][]) if (ms !== null) isoDates[k] = iso(ms);
+    const { invites, reason } = extra?.() ?? {};
+    const record: NoticeRecord = {
+      id, kind, audience, to: to.map((p) => p.email), at: iso(now()), state: 'sending', ...(trackName ? { track: trackName } : {}),
+      ...(invites?.length ? { invites: invites.map(describeInvite) } : {}),
+    };
     s.notices.push(record);
+    if (reason) reasons.set(id, reason);
     const payload: NoticePayload = {
       id, kind, audience, to, reviewId: request.reviewId, model: request.model, labName: request.lab.name,
       recipientTimeZone: timeZone, reviewTimeZone: zone, dates: isoDates, facts: { ...facts, now: iso(now()) },
       ...(kind === 'review-closed' ? { findings: findings() } : {}),
+      runKey,
+      ...(reason ? { checkBeforeSend: true } : {}),
+      ...(invites?.length ? { invites } : {}),
+      ...(reviewWebhooks.length ? { webhooks: reviewWebhooks } : {}),
     };
-    const p = sendNotice(payload).then(
+    inFlight(sendNotice(payload).then(
       (r) => {
+        if (typeof r.webhookTargets === 'number') globalWebhooks = r.webhookTargets;
         const n = s.notices.find((x) => x.id === id);
-        if (n) Object.assign(n, { state: 'sent', messageId: r.messageId, ...(r.rejected.length ? { error: `rejected: ${r.rejected.join(', ')}` } : {}) });
+        if (!n) return;
+        if (r.suppressed) {
+          Object.assign(n, { state: 'suppressed', reason: r.suppressed });
+          audit('notice-suppressed', 'system', `${kind} to ${audience}: ${r.suppressed}`);
+          return;
+        }
+        Object.assign(n, { state: 'sent', messageId: r.messageId, ...(r.rejected.length ? { error: `rejected: ${r.rejected.join(', ')}`, rejected: r.rejected } : {}) });
+        if (r.rejected.length) addressesRejected(n, r.rejected, r.rejectedResponse ?? r.response);
       },
       (err: unknown) => {
         const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
+        const { rejected, response } = rejectedOf(err);
         const n = s.notices.find((x) => x.id === id);
-        if (n) Object.assign(n, { state: 'failed', error: cause });
+        if (n) Object.assign(n, { state: 'failed', error: cause, ...(rejected.length ? { rejected } : {}) });
         audit('notice-failed', 'system', `${kind} to ${audience}: ${cause}`);
+        if (n && rejected.length) addressesRejected(n, rejected, response ?? cause);
       },
-    ).finally(() => inflight.delete(p));
-    inflight.add(p);
+    ));
+    // The webhook copy runs beside the mail. Skipped only when the review has no webhooks and the workers
+    // last reported none of their own: then there is nowhere to post, and the history stays small.
+    if (v2 && (reviewWebhooks.length > 0 || globalWebhooks !== 0)) {
+      inFlight(postNoticeWebhooks(payload).then(
+        (r) => {
+          if (r.delivered > 0) record.webhook = { state: 'sent', targets: r.delivered };
+        },
+        (err: unknown) => {
+          const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
+          record.webhook = { state: 'failed', targets: reviewWebhooks.length, error: cause };
+          audit('webhook-failed', 'system', `${kind} to ${audience}: ${cause}`);
+        },
+      ));
+    }
+  }
+
+  /** Addresses a permanent rejection names, and the server's reply (details of the activity's non-retryable failure). */
+  function rejectedOf(err: unknown): { rejected: string[]; response?: string } {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    const details = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+    const d = typeof details === 'object' && details !== null ? (details as { rejected?: unknown; response?: unknown }) : {};
+    return {
+      rejected: Array.isArray(d.rejected) ? d.rejected.filter((x): x is string => typeof x === 'string') : [],
+      ...(typeof d.response === 'string' ? { response: d.response } : {}),
+    };
+  }
+
+  /**
+   * A mail server refused addresses for good (5xx): recorded, later notices go to the audience's other
+   * addresses (a lab's other contacts), and the program manager is alerted once per address.
+   */
+  function addressesRejected(n: NoticeRecord, addresses: string[], error: string): void {
+    if (!v2) return;
+    for (const address of addresses) {
+      if (s.bounced.some((b) => b.address.toLowerCase() === address.toLowerCase())) continue;
+      s.bounced.push({ address, at: now(), error });
+      audit('address-rejected', 'system', `${address} refused the ${n.kind} notice to ${n.audience} (${error}); program manager alerted`);
+      const alert: DeliveryAlert = {
+        id: `${request.reviewId}/alert/address-rejected:${address}`, kind: 'address-rejected', reviewId: request.reviewId, model: request.model,
+        programManager: request.programManager, noticeId: n.id, noticeKind: n.kind, audience: n.audience, address, error, runKey,
+        ...(reviewWebhooks.length ? { webhooks: reviewWebhooks } : {}),
+      };
+      inFlight(sendDeliveryAlert(alert).then(
+        () => undefined,
+        (err: unknown) => audit('alert-failed', 'system', `alert about ${address}: ${err instanceof ActivityFailure && err.cause ? err.cause.message : String(err)}`),
+      ));
+    }
   }
 
   function publish(): void {
@@ -116,10 +220,54 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   }
 
   const assignedNotice = (e: EvaluationState): void => {
-    notify('reviewer-assigned', `reviewer:${e.reviewer.id}`, `${e.track}:${e.reviewer.id}`, {
-      dueAt: evaluationDueAt(s, e, now()), windowEndsAt: currentWindowEnd(s, now()),
-    }, { track: e.track }, e.track);
+    const audience: Audience = `reviewer:${e.reviewer.id}`;
+    const due = evaluationDueAt(s, e, now());
+    notify('reviewer-assigned', audience, `${e.track}:${e.reviewer.id}`, {
+      dueAt: due, windowEndsAt: currentWindowEnd(s, now()),
+    }, { track: e.track, ...(e.dueBusinessDays !== null ? { dueBusinessDays: e.dueBusinessDays } : {}) }, e.track, () => ({
+      reason: { type: 'assigned', track: e.track, reviewerId: e.reviewer.id },
+      ...(v2 && due !== null ? { invites: [inviteOf(attend(s, dueEventKey(e.track), due, audience, e.track), 'REQUEST', zone)] } : {}),
+    }));
   };
+
+  /** The window end as a calendar event, to one audience (v2: the lab, the PM and every reviewer get it). */
+  const clockStartedNotice = (audience: Audience, by: string): void => {
+    const t = now();
+    const end = currentWindowEnd(s, t);
+    notify('clock-started', audience, 'start', { startedAt: s.accessGrantedAt, windowEndsAt: end }, { by }, undefined, () => (
+      v2 && end !== null ? { invites: [inviteOf(attend(s, WINDOW_END_EVENT, end, audience), 'REQUEST', zone)] } : {}
+    ));
+  };
+
+  /**
+   * Dates on calendars follow the review: when the window end or a pending evaluation's due date has
+   * moved (release date, pause and resume, a new due day), everyone holding the event gets the update,
+   * same UID, higher SEQUENCE. Not while paused: dates slide until the clock resumes.
+   */
+  function syncCalendar(): void {
+    const t = now();
+    for (const ev of s.calendar) {
+      if (ev.cancelled || ev.audiences.length === 0) continue;
+      const e = ev.key === WINDOW_END_EVENT ? undefined : s.evaluations.find((x) => x.track === ev.track);
+      if (ev.key !== WINDOW_END_EVENT && (!e || e.submittedAt !== null)) continue;
+      const current = e ? evaluationDueAt(s, e, t) : currentWindowEnd(s, t);
+      if (current === null || current === ev.at) continue;
+      const previous = ev.at;
+      ev.at = current;
+      ev.sequence++;
+      const invite = inviteOf(ev, 'REQUEST', zone);
+      const reason: NoticeReason = { type: 'calendar', key: ev.key, sequence: ev.sequence };
+      for (const a of ev.audiences) {
+        if (e) {
+          notify('reviewer-assigned', a, `${e.track}:${e.reviewer.id}:seq${ev.sequence}`, { dueAt: current, previousAt: previous, windowEndsAt: currentWindowEnd(s, t) },
+            { track: e.track, update: true }, e.track, () => ({ invites: [invite], reason }));
+        } else {
+          notify('clock-started', a, `window-end:seq${ev.sequence}`, { startedAt: s.accessGrantedAt, windowEndsAt: current, previousAt: previous },
+            { update: true }, undefined, () => ({ invites: [invite], reason }));
+        }
+      }
+    }
+  }
 
   function closeReview(outcome: Outcome, by: string, detail: string): void {
     const t = now();
@@ -132,12 +280,19 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     const hadAccess = s.accessGrantedAt !== null;
     const facts = { outcome, by, reason: detail };
     const audiences: Audience[] = ['lab', 'pm', ...(hadAccess ? s.accessHolders.map((id) => `reviewer:${id}` as Audience) : [])];
-    for (const a of audiences) notify('review-closed', a, 'close', { closedAt: t, releaseAt: s.plannedReleaseAt }, facts);
+    // Deadlines still ahead on people's calendars are cancelled with the closure notice.
+    const cancels = v2 ? cancelOpenEvents(s, t, zone) : new Map<Audience, InviteSpec[]>();
+    for (const a of audiences) {
+      notify('review-closed', a, 'close', { closedAt: t, releaseAt: s.plannedReleaseAt }, facts, undefined, () => ({ invites: cancels.get(a) ?? [] }));
+    }
     if (hadAccess) {
       s.phase = 'disposal';
       s.disposal = ['lab', ...s.accessHolders].map((party) => ({ party, confirmedAt: null, by: null, note: null }));
       const due = disposalDue(toTimelineState(s));
-      for (const d of s.disposal) notify('disposal-request', d.party === 'lab' ? 'lab' : `reviewer:${d.party}`, 'close', { disposalDueAt: due }, {});
+      for (const d of s.disposal) {
+        notify('disposal-request', d.party === 'lab' ? 'lab' : `reviewer:${d.party}`, 'close', { disposalDueAt: due }, {}, undefined,
+          () => ({ reason: { type: 'disposal-pending', party: d.party } }));
+      }
     } else {
       s.phase = 'closed';
     }
@@ -146,7 +301,8 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
 
   function checkReady(): void {
     if (s.evaluations.length > 0 && s.evaluations.every((e) => e.submittedAt !== null)) {
-      notify('ready-to-close', 'pm', `tracks-${s.evaluations.length}`, { windowEndsAt: currentWindowEnd(s, now()) }, { tracks: s.evaluations.length });
+      notify('ready-to-close', 'pm', `tracks-${s.evaluations.length}`, { windowEndsAt: currentWindowEnd(s, now()) }, { tracks: s.evaluations.length }, undefined,
+        () => ({ reason: { type: 'open' } }));
     }
   }
 
@@ -160,15 +316,19 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   }
 
   // ---------- timeline actions ----------
+  const pending = (e: EvaluationState) => (): Extra => ({ reason: { type: 'evaluation-pending', track: e.track, reviewerId: e.reviewer.id } });
+
   function handleAction(a: TimelineAction): void {
     const t = now();
     const evaluation = a.track ? s.evaluations.find((e) => e.track === a.track && e.reviewer.id === a.reviewerId) : undefined;
     const days = a.deadline !== undefined ? daysRemaining(t, a.deadline, zone) : 0;
     switch (a.kind) {
-      case 'access-reminder':
-        notify('access-reminder', 'lab', a.id, { accessDeadlineAt: a.deadline ?? null }, { daysRemaining: days });
-        notify('access-reminder', 'pm', a.id, { accessDeadlineAt: a.deadline ?? null }, { daysRemaining: days });
+      case 'access-reminder': {
+        const reason = (): Extra => ({ reason: { type: 'awaiting-access' } });
+        notify('access-reminder', 'lab', a.id, { accessDeadlineAt: a.deadline ?? null }, { daysRemaining: days }, undefined, reason);
+        notify('access-reminder', 'pm', a.id, { accessDeadlineAt: a.deadline ?? null }, { daysRemaining: days }, undefined, reason);
         return;
+      }
       case 'lapse':
         audit('review-lapsed', 'system', `access was not granted by ${iso(t)}`);
         notify('review-lapsed', 'pm', 'lapse', { accessDeadlineAt: t }, {});
@@ -176,7 +336,8 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
         closeReview('lapsed', 'system', 'access was never granted');
         return;
       case 'close-reminder':
-        notify('close-reminder', 'lab', a.id, { windowEndsAt: a.deadline ?? null }, { daysRemaining: days });
+        notify('close-reminder', 'lab', a.id, { windowEndsAt: a.deadline ?? null }, { daysRemaining: days }, undefined,
+          () => ({ ...(a.deadline !== undefined ? { reason: { type: 'window-end', at: a.deadline } } : {}) }));
         return;
       case 'window-end': {
         const allIn = s.evaluations.every((e) => e.submittedAt !== null);
@@ -185,19 +346,24 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
         return;
       }
       case 'reviewer-reminder':
-        if (evaluation) notify('reviewer-reminder', `reviewer:${evaluation.reviewer.id}`, a.id, { dueAt: a.deadline ?? null }, { track: evaluation.track, daysRemaining: days }, evaluation.track);
+        if (evaluation) {
+          notify('reviewer-reminder', `reviewer:${evaluation.reviewer.id}`, a.id, { dueAt: a.deadline ?? null }, { track: evaluation.track, daysRemaining: days },
+            evaluation.track, pending(evaluation));
+        }
         return;
       case 'evaluation-overdue':
         if (!evaluation) return;
         audit('evaluation-overdue', 'system', `${evaluation.track} (${evaluation.reviewer.id}) was due ${iso(a.at)}`);
         for (const who of ['pm', `reviewer:${evaluation.reviewer.id}`] as Audience[]) {
-          notify('evaluation-overdue', who, `${evaluation.track}:${evaluation.reviewer.id}`, { dueAt: a.at, windowEndsAt: currentWindowEnd(s, t) }, { track: evaluation.track, reviewerName: evaluation.reviewer.name, level: 1 }, evaluation.track);
+          notify('evaluation-overdue', who, `${evaluation.track}:${evaluation.reviewer.id}`, { dueAt: a.at, windowEndsAt: currentWindowEnd(s, t) },
+            { track: evaluation.track, reviewerName: evaluation.reviewer.name, level: 1 }, evaluation.track, pending(evaluation));
         }
         return;
       case 'director-escalation':
         if (!evaluation) return;
         audit('director-escalation', 'system', `${evaluation.track} (${evaluation.reviewer.id}) still missing`);
-        notify('director-escalation', 'director', `${evaluation.track}:${evaluation.reviewer.id}`, { dueAt: a.deadline ?? null, windowEndsAt: currentWindowEnd(s, t) }, { track: evaluation.track, reviewerName: evaluation.reviewer.name, level: 2 }, evaluation.track);
+        notify('director-escalation', 'director', `${evaluation.track}:${evaluation.reviewer.id}`, { dueAt: a.deadline ?? null, windowEndsAt: currentWindowEnd(s, t) },
+          { track: evaluation.track, reviewerName: evaluation.reviewer.name, level: 2 }, evaluation.track, pending(evaluation));
         return;
       case 'auto-resume':
         resume('system', `pause budget of ${s.policy.maxPauseDays} days used up`, a.at);
@@ -205,9 +371,10 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
       case 'disposal-overdue': {
         const party = a.party as string;
         audit('disposal-overdue', 'system', `no disposal confirmation from ${party}`);
-        notify('disposal-overdue', party === 'lab' ? 'lab' : `reviewer:${party}`, party, { disposalDueAt: a.at }, { party });
-        notify('disposal-overdue', 'director', party, { disposalDueAt: a.at }, { party });
-        notify('disposal-overdue', 'pm', party, { disposalDueAt: a.at }, { party });
+        const reason = (): Extra => ({ reason: { type: 'disposal-pending', party } });
+        notify('disposal-overdue', party === 'lab' ? 'lab' : `reviewer:${party}`, party, { disposalDueAt: a.at }, { party }, undefined, reason);
+        notify('disposal-overdue', 'director', party, { disposalDueAt: a.at }, { party }, undefined, reason);
+        notify('disposal-overdue', 'pm', party, { disposalDueAt: a.at }, { party }, undefined, reason);
         return;
       }
     }
@@ -251,6 +418,11 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
 
   // ---------- handlers (registered before the first await) ----------
   setHandler(m.statusQuery, status);
+  setHandler(m.noticeCheckQuery, (id: string): m.NoticeCheck => {
+    const reason = reasons.get(id);
+    const lapsed = reason ? lapsedBecause(s, reason, now()) : null;
+    return lapsed === null ? { send: true } : { send: false, reason: lapsed };
+  });
 
   setHandler(m.grantAccessUpdate, ({ by }) => {
     const t = now();
@@ -258,28 +430,44 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     s.phase = 'in-review';
     s.accessHolders = [...new Set(s.evaluations.map((e) => e.reviewer.id))];
     audit('access-granted', by, `clock started; window ends ${iso(currentWindowEnd(s, t) as number)}`);
-    const end = currentWindowEnd(s, t);
-    notify('clock-started', 'lab', 'start', { startedAt: t, windowEndsAt: end }, { by });
-    notify('clock-started', 'pm', 'start', { startedAt: t, windowEndsAt: end }, { by });
+    clockStartedNotice('lab', by);
+    clockStartedNotice('pm', by);
+    if (v2) for (const id of s.accessHolders) clockStartedNotice(`reviewer:${id}`, by);
     for (const e of s.evaluations) assignedNotice(e);
     publish();
     return touched();
   }, { validator: guard(v.parseGrantAccess, () => requirePhase(['awaiting-access'], 'grant access')) });
 
-  setHandler(m.assignReviewerUpdate, ({ track, reviewer, dueDay }) => {
+  setHandler(m.assignReviewerUpdate, ({ track, reviewer, dueDay, dueBusinessDays }) => {
     const t = now();
     const existing = s.evaluations.find((e) => e.track === track);
     if (existing) {
-      audit('reviewer-reassigned', 'pm', `${track}: ${existing.reviewer.id} → ${reviewer.id}${dueDay ? `, dueDay ${dueDay}` : ''}`);
+      const previous = existing.reviewer;
+      const rule = dueDay ? `, dueDay ${dueDay}` : dueBusinessDays ? `, dueBusinessDays ${dueBusinessDays}` : '';
+      audit('reviewer-reassigned', 'pm', `${track}: ${existing.reviewer.id} → ${reviewer.id}${rule}`);
       existing.reviewer = reviewer;
-      if (dueDay !== undefined) existing.dueDay = dueDay;
+      if (dueDay !== undefined) Object.assign(existing, { dueDay, dueBusinessDays: null });
+      if (dueBusinessDays !== undefined) existing.dueBusinessDays = dueBusinessDays;
       existing.assignedAt = t;
+      if (v2 && previous.id !== reviewer.id) {
+        // The replaced reviewer's due date comes off their calendar.
+        const from: Audience = `reviewer:${previous.id}`;
+        const ev = unattend(s, dueEventKey(track), from);
+        if (ev) {
+          const cancel = inviteOf(ev, 'CANCEL', zone);
+          notify('reviewer-assigned', from, `${track}:${previous.id}:unassigned:${ev.sequence}`, { dueAt: ev.at }, { track, unassigned: true }, track,
+            () => ({ invites: [cancel] }));
+        }
+      }
     } else {
-      s.evaluations.push({ track, reviewer, dueDay: dueDay ?? s.policy.dueDay, assignedAt: t, submittedAt: null, severity: null, summary: null });
+      s.evaluations.push({
+        track, reviewer, dueDay: dueDay ?? s.policy.dueDay, dueBusinessDays: dueBusinessDays ?? null, assignedAt: t, submittedAt: null, severity: null, summary: null,
+      });
       audit('reviewer-assigned', 'pm', `${track}: ${reviewer.id}`);
     }
     if (s.accessGrantedAt !== null) {
       if (!s.accessHolders.includes(reviewer.id)) s.accessHolders.push(reviewer.id);
+      if (v2) clockStartedNotice(`reviewer:${reviewer.id}`, 'pm');
       assignedNotice(s.evaluations.find((e) => e.track === track) as EvaluationState);
     }
     return touched();
@@ -291,10 +479,14 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
       const other = reviewerById(s, a.reviewer.id);
       if (other && other.email !== a.reviewer.email) fail('reviewer.email', `reviewer "${a.reviewer.id}" is already known with another e-mail address`);
       const dueDay = a.dueDay ?? existing?.dueDay ?? s.policy.dueDay;
-      if (dueDay > s.policy.windowDays) fail('dueDay', `must be at most policy.windowDays (${s.policy.windowDays})`);
-      if (s.accessGrantedAt !== null && (!existing || a.dueDay !== undefined)) {
-        const due = evaluationDueAt(s, { track: a.track, reviewer: a.reviewer, dueDay, assignedAt: now(), submittedAt: null, severity: null, summary: null }, now());
-        if (due !== null && due <= now()) fail('dueDay', `day ${dueDay} (${iso(due)}) has already passed; give a later dueDay`);
+      const dueBusinessDays = a.dueBusinessDays ?? (a.dueDay !== undefined ? null : existing?.dueBusinessDays ?? null);
+      if (dueBusinessDays === null && dueDay > s.policy.windowDays) fail('dueDay', `must be at most policy.windowDays (${s.policy.windowDays})`);
+      if (s.accessGrantedAt !== null && (!existing || a.dueDay !== undefined || a.dueBusinessDays !== undefined)) {
+        const candidate = { track: a.track, reviewer: a.reviewer, dueDay, dueBusinessDays, assignedAt: now(), submittedAt: null, severity: null, summary: null };
+        const due = evaluationDueAt(s, candidate, now());
+        const field = dueBusinessDays !== null ? 'dueBusinessDays' : 'dueDay';
+        const rule = dueBusinessDays !== null ? `${dueBusinessDays} business days` : `day ${dueDay}`;
+        if (due !== null && due <= now()) fail(field, `${rule} (${iso(due)}) has already passed; give a later ${field}`);
       }
     }),
   });
@@ -408,6 +600,7 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   while (s.phase !== 'closed') {
     processDue();
     if ((s.phase as Phase) === 'closed') break;
+    if (v2 && s.phase === 'in-review') syncCalendar();
     const next = nextActionAt(toTimelineState(s), now(), handled);
     changed = false;
     if (next === null) await condition(() => changed);

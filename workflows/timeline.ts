@@ -5,6 +5,7 @@
  * the review's IANA zone with luxon, so "+30 days" keeps the wall-clock time across DST changes.
  */
 import { DateTime, IANAZone } from 'luxon';
+import { isBusinessDay } from './federal-holidays';
 import type { NoticeKind, Policy } from './types';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,6 +34,8 @@ export interface TimelineEvaluation {
   track: string;
   reviewerId: string;
   dueDay: number;
+  /** When set, the evaluation is due this many business days after T0 instead of `dueDay` calendar days. */
+  dueBusinessDays?: number | null;
   submitted: boolean;
   /** When the current reviewer was assigned: no reminder is due before that. */
   assignedAt: number;
@@ -78,6 +81,31 @@ export function isValidTimeZone(zone: string): boolean {
 
 export function addCalendarDays(ms: number, days: number, zone: string): number {
   return DateTime.fromMillis(ms, { zone }).plus({ days }).toMillis();
+}
+
+/**
+ * `days` business days after `ms` (weekends and observed US federal holidays skipped, see
+ * federal-holidays.ts), at the same wall-clock time in `zone`. Counting starts the day after `ms`, so an
+ * instant on a Saturday + 1 business day is the Monday.
+ */
+export function addBusinessDays(ms: number, days: number, zone: string): number {
+  let dt = DateTime.fromMillis(ms, { zone });
+  for (let n = 0; n < days; ) {
+    dt = dt.plus({ days: 1 });
+    if (isBusinessDay(dt)) n++;
+  }
+  return dt.toMillis();
+}
+
+/** The instant itself when it falls on a business day in `zone`, else the same wall-clock time on the next one. */
+export function nextBusinessDay(ms: number, zone: string): number {
+  let dt = DateTime.fromMillis(ms, { zone });
+  while (!isBusinessDay(dt)) dt = dt.plus({ days: 1 });
+  return dt.toMillis();
+}
+
+export function isBusinessDayAt(ms: number, zone: string): boolean {
+  return isBusinessDay(DateTime.fromMillis(ms, { zone }));
 }
 
 /** ISO 8601 with the zone's offset, e.g. 2027-01-20T09:00:00.000-08:00. */
@@ -150,11 +178,15 @@ export function windowEnd(s: TimelineState, now: number): number | null {
 /**
  * T0 + dueDay calendar days, moved by pauses, never later than window end − 2 days. When the window is
  * too short for that margin (release right after access), the evaluation is due at the window end.
+ * With `dueBusinessDays` the date is T0 + that many business days instead; a pause moves it by the paused
+ * time and then on to the next business day. The window-end cap wins over the business-day rule.
  */
-export function evaluationDue(s: TimelineState, dueDay: number, now: number): number | null {
+export function evaluationDue(s: TimelineState, dueDay: number, now: number, dueBusinessDays: number | null = null): number | null {
   const end = windowEnd(s, now);
   if (s.accessGrantedAt === null || end === null) return null;
-  const own = shiftByPauses(addCalendarDays(s.accessGrantedAt, dueDay, s.timeZone), s, now);
+  const own = dueBusinessDays !== null && dueBusinessDays !== undefined
+    ? nextBusinessDay(shiftByPauses(addBusinessDays(s.accessGrantedAt, dueBusinessDays, s.timeZone), s, now), s.timeZone)
+    : shiftByPauses(addCalendarDays(s.accessGrantedAt, dueDay, s.timeZone), s, now);
   const latest = addCalendarDays(end, -DUE_BEFORE_WINDOW_END_DAYS, s.timeZone);
   if (latest <= s.accessGrantedAt) return end;
   return Math.min(own, latest);
@@ -201,7 +233,7 @@ export function scheduledActions(s: TimelineState, now: number): TimelineAction[
     out.push({ id: 'window-end', kind: 'window-end', at: end });
     for (const e of s.evaluations) {
       if (e.submitted) continue;
-      const due = evaluationDue(s, e.dueDay, now) as number;
+      const due = evaluationDue(s, e.dueDay, now, e.dueBusinessDays ?? null) as number;
       const key = `${e.track}:${e.reviewerId}`;
       if (remind) out.push(
         ...reminders(due, s.policy.reviewerReminderDays, Math.max(s.accessGrantedAt, e.assignedAt), z, (d, at) => ({
@@ -254,4 +286,9 @@ export function daysRemaining(now: number, deadline: number, zone: string): numb
   const a = DateTime.fromMillis(now, { zone }).startOf('day');
   const b = DateTime.fromMillis(deadline, { zone }).startOf('day');
   return Math.round(b.diff(a, 'days').days);
+}
+
+/** The digest's week: from `now` to the same wall-clock time seven calendar days later, in `zone`. */
+export function digestWeek(now: number, zone: string, days = 7): { from: number; to: number; key: string } {
+  return { from: now, to: addCalendarDays(now, days, zone), key: dayKey(now, zone) };
 }

@@ -48,7 +48,15 @@ export interface Policy {
 export interface EvaluationRequest {
   track: string;
   reviewer: Reviewer;
+  /** Due this many calendar days after the clock start (default policy.dueDay). */
   dueDay?: number;
+  /** Alternative to dueDay: due this many business days (US federal calendar) after the clock start. */
+  dueBusinessDays?: number;
+}
+
+/** A review's own webhook: every notice of the review is POSTed there too (see activities/webhooks.ts). */
+export interface WebhookTarget {
+  url: string;
 }
 
 export interface ReviewRequest {
@@ -61,6 +69,8 @@ export interface ReviewRequest {
   plannedReleaseAt?: string;
   timeZone: string;
   policy?: Partial<Policy>;
+  /** Optional: endpoints (chat tools, ticketing) that receive a signed JSON copy of every notice. */
+  webhooks?: WebhookTarget[];
 }
 
 // ---- update arguments (one object each, see DESIGN.md) ----
@@ -69,7 +79,7 @@ export interface ActorInput {
   reason?: string;
 }
 export type GrantAccessInput = { by: string };
-export type AssignReviewerInput = { track: string; reviewer: Reviewer; dueDay?: number };
+export type AssignReviewerInput = { track: string; reviewer: Reviewer; dueDay?: number; dueBusinessDays?: number };
 export type SubmitEvaluationInput = { track: string; reviewerId: string; severity: Severity; summary: string };
 export type SetReleaseDateInput = { plannedReleaseAt: string };
 export type CancelInput = { by: string; reason: string };
@@ -78,7 +88,11 @@ export type ConfirmDisposalInput = { party: string; by: string; note?: string };
 /** Who a notice is addressed to: one audience per notice, so each e-mail has one set of dates and one call to action. */
 export type Audience = 'lab' | 'pm' | 'director' | `reviewer:${string}`;
 
-export type NoticeState = 'sending' | 'sent' | 'failed' | 'superseded';
+/**
+ * `suppressed`: just before sending, the reason for the notice no longer held (e.g. an overdue notice for
+ * an evaluation submitted a moment earlier); `reason` says why.
+ */
+export type NoticeState = 'sending' | 'sent' | 'failed' | 'superseded' | 'suppressed';
 
 export interface NoticeRecord {
   id: string;
@@ -90,6 +104,14 @@ export interface NoticeRecord {
   messageId?: string;
   error?: string;
   track?: string;
+  /** Addresses the mail server refused permanently (5xx); the program manager is alerted once per address. */
+  rejected?: string[];
+  /** Why a notice was suppressed. */
+  reason?: string;
+  /** Calendar events carried: `REQUEST uid#sequence` or `CANCEL uid#sequence`. */
+  invites?: string[];
+  /** The webhook copy, when webhooks are configured: delivered to `targets` endpoints, or failed. */
+  webhook?: { state: 'sent' | 'failed'; targets: number; error?: string };
 }
 
 export interface AuditEvent {
@@ -104,6 +126,8 @@ export interface EvaluationView {
   reviewerId: string;
   reviewerName: string;
   dueAt: string | null;
+  /** Set when the due date counts business days rather than calendar days. */
+  dueBusinessDays: number | null;
   status: EvaluationStatus;
   severity: Severity | null;
   summary: string | null;
@@ -114,6 +138,7 @@ export interface ReviewStatus {
   reviewId: string;
   model: { name: string; version: string };
   lab: { name: string; timeZone: string };
+  programManager: Person;
   timeZone: string;
   phase: Phase;
   outcome: Outcome | null;
@@ -136,6 +161,56 @@ export interface ReviewStatus {
   events: AuditEvent[];
 }
 
+/** Instants a notice may refer to (ISO with offset, review zone). */
+export interface NoticeDates {
+  accessDeadlineAt?: string;
+  releaseAt?: string;
+  startedAt?: string;
+  windowEndsAt?: string;
+  dueAt?: string;
+  submittedAt?: string;
+  closedAt?: string;
+  disposalDueAt?: string;
+  /** For an updated calendar date: where it was before. */
+  previousAt?: string;
+}
+export type NoticeDateKey = keyof NoticeDates;
+
+/** Everything else a template may say, typed; each kind uses the fields its template names. */
+export interface NoticeFacts {
+  /** When the workflow issued the notice: "days remaining" are counted from here. */
+  now?: string;
+  windowDays?: number;
+  daysRemaining?: number;
+  track?: string;
+  reviewerName?: string;
+  summary?: string;
+  tracks?: number;
+  outcome?: Outcome;
+  reason?: string;
+  party?: string;
+  by?: string;
+  severity?: Severity;
+  level?: number;
+  /** A date of an earlier notice moved: this one carries the updated calendar event. */
+  update?: boolean;
+  /** The recipient was replaced on the track: the calendar event is cancelled for them. */
+  unassigned?: boolean;
+  /** Business days, when the due date counts them. */
+  dueBusinessDays?: number;
+}
+
+/** A calendar event a notice carries: which deadline, its revision, and whether it is set or cancelled. */
+export interface InviteSpec {
+  /** `window-end` or `due:<track>`: with the review id, the event's stable UID. */
+  key: string;
+  sequence: number;
+  method: 'REQUEST' | 'CANCEL';
+  /** The deadline, ISO with offset. */
+  at: string;
+  track?: string;
+}
+
 /** What the workflow hands the notice activity: everything a template needs, nothing it must look up. */
 export interface NoticePayload {
   id: string;
@@ -148,9 +223,17 @@ export interface NoticePayload {
   recipientTimeZone: string;
   reviewTimeZone: string;
   /** Instants the text refers to, ISO with offset. */
-  dates: Record<string, string>;
-  facts: Record<string, string | number | boolean>;
+  dates: NoticeDates;
+  facts: NoticeFacts;
   findings?: { track: string; severity: Severity | null; status: EvaluationStatus }[];
+  /** Calendar events (RFC 5545) to attach. */
+  invites?: InviteSpec[];
+  /** The review's first run id: scopes the delivery ledger (a retry or a reset keeps it; a reused review id does not). */
+  runKey?: string;
+  /** Ask the workflow, just before sending, whether the notice's reason still holds. */
+  checkBeforeSend?: boolean;
+  /** The review's own webhook endpoints (global ones come from the worker's configuration). */
+  webhooks?: string[];
 }
 
 export interface NoticeResult {
@@ -158,4 +241,33 @@ export interface NoticeResult {
   accepted: string[];
   rejected: string[];
   response: string;
+  /** The server's reply to the refused recipients, when some were refused. */
+  rejectedResponse?: string;
+  /** Set when the notice was not sent because its reason no longer held. */
+  suppressed?: string;
+  /** Global webhook endpoints configured on the worker that sent it. */
+  webhookTargets?: number;
+}
+
+/** An alert to the program manager about delivery itself (not a review notice): a refused address. */
+export interface DeliveryAlert {
+  id: string;
+  kind: 'address-rejected';
+  reviewId: string;
+  model: { name: string; version: string };
+  programManager: Person;
+  noticeId: string;
+  noticeKind: NoticeKind;
+  audience: Audience;
+  address: string;
+  error: string;
+  runKey?: string;
+  webhooks?: string[];
+}
+
+export interface WebhookResult {
+  targets: number;
+  delivered: number;
+  /** Not posted: the notice's reason no longer held. */
+  suppressed?: string;
 }

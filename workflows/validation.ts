@@ -15,6 +15,9 @@ import type {
 /** Longest evaluation summary accepted (characters); far below Temporal's 2 MB payload limit. */
 export const MAX_SUMMARY_CHARS = 20_000;
 export const MAX_WINDOW_DAYS = 30;
+/** Business days in a 30-day window are at most 22; a larger count would always be capped by the window end. */
+export const MAX_DUE_BUSINESS_DAYS = 22;
+export const MAX_WEBHOOKS = 5;
 
 export interface ValidationIssue {
   path: string;
@@ -60,7 +63,22 @@ const policy = z.strictObject({
   disposalDays: days(1, 60),
 }).partial();
 
-const evaluation = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional() });
+const businessDays = z.number().int('must be a whole number of business days').min(1, 'must be at least 1').max(MAX_DUE_BUSINESS_DAYS, `must be at most ${MAX_DUE_BUSINESS_DAYS}`);
+const evaluation = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays.optional() });
+
+/**
+ * A webhook endpoint: http(s), no credentials in the URL (the URL is kept in the review's history; the
+ * signing secret lives only in the worker's configuration).
+ */
+const webhookUrl = z.string().max(2048, 'must be at most 2048 characters').refine((u) => {
+  try {
+    const url = new URL(u);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '' && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL without user name or password');
+const webhook = z.strictObject({ url: webhookUrl });
 
 const reviewRequest = z.strictObject({
   reviewId: slug('review id', 80),
@@ -72,13 +90,14 @@ const reviewRequest = z.strictObject({
   plannedReleaseAt: instant.optional(),
   timeZone: zone,
   policy: policy.optional(),
+  webhooks: z.array(webhook).max(MAX_WEBHOOKS, `must list at most ${MAX_WEBHOOKS} webhooks`).optional(),
 });
 
 const by = text(200);
 const grantAccess = z.strictObject({ by });
 const actor = z.strictObject({ by, reason: optionalText(2000) });
 const cancel = z.strictObject({ by, reason: text(2000) });
-const assignReviewer = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional() });
+const assignReviewer = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays.optional() });
 const submitEvaluation = z.strictObject({
   track: slug('track name', 64),
   reviewerId: idFormat,
@@ -129,7 +148,13 @@ export function parseReviewRequest(input: unknown, now: number): ReviewRequest {
     const known = reviewerEmails.get(e.reviewer.id);
     if (known !== undefined && known !== e.reviewer.email) issues.push({ path: `evaluations[${i}].reviewer.email`, message: `reviewer "${e.reviewer.id}" appears with two e-mail addresses` });
     reviewerEmails.set(e.reviewer.id, e.reviewer.email);
-    if ((e.dueDay ?? pol.dueDay) > pol.windowDays) issues.push({ path: `evaluations[${i}].dueDay`, message: `must be at most policy.windowDays (${pol.windowDays})` });
+    if (e.dueDay !== undefined && e.dueBusinessDays !== undefined) issues.push({ path: `evaluations[${i}].dueBusinessDays`, message: 'give either dueDay or dueBusinessDays, not both' });
+    else if (e.dueBusinessDays === undefined && (e.dueDay ?? pol.dueDay) > pol.windowDays) issues.push({ path: `evaluations[${i}].dueDay`, message: `must be at most policy.windowDays (${pol.windowDays})` });
+  });
+  const urls = new Set<string>();
+  (req.webhooks ?? []).forEach((w, i) => {
+    if (urls.has(w.url)) issues.push({ path: `webhooks[${i}].url`, message: 'is listed twice' });
+    urls.add(w.url);
   });
   if (req.policy?.dueDay !== undefined && req.policy.dueDay > pol.windowDays) issues.push({ path: 'policy.dueDay', message: `must be at most policy.windowDays (${pol.windowDays})` });
   if (req.plannedReleaseAt !== undefined && (parseInstant(req.plannedReleaseAt) as number) <= now) {
@@ -142,7 +167,11 @@ export function parseReviewRequest(input: unknown, now: number): ReviewRequest {
 export const parseGrantAccess = (i: unknown): GrantAccessInput => parse(grantAccess, i);
 export const parseActor = (i: unknown): ActorInput => parse(actor, i);
 export const parseCancel = (i: unknown): CancelInput => parse(cancel, i);
-export const parseAssignReviewer = (i: unknown): AssignReviewerInput => parse(assignReviewer, i);
+export function parseAssignReviewer(i: unknown): AssignReviewerInput {
+  const a = parse(assignReviewer, i);
+  if (a.dueDay !== undefined && a.dueBusinessDays !== undefined) throw new ValidationError([{ path: 'dueBusinessDays', message: 'give either dueDay or dueBusinessDays, not both' }]);
+  return a;
+}
 export const parseSubmitEvaluation = (i: unknown): SubmitEvaluationInput => parse(submitEvaluation, i);
 export const parseSetReleaseDate = (i: unknown): SetReleaseDateInput => parse(setReleaseDate, i);
 export const parseConfirmDisposal = (i: unknown): ConfirmDisposalInput => parse(confirmDisposal, i);

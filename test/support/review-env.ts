@@ -7,7 +7,11 @@ import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createActivities } from '../../activities';
+import type { ActivitiesOptions } from '../../activities';
 import { SmtpSink } from '../../scripts/smtp-sink';
 import { serverPaths } from '../../scripts/servers';
 import { SEARCH_ATTRIBUTES, ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
@@ -30,6 +34,8 @@ export interface ReviewEnv {
   sink: SmtpSink;
   worker: Worker;
   taskQueue: string;
+  /** The delivery ledger of this environment's worker (a fresh file per environment). */
+  ledgerPath: string;
   start(request: ReviewRequest): Promise<WorkflowHandle>;
   status(reviewId: string): Promise<ReviewStatus>;
   teardown(): Promise<void>;
@@ -41,14 +47,27 @@ export interface ReviewEnvOptions {
   smtpTimeoutSeconds?: number;
   /** Used by both the worker and the client (e.g. the encryption codec). */
   dataConverter?: DataConverter;
+  /** Extra createActivities options (webhooks, ledger, outage threshold). */
+  activities?: ActivitiesOptions;
+}
+
+/** The SDK gives a server 5 s to come up; on a loaded machine the Java test server can take longer: try again. */
+async function withStartRetry(start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (attempt >= 3 || !/did not start within/.test(String(e))) throw e;
+    }
+  }
 }
 
 export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-skipping', opts: ReviewEnvOptions = {}): Promise<ReviewEnv> {
   quietRuntime();
   const paths = serverPaths();
-  const env = kind === 'time-skipping'
-    ? await TestWorkflowEnvironment.createTimeSkipping({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.testServer } } })
-    : await TestWorkflowEnvironment.createLocal({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS } });
+  const env = await withStartRetry(() => (kind === 'time-skipping'
+    ? TestWorkflowEnvironment.createTimeSkipping({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.testServer } } })
+    : TestWorkflowEnvironment.createLocal({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS } })));
   if (kind === 'time-skipping') {
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
@@ -57,6 +76,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
   }
   const sink = new SmtpSink();
   await sink.listen();
+  const ledgerPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'frontier-review-ledger-')), 'ledger.sqlite');
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
   const bundle = process.env.FRONTIER_REVIEW_TEST_BUNDLE;
   const worker = await Worker.create({
@@ -65,7 +85,10 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     taskQueue,
     dataConverter: opts.dataConverter,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') }),
-    activities: createActivities({ smtpUrl: sink.url, mailFrom: 'frontier-review <noreply@clearinghouse.example>', smtpTimeoutSeconds: opts.smtpTimeoutSeconds ?? 5 }),
+    activities: createActivities({
+      smtpUrl: sink.url, mailFrom: 'frontier-review <noreply@clearinghouse.example>', smtpTimeoutSeconds: opts.smtpTimeoutSeconds ?? 5, ledgerPath,
+      ...opts.activities,
+    }),
   });
   const running = worker.run();
   return {
@@ -73,6 +96,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     sink,
     worker,
     taskQueue,
+    ledgerPath,
     start: (request) =>
       env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request] }),
     status: (reviewId) => env.client.workflow.getHandle(workflowIdFor(reviewId)).query(statusQuery),

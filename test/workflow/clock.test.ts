@@ -143,7 +143,11 @@ test('a track added after access: reviewer told at once with the due date; reass
   const r = await h.executeUpdate(assignReviewerUpdate, { args: [{ track: 'cyber-offense', reviewer: { id: 'r3', name: 'Kim', email: 'kim@clearinghouse.example' } }] });
   expect(r.evaluations[0]).toMatchObject({ reviewerId: 'r3' });
   expect(wall(r.evaluations[0].dueAt as string, NY)).toBe(plusDays(t0, 21, NY));
-  expect(noticesOf(r, 'reviewer-assigned').map((n) => n.audience)).toEqual(['reviewer:r1', 'reviewer:r2', 'reviewer:r3']);
+  // r1 is told the track went to someone else (its due-date event cancelled); r3 gets the assignment.
+  expect(noticesOf(r, 'reviewer-assigned').map((n) => [n.audience, n.invites])).toEqual([
+    ['reviewer:r1', ['REQUEST due:cyber-offense#0']], ['reviewer:r2', ['REQUEST due:autonomy#0']],
+    ['reviewer:r1', ['CANCEL due:cyber-offense#1']], ['reviewer:r3', ['REQUEST due:cyber-offense#1']],
+  ]);
   expect(r.events.at(-1)).toMatchObject({ type: 'reviewer-reassigned' });
   await recordHistory(h, 'assign-and-reassign');
 });

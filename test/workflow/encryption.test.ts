@@ -81,3 +81,24 @@ test('codec endpoint: decodes for a valid token, refuses without one, answers CO
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/payloads must be an array/);
 });
+
+test('a refused address stays out of the stored history too: failure messages are not encrypted, so they name no address', async () => {
+  t.sink.faults = { rejectRecipients: ['security@acme.example'] };
+  try {
+    const req = request();
+    await t.start(req);
+    let s = await settled(t, req.reviewId);
+    for (let i = 0; i < 100 && !s.events.some((e) => e.type === 'address-rejected'); i++) s = await t.status(req.reviewId);
+    const lab = s.notices.find((n) => n.kind === 'intake-ack' && n.audience === 'lab');
+    expect(lab).toMatchObject({ state: 'failed', rejected: ['security@acme.example'] });
+    expect(lab?.error).toMatch(/permanently: .*550.*<address>/);
+    await t.sink.waitFor((ms) => ms.some((m) => m.envelopeTo.includes('pm@clearinghouse.example') && m.raw.includes('X-Frontier-Review-Alert')));
+    const raw = await t.env.connection.workflowService.getWorkflowExecutionHistory({ namespace: t.env.namespace ?? 'default', execution: { workflowId: workflowIdFor(req.reviewId) } });
+    const types = (raw.history?.events ?? []).map((e) => e.eventType);
+    expect(types).toContain(temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED); // the 550, recorded
+    const bytes = Buffer.from(temporal.api.history.v1.History.encode(raw.history as temporal.api.history.v1.IHistory).finish());
+    for (const secret of SECRETS) expect(bytes.includes(Buffer.from(secret))).toBe(false);
+  } finally {
+    t.sink.faults = {};
+  }
+});

@@ -21,7 +21,7 @@ const strip = (s: ReviewStatus): ReviewStatus => {
   const sliding = s.phase === 'paused';
   return {
     ...s,
-    notices: s.notices.map((n) => ({ ...n, state: 'sending', messageId: undefined, error: undefined })),
+    notices: s.notices.map((n) => ({ ...n, state: 'sending', messageId: undefined, error: undefined, rejected: undefined, reason: undefined, webhook: undefined })),
     clock: sliding ? { ...s.clock, pausedMs: 0, windowEndsAt: null } : s.clock,
     evaluations: s.evaluations.map((e) => (sliding ? { ...e, dueAt: null } : e)),
   };

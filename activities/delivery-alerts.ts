@@ -1,0 +1,121 @@
+/**
+ * Alerts to the program manager about delivery itself — not review notices, so they have no notice kind:
+ * - mail outage: a notice has been failing for `outageAlertAfterMinutes` (default 60); the PM is told
+ *   through the webhooks (mail is what is down) while the notice's retries go on;
+ * - address rejected: a mail server refused an address for good (5xx); the PM gets an e-mail (unless it
+ *   was their own address) and the webhooks a copy.
+ * Each alert is delivered once per target, through the ledger.
+ */
+import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
+import type { DeliveryAlert, NoticePayload } from '../workflows/types';
+import { renderHtml, renderText } from './blocks';
+import type { ActivityContext } from './context';
+import { isPermanent } from './context';
+import { messageIdFor } from './message-id';
+import { runKeyOf } from './notice-check';
+import { modelLine } from './templates';
+import { postSigned, redact, targetsFor, WebhookError } from './webhooks';
+
+/**
+ * POSTs `body` to every target not yet served for `key`; records each success. Throws when any target failed:
+ * non-retryable when every failure is a client error (4xx other than 408/429), retryable otherwise.
+ */
+export async function deliverToWebhooks(ctx: ActivityContext, key: string, runKey: string, targets: string[], body: object): Promise<number> {
+  const secret = ctx.o.webhooks.secret;
+  if (targets.length === 0) return 0;
+  if (!secret) {
+    throw ApplicationFailure.nonRetryable(`${targets.length} webhook endpoint(s) configured but no signing secret (WEBHOOK_SECRET or webhooks.secret)`, 'WebhookSecretMissing');
+  }
+  const ledger = ctx.ledger();
+  const failures: WebhookError[] = [];
+  for (const url of targets) {
+    if (ledger.delivered(key, runKey, url)) continue;
+    try {
+      await postSigned(url, body, key, { secret, timeoutMs: ctx.o.webhooks.timeoutMs });
+      ledger.markDelivered(key, runKey, url);
+    } catch (e) {
+      failures.push(e instanceof WebhookError ? e : new WebhookError(url, String(e)));
+    }
+  }
+  if (failures.length === 0) return targets.length;
+  const message = failures.map((f) => f.message).join('; ');
+  const permanent = failures.every((f) => f.status !== undefined && f.status >= 400 && f.status < 500 && f.status !== 408 && f.status !== 429);
+  if (permanent) throw ApplicationFailure.nonRetryable(message, 'WebhookRejected');
+  throw new Error(message);
+}
+
+const minutes = (ms: number): string => `${Math.round(ms / 60_000)} minutes`;
+
+/** Called on each failed attempt of sendNotice; alerts once the notice has been failing long enough. Never throws. */
+export async function alertMailOutage(ctx: ActivityContext, n: NoticePayload, err: unknown): Promise<void> {
+  try {
+    const info = activityInfo();
+    // Both instants come from the server, so this also holds under a time-skipping test server.
+    const failingMs = info.currentAttemptScheduledTimestampMs - info.scheduledTimestampMs;
+    if (failingMs < ctx.o.outageAlertAfterMs) return;
+    const targets = targetsFor(ctx.o.webhooks, n.webhooks);
+    if (targets.length === 0) {
+      log.warn('mail outage and no webhook to alert the program manager', { notice: n.id, failingMs });
+      return;
+    }
+    const error = err instanceof Error ? err.message : String(err);
+    const id = `${n.id}#mail-outage`;
+    const text = `Mail outage, review ${n.reviewId} (${modelLine(n)}): the ${n.kind} notice to ${n.audience} has not been delivered for ${minutes(failingMs)} `
+      + `(${info.attempt} attempts; last error: ${error}). Delivery is retried until the mail server accepts it; nothing is lost. For the program manager.`;
+    await deliverToWebhooks(ctx, id, runKeyOf(n), targets, {
+      type: 'alert', alert: 'mail-outage', id, reviewId: n.reviewId, noticeId: n.id, kind: n.kind, audience: n.audience,
+      failingForMinutes: Math.round(failingMs / 60_000), attempts: info.attempt, error, text,
+    });
+  } catch (e) {
+    log.warn('could not alert the program manager about the mail outage; will try again on the next attempt', { notice: n.id, error: String(e) });
+  }
+}
+
+export function renderAddressAlert(a: DeliveryAlert): { subject: string; text: string; html: string; chat: string } {
+  const own = a.address.toLowerCase() === a.programManager.email.toLowerCase();
+  const blocks = [
+    `The mail server permanently refused ${a.address} for the ${a.noticeKind} notice to ${a.audience} of ${modelLine(a)}: ${a.error}`,
+    a.audience === 'lab'
+      ? 'Later notices to the lab go to its other contacts when it has any; this address is skipped while another one works. What to do: ask the lab for a working contact.'
+      : own ? 'This was your own address.' : 'What to do: check the address and reassign or correct it.',
+    'The failure is recorded in the review\'s status.',
+  ];
+  const subject = `[${a.reviewId}] Delivery problem: ${a.address} refused a notice`;
+  const message = { greeting: `Hello ${a.programManager.name},`, blocks, footer: `— frontier-review delivery alert ${a.id}.` };
+  return { subject, text: renderText(message), html: renderHtml(message, subject), chat: `${subject}\n${blocks.join('\n')}` };
+}
+
+export function createSendDeliveryAlert(ctx: ActivityContext) {
+  return async function sendDeliveryAlert(a: DeliveryAlert): Promise<{ emailed: boolean; webhooks: number }> {
+    const runKey = runKeyOf(a);
+    const ledger = ctx.ledger();
+    const rendered = renderAddressAlert(a);
+    let emailed = false;
+    // No e-mail to an address just refused: that alert goes by webhook only.
+    if (a.address.toLowerCase() !== a.programManager.email.toLowerCase()) {
+      const messageId = messageIdFor(a.id, ctx.o.domain);
+      const known = ledger.lookup(a.id, runKey);
+      emailed = known?.state === 'sent';
+      if (!known) {
+        try {
+          const info = await ctx.transport().sendMail({
+            from: ctx.o.mailFrom, to: { name: a.programManager.name, address: a.programManager.email }, subject: rendered.subject,
+            text: rendered.text, html: rendered.html, messageId, headers: { 'X-Frontier-Review-Alert': a.kind },
+          });
+          ledger.record({ noticeId: a.id, runKey, state: 'sent', messageId, accepted: [a.programManager.email], rejected: [], response: info.response, recordedAt: new Date().toISOString() });
+          emailed = true;
+        } catch (e) {
+          if (!isPermanent(e)) throw e;
+          ledger.record({ noticeId: a.id, runKey, state: 'rejected', messageId, accepted: [], rejected: [a.programManager.email], response: e.message, recordedAt: new Date().toISOString() });
+        }
+      }
+    }
+    const targets = targetsFor(ctx.o.webhooks, a.webhooks);
+    const webhooks = await deliverToWebhooks(ctx, `${a.id}#webhook`, runKey, targets, {
+      type: 'alert', alert: a.kind, id: a.id, reviewId: a.reviewId, noticeId: a.noticeId, kind: a.noticeKind, audience: a.audience,
+      address: a.address, error: a.error, text: rendered.chat,
+    });
+    if (!emailed && webhooks === 0) log.warn('delivery alert reached nobody', { alert: a.id, targets: targets.map(redact) });
+    return { emailed, webhooks };
+  };
+}

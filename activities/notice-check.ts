@@ -1,0 +1,33 @@
+/** Just before a notice goes out, the activity asks the review whether the notice's reason still holds. */
+import { activityInfo, cancelled, CancelledFailure, getClient, log } from '@temporalio/activity';
+import { noticeCheckQuery } from '../workflows/messages';
+
+/** The review's first run id scopes ledger entries (payload field; older payloads fall back to the run id). */
+export function runKeyOf(n: { runKey?: string }): string {
+  return n.runKey ?? activityInfo().workflowExecution?.runId ?? '';
+}
+
+/**
+ * Null when the notice should go; otherwise why it should not. Fails open: when the review cannot answer
+ * in time (no workflow worker, a standalone activity) the notice is sent — a late notice beats a lost one.
+ */
+export async function lapsedReason(noticeId: string, timeoutMs: number): Promise<string | null> {
+  const wf = activityInfo().workflowExecution;
+  if (!wf) return null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const handle = getClient().workflow.getHandle(wf.workflowId, wf.runId);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    // Also give up when the activity is cancelled (the worker shutting down stops answering queries too).
+    const answer = await Promise.race([handle.query(noticeCheckQuery, noticeId), timeout, cancelled()]);
+    return answer.send ? null : (answer.reason ?? 'its reason no longer holds');
+  } catch (e) {
+    if (e instanceof CancelledFailure) throw e;
+    log.warn('could not ask the review whether a notice is still due; sending it', { notice: noticeId, error: e instanceof Error ? e.message : String(e) });
+    return null;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

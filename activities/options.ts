@@ -1,0 +1,66 @@
+/**
+ * createActivities' options and their defaults. Only `smtpUrl` and `mailFrom` matter for a worker that
+ * just sends mail; everything else has a sensible default and an environment variable.
+ */
+import type { Ledger } from './ledger';
+import { DEFAULT_LEDGER_PATH } from './ledger';
+import { DEFAULT_MESSAGE_ID_DOMAIN } from './message-id';
+import type { WebhookConfig } from './webhooks';
+
+export interface ActivitiesOptions {
+  /** nodemailer connection URL, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example:465. Default: $SMTP_URL, else smtp://127.0.0.1:2525. */
+  smtpUrl?: string;
+  /** From address. Default: $MAIL_FROM, else "frontier-review <noreply@frontier-review.local>". */
+  mailFrom?: string;
+  /** Domain part of Message-IDs and calendar UIDs. */
+  messageIdDomain?: string;
+  /** Seconds before a silent SMTP server counts as failed (then the activity retries). */
+  smtpTimeoutSeconds?: number;
+  /** SQLite file of the delivery ledger. Default: $NOTICE_LEDGER_PATH, else .data/notice-ledger.sqlite under the working directory. */
+  ledgerPath?: string;
+  /** A ledger object instead of the file (tests wrap the SQLite ledger to inject a crash). */
+  ledger?: Ledger;
+  /**
+   * Webhooks for every review (reviews can add their own). Off unless configured. Defaults: $WEBHOOK_URLS
+   * (comma-separated), $WEBHOOK_SECRET, 10 s timeout.
+   */
+  webhooks?: { urls?: string[]; secret?: string; timeoutSeconds?: number };
+  /** Minutes of failing mail delivery before the program manager is alerted through the webhooks. Default: $MAIL_OUTAGE_ALERT_MINUTES, else 60. */
+  outageAlertAfterMinutes?: number;
+  /** Seconds to wait for the workflow's "still due?" answer before sending anyway. Default 5. */
+  checkTimeoutSeconds?: number;
+}
+
+export interface ResolvedOptions {
+  smtpUrl: string;
+  mailFrom: string;
+  domain: string;
+  smtpTimeoutMs: number;
+  ledgerPath: string;
+  webhooks: WebhookConfig;
+  outageAlertAfterMs: number;
+  checkTimeoutMs: number;
+}
+
+const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+const positive = (v: string | undefined): number | undefined => {
+  const n = Number(v);
+  return v !== undefined && v.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : undefined;
+};
+
+export function resolveOptions(o: ActivitiesOptions, env: Record<string, string | undefined> = process.env): ResolvedOptions {
+  return {
+    smtpUrl: o.smtpUrl ?? env.SMTP_URL ?? 'smtp://127.0.0.1:2525',
+    mailFrom: o.mailFrom ?? env.MAIL_FROM ?? 'frontier-review <noreply@frontier-review.local>',
+    domain: o.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN,
+    smtpTimeoutMs: (o.smtpTimeoutSeconds ?? 30) * 1000,
+    ledgerPath: o.ledgerPath ?? env.NOTICE_LEDGER_PATH ?? DEFAULT_LEDGER_PATH,
+    webhooks: {
+      urls: o.webhooks?.urls ?? list(env.WEBHOOK_URLS),
+      secret: o.webhooks?.secret ?? (env.WEBHOOK_SECRET || undefined),
+      timeoutMs: (o.webhooks?.timeoutSeconds ?? 10) * 1000,
+    },
+    outageAlertAfterMs: (o.outageAlertAfterMinutes ?? positive(env.MAIL_OUTAGE_ALERT_MINUTES) ?? 60) * 60_000,
+    checkTimeoutMs: (o.checkTimeoutSeconds ?? 5) * 1000,
+  };
+}

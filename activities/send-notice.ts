@@ -1,0 +1,106 @@
+/**
+ * sendNotice: one notice, one e-mail, exactly once (see ledger.ts for the scheme and its one crash window).
+ * Order on every attempt: ledger → "still due?" → SMTP → ledger. Temporary SMTP trouble (no connection,
+ * 421, 451, timeouts) is thrown for Temporal to retry with backoff, and after a long enough outage the
+ * program manager is alerted through the webhooks; a permanent rejection (5xx) is recorded and not retried.
+ */
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { SendMailOptions } from 'nodemailer';
+import type { NoticePayload, NoticeResult } from '../workflows/types';
+import { renderInvite } from './calendar';
+import type { ActivityContext } from './context';
+import { addressOf, isPermanent } from './context';
+import { alertMailOutage } from './delivery-alerts';
+import type { LedgerEntry } from './ledger';
+import { messageIdFor } from './message-id';
+import { lapsedReason, runKeyOf } from './notice-check';
+import { renderNotice } from './templates';
+
+export const PERMANENT_REJECTION = 'SmtpPermanentRejection';
+
+/** The e-mail for a notice: text, HTML and its calendar events (the first as the invitation, the rest attached). */
+export function composeNotice(ctx: ActivityContext, n: NoticePayload): SendMailOptions {
+  const { subject, text, html } = renderNotice(n);
+  const [first, ...rest] = (n.invites ?? []).map((i) => renderInvite(n, i, ctx.organizer, ctx.o.domain));
+  return {
+    from: ctx.o.mailFrom,
+    to: n.to.map((p) => ({ name: p.name, address: p.email })),
+    subject,
+    text,
+    html,
+    messageId: messageIdFor(n.id, ctx.o.domain),
+    headers: { 'X-Frontier-Review-Notice': n.id, 'X-Frontier-Review-Kind': n.kind },
+    ...(first ? { icalEvent: { method: first.method, filename: first.filename, content: first.content } } : {}),
+    ...(rest.length
+      ? { attachments: rest.map((i) => ({ filename: i.filename, content: i.content, contentType: `text/calendar; charset=utf-8; method=${i.method}` })) }
+      : {}),
+  };
+}
+
+/** E-mail addresses out of a message: failure messages are stored in the history unencrypted (payloads are not). */
+export const withoutAddresses = (text: string): string => text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '<address>');
+
+/** Non-retryable; the addresses and the server's full reply travel in the details, which the payload codec encrypts. */
+function permanentFailure(n: NoticePayload, message: string, rejected: string[], response: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: PERMANENT_REJECTION, nonRetryable: true, details: [{ rejected, response }],
+    message: `SMTP rejected ${n.kind} notice ${n.id} permanently: ${withoutAddresses(message)}`,
+  });
+}
+
+function fromLedger(e: LedgerEntry, n: NoticePayload): NoticeResult {
+  if (e.state === 'rejected') throw permanentFailure(n, e.response, e.rejected, e.response);
+  return {
+    messageId: e.messageId, accepted: e.accepted, rejected: e.rejected, response: e.response,
+    ...(e.state === 'suppressed' ? { suppressed: e.response } : {}),
+  };
+}
+
+export function createSendNotice(ctx: ActivityContext) {
+  // Every result tells the workflow how many global webhooks this worker has, so that a review without
+  // webhooks of its own schedules no webhook activity while none are configured.
+  const withTargets = (r: NoticeResult): NoticeResult => ({ ...r, webhookTargets: ctx.o.webhooks.urls.length });
+  return async (n: NoticePayload): Promise<NoticeResult> => withTargets(await send(n));
+
+  async function send(n: NoticePayload): Promise<NoticeResult> {
+    const runKey = runKeyOf(n);
+    const ledger = ctx.ledger();
+    const messageId = messageIdFor(n.id, ctx.o.domain);
+    const known = ledger.lookup(n.id, runKey);
+    if (known) {
+      log.info('notice already in the ledger; not sending again', { notice: n.id, state: known.state });
+      return fromLedger(known, n);
+    }
+    const entry = (state: LedgerEntry['state'], accepted: string[], rejected: string[], response: string): LedgerEntry => ({
+      noticeId: n.id, runKey, state, messageId, accepted, rejected, response, recordedAt: new Date().toISOString(),
+    });
+    if (n.checkBeforeSend) {
+      const lapsed = await lapsedReason(n.id, ctx.o.checkTimeoutMs);
+      if (lapsed !== null) {
+        ledger.record(entry('suppressed', [], [], lapsed));
+        log.info('notice suppressed: its reason no longer holds', { notice: n.id, reason: lapsed });
+        return { messageId, accepted: [], rejected: [], response: '', suppressed: lapsed };
+      }
+    }
+    let info: { accepted: unknown[]; rejected: unknown[]; rejectedErrors?: Error[]; response: string };
+    try {
+      info = await ctx.transport().sendMail(composeNotice(ctx, n));
+    } catch (err) {
+      if (isPermanent(err)) {
+        const rejected = Array.isArray(err.rejected) && err.rejected.length ? err.rejected.map(addressOf) : n.to.map((p) => p.email);
+        const response = err.response ?? err.message;
+        ledger.record(entry('rejected', [], rejected, response));
+        log.warn('notice rejected permanently', { notice: n.id, code: err.responseCode });
+        throw permanentFailure(n, err.message, rejected, response);
+      }
+      await alertMailOutage(ctx, n, err);
+      throw err; // temporary (connection refused, 4xx, timeout): Temporal retries with backoff
+    }
+    // --- crash window: the server has accepted the message (250); until the next line commits, a crash or a
+    // failed write means the retry sends it again, with the same Message-ID. ---
+    const result: NoticeResult = { messageId, accepted: info.accepted.map(addressOf), rejected: info.rejected.map(addressOf), response: info.response };
+    ledger.record(entry('sent', result.accepted, result.rejected, result.response));
+    const refusals = (info.rejectedErrors ?? []).map((e) => (e as Error & { response?: string }).response ?? e.message);
+    return refusals.length ? { ...result, rejectedResponse: refusals.join('; ') } : result;
+  }
+}
