@@ -32,6 +32,9 @@ export function createContext(options: ActivitiesOptions): ActivityContext {
 /** Permanent SMTP failure: a 5xx reply (bad mailbox, policy). 4xx and connection trouble are temporary. */
 export function isPermanent(err: unknown): err is Error & { responseCode: number; response?: string; rejected?: unknown[] } {
   const code = (err as { responseCode?: unknown } | null)?.responseCode;
+  // 530/534/535/538: our own login or TLS settings are wrong. That is fixable, so keep retrying
+  // (the outage alert tells the PM) instead of marking the notice lost for good.
+  if (code === 530 || code === 534 || code === 535 || code === 538) return false;
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 

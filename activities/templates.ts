@@ -175,7 +175,7 @@ const TEMPLATES: Record<NoticeKind, Template> = {
   }),
   'ready-to-close': ({ p, due, model }) => ({
     subject: 'All evaluations are in: review ready to close',
-    blocks: [`All ${p.facts.tracks} evaluations of ${model} from ${p.labName} have been submitted.`,
+    blocks: [`${Number(p.facts.tracks) === 1 ? 'The evaluation' : `All ${p.facts.tracks} evaluations`} of ${model} from ${p.labName} ${Number(p.facts.tracks) === 1 ? 'has' : 'have'} been submitted.`,
       `What to do: close the review early if nothing else is needed; otherwise it closes by itself at ${due('windowEndsAt')}.`],
   }),
   'review-closed': ({ p, at, model }) => {

@@ -65,6 +65,10 @@ export interface ReviewState {
   calendar: CalendarEvent[];
   /** Addresses the mail server refused permanently: later notices skip them while another recipient remains. */
   bounced: { address: string; at: number; error: string }[];
+  /** Reviewers replaced on a track: they held access, so they still get the closure and disposal notices. */
+  formerReviewers: Reviewer[];
+  /** Set from patched('notify-former-reviewers'): reviews started before it keep their recorded notices. */
+  notifyFormerReviewers: boolean;
 }
 
 export function initialState(request: ReviewRequest, now: number, plannedReleaseAt: number | null): ReviewState {
@@ -90,6 +94,8 @@ export function initialState(request: ReviewRequest, now: number, plannedRelease
     handled: [],
     calendar: [],
     bounced: [],
+    formerReviewers: [],
+    notifyFormerReviewers: false,
   };
 }
 
@@ -144,7 +150,8 @@ function addressees(s: ReviewState, audience: Audience): { to: Person[]; timeZon
   if (audience === 'pm') return { to: [s.request.programManager], timeZone: zone };
   if (audience === 'director') return { to: [s.request.director], timeZone: zone };
   const id = audience.slice('reviewer:'.length);
-  const r = s.evaluations.find((e) => e.reviewer.id === id)?.reviewer ?? s.request.evaluations.find((e) => e.reviewer.id === id)?.reviewer;
+  const r = s.evaluations.find((e) => e.reviewer.id === id)?.reviewer ?? s.request.evaluations.find((e) => e.reviewer.id === id)?.reviewer
+    ?? (s.notifyFormerReviewers ? s.formerReviewers.find((x) => x.id === id) : undefined);
   return { to: r ? [r] : [], timeZone: zone };
 }
 
@@ -193,5 +200,33 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
     disposalDueAt: s.phase === 'disposal' || (s.closedAt !== null && s.disposal.length > 0) ? iso(disposalDue(ts)) : null,
     notices: s.notices.map((n) => ({ ...n, to: [...n.to] })),
     events: [...s.events],
+  };
+}
+
+/**
+ * Status of a review whose start request was refused inside the workflow: every contract field is
+ * present (nothing to show), the reason is in `error` and the audit trail.
+ */
+export function rejectedRequestStatus(reviewId: string, error: string, at: number): ReviewStatus {
+  const iso = toIso(at, 'UTC');
+  return {
+    reviewId,
+    model: { name: '', version: '' },
+    lab: { name: '', timeZone: 'UTC' },
+    programManager: { name: '', email: '' },
+    timeZone: 'UTC',
+    phase: 'closed',
+    outcome: 'cancelled',
+    createdAt: iso,
+    plannedReleaseAt: null,
+    policy: resolvePolicy(undefined),
+    clock: { startedAt: null, windowEndsAt: null, accessDeadlineAt: null, pausedMs: 0, pauseBudgetMs: 0, paused: false },
+    closedAt: iso,
+    evaluations: [],
+    disposal: [],
+    disposalDueAt: null,
+    notices: [],
+    events: [{ at: iso, type: 'request-rejected', by: 'system', detail: error }],
+    error,
   };
 }

@@ -17,7 +17,7 @@ import * as m from './messages';
 import { lapsedBecause } from './notice-reasons';
 import type { NoticeReason } from './notice-reasons';
 import {
-  buildStatus, currentWindowEnd, evaluationDueAt, evaluationStatus, initialState, isClosed, recipients, reviewerById, toTimelineState,
+  buildStatus, rejectedRequestStatus, currentWindowEnd, evaluationDueAt, evaluationStatus, initialState, isClosed, recipients, reviewerById, toTimelineState,
 } from './review-state';
 import type { EvaluationState, ReviewState } from './review-state';
 // ReviewLab is set once by the client at start (a pseudonym when payloads are encrypted): the workflow never
@@ -51,6 +51,8 @@ const { postNoticeWebhooks, sendDeliveryAlert } = proxyActivities<Activities>({
 
 /** Calendar invites, webhooks and address-rejection alerts: see the header. */
 export const NOTICES_V2 = 'notices-v2';
+/** Reviewers replaced on a track get the closure and disposal notices too (they held access). */
+export const NOTIFY_FORMER_REVIEWERS = 'notify-former-reviewers';
 
 export interface ReviewResult {
   reviewId: string;
@@ -78,7 +80,8 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     // answer status with the reason and end at once.
     const error = e instanceof Error ? e.message : String(e);
     const reviewId = typeof input === 'object' && input !== null && typeof input.reviewId === 'string' ? input.reviewId : workflowInfo().workflowId;
-    setHandler(m.statusQuery, () => ({ reviewId, phase: 'closed', outcome: 'cancelled', error }) as unknown as ReviewStatus);
+    const rejectedAt = Date.now();
+    setHandler(m.statusQuery, () => rejectedRequestStatus(reviewId, error, rejectedAt));
     log.warn('review request rejected', { error });
     return { reviewId, phase: 'closed', outcome: 'cancelled', closedAt: null, error };
   }
@@ -90,6 +93,7 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   /** Why each notice is sent; the notice activity asks just before sending whether it still holds. */
   const reasons = new Map<string, NoticeReason>();
   const v2 = patched(NOTICES_V2);
+  s.notifyFormerReviewers = patched(NOTIFY_FORMER_REVIEWERS);
   const runKey = workflowInfo().firstExecutionRunId;
   const reviewWebhooks = (request.webhooks ?? []).map((w) => w.url);
   /** Global webhooks on the workers, as the last notice result reported (null: not known yet). */
@@ -445,6 +449,7 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
       const previous = existing.reviewer;
       const rule = dueDay ? `, dueDay ${dueDay}` : dueBusinessDays ? `, dueBusinessDays ${dueBusinessDays}` : '';
       audit('reviewer-reassigned', 'pm', `${track}: ${existing.reviewer.id} → ${reviewer.id}${rule}`);
+      if (!s.formerReviewers.some((r) => r.id === previous.id)) s.formerReviewers.push(previous);
       existing.reviewer = reviewer;
       if (dueDay !== undefined) Object.assign(existing, { dueDay, dueBusinessDays: null });
       if (dueBusinessDays !== undefined) existing.dueBusinessDays = dueBusinessDays;

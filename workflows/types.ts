@@ -159,6 +159,8 @@ export interface ReviewStatus {
   disposalDueAt: string | null;
   notices: NoticeRecord[];
   events: AuditEvent[];
+  /** Set only when the start request was refused inside the workflow (it bypassed the client's check). */
+  error?: string;
 }
 
 /** Instants a notice may refer to (ISO with offset, review zone). */

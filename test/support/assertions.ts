@@ -38,3 +38,18 @@ export async function settled(t: ReviewEnv, reviewId: string, timeoutMs = 20_000
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Audit entries written when a delivery settles: they arrive in the background, whatever else happens. */
+const DELIVERY_EVENTS = new Set(['notice-suppressed', 'notice-failed', 'webhook-failed', 'address-rejected', 'alert-failed']);
+
+/**
+ * A status with everything that background delivery may change stripped out (delivery state of each
+ * notice, delivery audit entries, bounced addresses), so "nothing changed" can be compared exactly.
+ */
+export function withoutDelivery(s: ReviewStatus): ReviewStatus {
+  return {
+    ...s,
+    notices: s.notices.map((n) => ({ ...n, state: 'sending', messageId: undefined, error: undefined, rejected: undefined, reason: undefined, webhook: undefined })),
+    events: s.events.filter((e) => !DELIVERY_EVENTS.has(e.type)),
+  };
+}

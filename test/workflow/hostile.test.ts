@@ -7,6 +7,7 @@ import { temporal } from '@temporalio/proto';
 import fc from 'fast-check';
 import { grantAccessUpdate, statusQuery } from '../../workflows/messages';
 import type { ReviewStatus } from '../../workflows/types';
+import { withoutDelivery } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { hostileValue, mutate, pathsOf } from '../support/hostile';
 import { createReviewEnv } from '../support/review-env';
@@ -20,8 +21,7 @@ afterAll(async () => { await t?.teardown(); });
 const strip = (s: ReviewStatus): ReviewStatus => {
   const sliding = s.phase === 'paused';
   return {
-    ...s,
-    notices: s.notices.map((n) => ({ ...n, state: 'sending', messageId: undefined, error: undefined, rejected: undefined, reason: undefined, webhook: undefined })),
+    ...withoutDelivery(s),
     clock: sliding ? { ...s.clock, pausedMs: 0, windowEndsAt: null } : s.clock,
     evaluations: s.evaluations.map((e) => (sliding ? { ...e, dueAt: null } : e)),
   };

@@ -162,6 +162,10 @@ test('withdrawn after access: disposal from the lab and every reviewer who held 
   expect(s).toMatchObject({ phase: 'disposal', outcome: 'withdrawn' });
   expect(s.disposal.map((d) => d.party)).toEqual(['lab', 'r1', 'r9']);
   expect(s.evaluations[0]).toMatchObject({ reviewerId: 'r9', status: 'not-completed' });
+  // The replaced reviewer held access too: told of the close and asked to confirm disposal.
+  for (const kind of ['review-closed', 'disposal-request'] as const) {
+    expect(noticesOf(s, kind).filter((n) => n.audience === 'reviewer:r1').map((n) => n.to)).toEqual([['riley@clearinghouse.example']]);
+  }
   await recordHistory(h, 'withdrawn-after-access');
 });
 

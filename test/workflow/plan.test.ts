@@ -72,7 +72,7 @@ test('full run with access on day 4: every notice the plan lists, and no other, 
     'intake-ack', 'access-reminder', 'clock-started', 'reviewer-assigned', 'reviewer-reminder', 'evaluation-overdue', 'director-escalation',
     'close-reminder', 'review-closed', 'disposal-request', 'disposal-overdue',
   ]));
-});
+}, 300_000);
 
 test('never granted, release date before the access deadline: the plan lapses the review when the run does', async () => {
   // The time-skipping server's clock is ahead of the real one after the first test: count from it.
@@ -85,7 +85,7 @@ test('never granted, release date before the access deadline: the plan lapses th
   const plan = buildPlan(req, { startAt: Date.parse(run.createdAt), accessGrantedAt: 'never' });
   expect(plan.outcome).toBe('lapsed');
   expectSame(plan, run);
-});
+}, 300_000);
 
 test('what-if simulation: access on day 2, critical finding on day 20, release moved earlier: the notices in order', async () => {
   const req: ReviewRequest = request({
@@ -102,6 +102,7 @@ test('what-if simulation: access on day 2, critical finding on day 20, release m
       { day: 20, action: 'submitEvaluation', args: { track: 'cyber-offense', reviewerId: 'r1', severity: 'critical', summary: 'Novel exploit chain.' } },
       { day: 30, action: 'submitEvaluation', args: { track: 'bio-misuse', reviewerId: 'r2', severity: 'low', summary: 'too late' } },
     ],
+    untilDay: 30,
   }, { onProgress: (l) => lines.push(l), workflowBundlePath: process.env.FRONTIER_REVIEW_TEST_BUNDLE });
   expect(result.steps.map((s) => [s.action, s.ok])).toEqual([['grantAccess', true], ['setReleaseDate', true], ['submitEvaluation', true], ['submitEvaluation', false]]);
   expect(result.steps[3].error).toMatch(/disposal|closed/);
@@ -116,4 +117,4 @@ test('what-if simulation: access on day 2, critical finding on day 20, release m
   expect(Math.round((closedAt - startDay) / 86_400_000)).toBe(26);
   expect(result.final.outcome).toBe('expired');
   expect(result.mails).toBeGreaterThan(10);
-});
+}, 300_000);

@@ -4,7 +4,7 @@ import {
   assignReviewerUpdate, cancelReviewUpdate, closeReviewUpdate, confirmDisposalUpdate, grantAccessUpdate, pauseClockUpdate,
   resumeClockUpdate, setReleaseDateUpdate, statusQuery, submitEvaluationUpdate, withdrawUpdate,
 } from '../../workflows/messages';
-import type { ReviewStatus } from '../../workflows/types';
+import { withoutDelivery } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { rejectionOf } from '../support/rejection';
 import { createReviewEnv } from '../support/review-env';
@@ -14,10 +14,6 @@ let t: ReviewEnv;
 beforeAll(async () => { t = await createReviewEnv(); });
 afterAll(async () => { await t?.teardown(); });
 
-/** Delivery of earlier notices goes on in the background; everything else must stay as it was. */
-function withoutDelivery(s: ReviewStatus): ReviewStatus {
-  return { ...s, notices: s.notices.map((n) => ({ ...n, state: 'sending', messageId: undefined, error: undefined })) };
-}
 
 /** Sends an update that must be rejected; checks the message and that status is unchanged. */
 async function expectRejected(h: WorkflowHandle, send: () => Promise<unknown>, message: RegExp): Promise<void> {
@@ -99,6 +95,11 @@ test('a start request that bypassed the client is refused inside the workflow wi
   expect(result.error).toMatch(/policy.windowDays: must be at most 30/);
   expect(result.error).toMatch(/timeZone: must be an IANA time zone/);
   expect(t.sink.messages.filter((m) => m.raw.includes(bad.reviewId))).toHaveLength(0);
+  // Status still answers with every contract field, and says why.
+  const s = await h.query(statusQuery);
+  expect(s).toMatchObject({ reviewId: bad.reviewId, phase: 'closed', outcome: 'cancelled', evaluations: [], notices: [], clock: { startedAt: null, windowEndsAt: null } });
+  expect(s.events).toEqual([expect.objectContaining({ type: 'request-rejected', detail: expect.stringMatching(/policy.windowDays/) })]);
+  expect(s.error).toMatch(/timeZone: must be an IANA time zone/);
 });
 
 test('a second start with the same reviewId fails', async () => {
