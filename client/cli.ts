@@ -3,10 +3,18 @@
  * fails fast even without a server. Every failure is one line on stderr and a non-zero exit code.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseInstant } from '../workflows/timeline';
 import { SEVERITIES } from '../workflows/types';
 import type { ReviewStatus } from '../workflows/types';
+import { makeToken, parseTokenEntries, ROLES, TokenConfigError } from './api/auth';
+import type { Role, TokenEntry } from './api/auth';
+import { buildExport, EXPORT_FORMATS, renderExport } from './export';
+import type { ExportFormat } from './export';
 import { formatList, formatStarted, formatStatus, formatUpdated } from './format';
-import { readRequestFile, readText } from './input-files';
+import { readJsonFile, readRequestFile, readText } from './input-files';
+import { buildPlan } from './plan';
+import { formatPlan, formatSimulation, planIcs } from './plan-output';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, PHASES, ReviewClient, ReviewError, validateUpdate } from './review-client';
 import type { ReviewErrorKind, UpdateArg, UpdateName } from './review-client';
 
@@ -29,6 +37,16 @@ const seconds = (v: string): number => {
 const wholeDays = (v: string): number => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a whole number of days');
   return Number(v);
+};
+const isoInstant = (v: string): number => {
+  const ms = parseInstant(v);
+  if (ms === null) throw new InvalidArgumentError('must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
+  return ms;
+};
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
 };
 
 function globals(cmd: Command): GlobalOptions {
@@ -96,10 +114,11 @@ export function buildProgram(): Command {
   program.command('list').description('list reviews (newest first)')
     .addOption(new Option('--phase <phase>', 'only reviews in this phase').choices(PHASES))
     .option('--lab <name>', 'only reviews of this lab (exact name)')
+    .addOption(new Option('--due-within <days>', 'only reviews whose window ends within this many days').argParser(wholeDays))
     .addOption(new Option('--limit <n>', 'at most this many').argParser(wholeDays).default(100))
-    .action(async (o: { phase?: string; lab?: string; limit: number }, cmd: Command) => {
+    .action(async (o: { phase?: string; lab?: string; dueWithin?: number; limit: number }, cmd: Command) => {
       const g = globals(cmd);
-      const rows = await withClient(g, (c) => c.list(o));
+      const rows = await withClient(g, (c) => c.list(compact({ phase: o.phase, lab: o.lab, dueWithinDays: o.dueWithin, limit: o.limit })));
       print(g, rows, () => formatList(rows));
     });
 
@@ -143,6 +162,88 @@ export function buildProgram(): Command {
   program.command('confirm-disposal').description('confirm access revocation / artifact disposal after close').argument('<id>', 'review id')
     .requiredOption('--party <party>', '"lab" or a reviewer id').requiredOption('--by <name>', 'who confirms').option('--note <text>', 'note')
     .action((id: string, o: { party: string; by: string; note?: string }, cmd: Command) => runUpdate(cmd, 'confirmDisposal', id, compact(o)));
+
+  program.command('plan').description('preview every dated event and notice a request will produce, without starting anything')
+    .argument('<file.json>', 'the request (see examples/review.json)')
+    .addOption(new Option('--access-granted-at <iso>', 'when access is granted (default: at the start)').argParser(isoInstant))
+    .addOption(new Option('--never-granted', 'the lapse scenario: access is never granted').conflicts('accessGrantedAt'))
+    .addOption(new Option('--start-at <iso>', 'plan as if the review were started then (default: now)').argParser(isoInstant))
+    .option('--ics', 'print an iCalendar file (every deadline and notice) instead of the table')
+    .action((file: string, o: { accessGrantedAt?: number; neverGranted?: boolean; startAt?: number; ics?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const startAt = o.startAt ?? Date.now();
+      const request = readRequestFile(file, startAt);
+      const plan = buildPlan(request, { startAt, accessGrantedAt: o.neverGranted ? 'never' : o.accessGrantedAt ?? startAt });
+      if (o.ics) process.stdout.write(planIcs(plan));
+      else print(g, plan, () => formatPlan(plan));
+    });
+
+  program.command('simulate').description('run a request with scripted events on the time-skipping test server and print the notices in order')
+    .argument('<file.json>', 'the request').requiredOption('--script <what-if.json>', 'the scripted events: {"steps":[{"day":2,"action":"grantAccess","args":{"by":"…"}}],"untilDay":45}')
+    .option('--quiet', 'no progress lines on stderr')
+    .action(async (file: string, o: { script: string; quiet?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const request = readRequestFile(file);
+      const script = readJsonFile(o.script, 'what-if script');
+      // Loaded only here: the test server and worker modules are heavy. (tsx keeps import() as ESM, hence require.)
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { parseScript, simulate } = require('./simulate') as typeof import('./simulate');
+      parseScript(script); // fail fast, before a server starts
+      const result = await simulate(request, script, { onProgress: o.quiet || g.json ? undefined : (l) => process.stderr.write(`simulate: ${l}\n`) });
+      print(g, result, () => formatSimulation(result));
+    });
+
+  program.command('export').description("a review's audit trail and all its deadlines").argument('<id>', 'review id')
+    .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('json'))
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(async (id: string, o: { format: ExportFormat; output?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const status = await withClient(g, (c) => c.status(id));
+      const { body } = renderExport(buildExport(status), o.format);
+      if (o.output) {
+        writeFileSync(o.output, body);
+        process.stderr.write(`wrote ${o.output}\n`);
+      } else process.stdout.write(body);
+    });
+
+  program.command('serve').description('serve the HTTP API and the web dashboard for the configured Temporal server')
+    .addOption(new Option('--port <port>', 'port').argParser(port).default(Number(process.env.API_PORT ?? 8080)))
+    .option('--host <host>', 'address to listen on', process.env.API_HOST ?? '127.0.0.1')
+    .option('--outbox-dir <dir>', "a directory of .eml files to show as the dashboard's Outbox")
+    .action(async (o: { port: number; host: string; outboxDir?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { serve } = require('./api/serve') as typeof import('./api/serve');
+      await serve({ port: o.port, host: o.host, outboxDir: o.outboxDir, connectTimeoutMs: g.connectTimeout * 1000, callTimeoutMs: g.timeout * 1000 });
+    });
+
+  program.command('api-token').description('make an API/dashboard token: prints it once, stores only its SHA-256')
+    .addOption(new Option('--role <role>', 'what the token may do').choices(ROLES).makeOptionMandatory())
+    .requiredOption('--name <name>', 'whose token it is (shown on the dashboard)')
+    .option('--reviewer-id <id>', 'role reviewer: the reviewer id it acts as')
+    .option('--lab <name>', "role lab: the lab's name as in the requests")
+    .option('--time-zone <zone>', 'default zone for dates on the dashboard')
+    .option('--file <tokens.json>', 'add the entry to this token file (FRONTIER_REVIEW_API_TOKENS_FILE); created if missing')
+    .action(async (o: { role: Role; name: string; reviewerId?: string; lab?: string; timeZone?: string; file?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const { token, entry } = makeToken(compact({ name: o.name, role: o.role, reviewerId: o.reviewerId, lab: o.lab, timeZone: o.timeZone }));
+      try {
+        parseTokenEntries([entry], 'the new token'); // role/scope combination checked before anything is written
+        if (o.file) {
+          let entries: TokenEntry[] = [];
+          if (existsSync(o.file)) entries = parseTokenEntries(readJsonFile(o.file, 'token file'), o.file);
+          writeFileSync(o.file, `${JSON.stringify({ tokens: [...entries, entry] }, null, 2)}\n`, { mode: 0o600 });
+        }
+      } catch (e) {
+        if (e instanceof TokenConfigError) throw new ReviewError('validation', e.message.replace('the new token: 0.', ''));
+        throw e;
+      }
+      print(g, { token, entry, ...(o.file ? { file: o.file } : {}) }, () => [
+        `Token for ${o.name} (${o.role}) — shown only now, keep it secret:`,
+        `  ${token}`,
+        o.file ? `Added its SHA-256 to ${o.file}.` : `Add this entry to the token file (FRONTIER_REVIEW_API_TOKENS_FILE):\n  ${JSON.stringify(entry)}`,
+      ].join('\n'));
+    });
 
   return program;
 }

@@ -14,8 +14,19 @@ export function readText(file: string, what: string): string {
   }
 }
 
+/** Any JSON file, with errors that name the file. */
+export function readJsonFile(file: string, what: string): unknown {
+  const text = readText(file, what);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ReviewError('validation', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
 /** A ReviewRequest from a JSON file, validated as the workflow would (field paths in the message). */
-export function readRequestFile(file: string): ReviewRequest {
+/** `now`: the instant "in the future" is checked against (a plan may be made for a later start). */
+export function readRequestFile(file: string, now?: number): ReviewRequest {
   const text = readText(file, 'review request');
   let json: unknown;
   try {
@@ -24,7 +35,7 @@ export function readRequestFile(file: string): ReviewRequest {
     throw new ReviewError('validation', `${file} is not valid JSON: ${(e as Error).message}`);
   }
   try {
-    return validateRequest(json);
+    return validateRequest(json, now);
   } catch (e) {
     if (e instanceof ReviewError) throw new ReviewError(e.kind, `${file}: ${e.message}`, e.issues, { cause: e });
     throw e;

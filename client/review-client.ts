@@ -72,6 +72,8 @@ export interface StartedReview {
 export interface ListFilter {
   phase?: string;
   lab?: string;
+  /** Only reviews whose window ends within this many days from now (ReviewWindowEndsAt between now and now + N days). */
+  dueWithinDays?: number;
   /** At most this many reviews, newest first. Default 100. */
   limit?: number;
 }
@@ -249,8 +251,16 @@ export class ReviewClient {
     if (filter.phase !== undefined && !PHASES.includes(filter.phase as Phase)) {
       throw new ReviewError('validation', `phase: must be one of ${PHASES.join(', ')}`, [{ path: 'phase', message: `must be one of ${PHASES.join(', ')}` }]);
     }
+    if (filter.dueWithinDays !== undefined && (!Number.isInteger(filter.dueWithinDays) || filter.dueWithinDays < 0 || filter.dueWithinDays > 3650)) {
+      throw new ReviewError('validation', 'dueWithinDays: must be a whole number of days from 0 to 3650', [{ path: 'dueWithinDays', message: 'must be a whole number of days from 0 to 3650' }]);
+    }
     const clauses = [`WorkflowType = ${literal(m.WORKFLOW_TYPE)}`];
     if (filter.phase !== undefined) clauses.push(`${PHASE_SA.name} = ${literal(filter.phase)}`);
+    if (filter.dueWithinDays !== undefined) {
+      const now = Date.now();
+      const until = new Date(now + filter.dueWithinDays * 86_400_000).toISOString();
+      clauses.push(`${WINDOW_ENDS_SA.name} >= ${literal(new Date(now).toISOString())}`, `${WINDOW_ENDS_SA.name} <= ${literal(until)}`);
+    }
     if (filter.lab !== undefined) clauses.push(`${LAB_SA.name} IN (${labSearchValues(filter.lab, this.keyRing).map(literal).join(', ')})`);
     const limit = filter.limit ?? 100;
     return this.call(undefined, async () => {

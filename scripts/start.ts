@@ -1,16 +1,23 @@
 /**
  * `npm start`: the whole local stack in one process — the Temporal dev server (SQLite under .data/, so
- * reviews survive restarts; web UI), an SMTP sink that keeps every notice as an .eml file, and the review
- * worker. Ctrl-C / SIGTERM stop all three (the Worker listens for those signals; we clean up after it).
+ * reviews survive restarts; web UI), an SMTP sink that keeps every notice as an .eml file, the review
+ * worker, and the HTTP API with the web dashboard (and the codec endpoint when payloads are encrypted).
+ * Ctrl-C / SIGTERM stop everything (the Worker listens for those signals; we clean up after it).
  */
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/worker';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { loadTokenStore, makeToken, TokenConfigError, TokenStore } from '../client/api/auth';
+import type { TokenEntry } from '../client/api/auth';
+import { createApiServer } from '../client/api/server';
+import { ReviewClient } from '../client/review-client';
+import { codecOptionsFromEnv } from '../worker/codec-server';
 import { loadConfig } from '../worker/config';
-import { dataConverterFromEnv } from '../worker/encryption';
+import { EncryptionCodec, loadKeyRing } from '../worker/encryption';
 import { holdShutdownSignals, stopWhenOrphaned } from '../worker/signals';
 import { createReviewWorker } from '../worker/worker';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
@@ -21,6 +28,7 @@ const ROOT = path.resolve(__dirname, '..');
 const DATA_DIR = path.join(ROOT, '.data');
 const DB_FILE = path.join(DATA_DIR, 'temporal.db');
 const MAIL_DIR = path.join(DATA_DIR, 'mail');
+const TOKENS_FILE = path.join(DATA_DIR, 'api-tokens.json');
 const HOST = '127.0.0.1';
 const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -55,16 +63,20 @@ async function main(): Promise<number> {
   stopWhenOrphaned('npm start');
 
   const config = loadConfig();
-  const dataConverter = dataConverterFromEnv(); // encryption when FRONTIER_REVIEW_KEYS / _KEY_FILE is set
+  const keyRing = loadKeyRing(); // encryption when FRONTIER_REVIEW_KEYS / _KEY_FILE is set
+  const dataConverter = keyRing ? { payloadCodecs: [new EncryptionCodec(keyRing)] } : undefined;
   const port = portFromEnv('TEMPORAL_PORT', 7233);
   const uiPort = portFromEnv('TEMPORAL_UI_PORT', 8233);
   const smtpPort = portFromEnv('SMTP_PORT', 2525);
+  const apiPort = portFromEnv('API_PORT', 8080);
   await ensureFree(port, 'Temporal gRPC', 'TEMPORAL_PORT');
   await ensureFree(uiPort, 'Temporal web UI', 'TEMPORAL_UI_PORT');
   await ensureFree(smtpPort, 'SMTP sink', 'SMTP_PORT');
+  await ensureFree(apiPort, 'API and dashboard', 'API_PORT');
+  mkdirSync(DATA_DIR, { recursive: true });
+  const { tokens, demo } = apiTokens();
 
   const { cli } = serverPaths();
-  mkdirSync(DATA_DIR, { recursive: true });
   console.log(`Starting the Temporal dev server (${cli}) ...`);
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -76,9 +88,12 @@ async function main(): Promise<number> {
       dbFilename: DB_FILE,
       // Registered on every start; the dev server accepts attributes that already exist in the database.
       searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
+      // The web UI decodes encrypted payloads through the codec endpoint on the API server.
+      ...(keyRing ? { extraArgs: ['--ui-codec-endpoint', `http://${HOST}:${apiPort}`] } : {}),
     },
   });
   const sink = new SmtpSink({ mailDir: MAIL_DIR });
+  let api: Awaited<ReturnType<typeof createApiServer>> | undefined;
   try {
     await sink.listen(smtpPort, HOST);
     const namespace = env.namespace ?? 'default';
@@ -89,18 +104,52 @@ async function main(): Promise<number> {
       activitiesOptions: { smtpUrl: sink.url, mailFrom: config.mailFrom },
       dataConverter,
     });
-    banner({ address: env.address, namespace, uiPort, smtpUrl: sink.url, taskQueue: config.taskQueue, encrypted: dataConverter !== undefined });
+    const reviews = new ReviewClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue: config.taskQueue, address: env.address, keyRing });
+    const codec = keyRing ? codecOptionsFromEnv(new EncryptionCodec(keyRing)) : undefined;
+    api = await createApiServer({
+      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1',
+      ...(codec ? { codec: { ...codec, tokenHashes: [...codec.tokenHashes, ...tokens.hashesOf(['pm', 'director'])] } } : {}),
+    });
+    await api.listen({ port: apiPort, host: HOST });
+    banner({ address: env.address, namespace, uiPort, apiPort, smtpUrl: sink.url, taskQueue: config.taskQueue, encrypted: dataConverter !== undefined, demo });
     await worker.run(); // returns after Ctrl-C / SIGTERM, once in-flight tasks are done
     console.log('\nStopping ...');
     return 0;
   } finally {
+    await api?.close().catch(() => undefined);
     await sink.close().catch(() => undefined);
     // On Ctrl-C the terminal signals the dev server too; it may already be gone.
     await env.teardown().catch(() => undefined);
   }
 }
 
-function banner(o: { address: string; namespace: string; uiPort: number; smtpUrl: string; taskQueue: string; encrypted: boolean }): void {
+/** Demo sign-ins for the local stack: one per role, fresh on every start; only their hashes are written. */
+const DEMO_USERS: Omit<TokenEntry, 'sha256'>[] = [
+  { name: 'Pat PM', role: 'pm', timeZone: 'America/New_York' },
+  { name: 'Dana Director', role: 'director', timeZone: 'America/New_York' },
+  { name: 'Riley Reviewer', role: 'reviewer', reviewerId: 'r1', timeZone: 'America/New_York' },
+  { name: 'Acme Security Team', role: 'lab', lab: 'Acme AI', timeZone: 'America/Los_Angeles' },
+];
+
+/** Configured tokens (FRONTIER_REVIEW_API_TOKENS_FILE / _TOKENS), or demo ones printed in the banner. */
+function apiTokens(): { tokens: TokenStore; demo: { label: string; token: string }[] } {
+  let configured: TokenStore | null;
+  try {
+    configured = loadTokenStore();
+  } catch (e) {
+    throw new StartError(e instanceof TokenConfigError ? e.message : String(e));
+  }
+  if (configured) return { tokens: configured, demo: [] };
+  const made = DEMO_USERS.map((u) => ({ u, ...makeToken(u) }));
+  writeFileSync(TOKENS_FILE, `${JSON.stringify({ tokens: made.map((m) => m.entry) }, null, 2)}\n`, { mode: 0o600 });
+  const scope = (u: Omit<TokenEntry, 'sha256'>): string => (u.role === 'reviewer' ? ` ${u.reviewerId}` : u.role === 'lab' ? ` "${u.lab}"` : '');
+  return { tokens: new TokenStore(made.map((m) => m.entry)), demo: made.map((m) => ({ label: `${m.u.role}${scope(m.u)} (${m.u.name})`, token: m.token })) };
+}
+
+function banner(o: {
+  address: string; namespace: string; uiPort: number; apiPort: number; smtpUrl: string; taskQueue: string; encrypted: boolean;
+  demo: { label: string; token: string }[];
+}): void {
   const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
   const address = o.address.replace(/^localhost:/, `${HOST}:`);
   const cliEnv = [
@@ -115,11 +164,18 @@ function banner(o: { address: string; namespace: string; uiPort: number; smtpUrl
     `  Temporal web UI http://${HOST}:${o.uiPort}/namespaces/${o.namespace}/workflows`,
     `  SMTP sink       ${o.smtpUrl}  (every notice is saved under ${rel(MAIL_DIR)}/ as .eml)`,
     `  Worker          task queue "${o.taskQueue}"${o.encrypted ? ' (payloads encrypted: the CLI needs the same FRONTIER_REVIEW_KEYS)' : ''}`,
+    `  Dashboard       http://${HOST}:${o.apiPort}/  (sign in with a token below; Outbox shows the sink's mail)`,
+    `  HTTP API        http://${HOST}:${o.apiPort}/api  (OpenAPI: http://${HOST}:${o.apiPort}/openapi.json)${o.encrypted ? `; codec endpoint http://${HOST}:${o.apiPort}/codec` : ''}`,
     '',
+    ...(o.demo.length
+      ? ['Sign-in tokens for this run (new on every start; only their SHA-256 is kept, in .data/api-tokens.json):', ...o.demo.map((d) => `  ${d.label.padEnd(42)} ${d.token}`), '']
+      : ['API tokens: from FRONTIER_REVIEW_API_TOKENS_FILE / FRONTIER_REVIEW_API_TOKENS.', '']),
     'In another terminal:',
     `  ${review} start examples/review.json`,
     `  ${review} grant-access acme-atlas7-2026-12 --by "Acme Security Team"`,
     `  ${review} status acme-atlas7-2026-12`,
+    '  npx review plan examples/review.json   # every date and notice a request will produce, before starting it',
+    `  curl -H "Authorization: Bearer <pm token>" http://${HOST}:${o.apiPort}/api/reviews`,
     `  ${review} --help`,
     '',
     'Ctrl-C stops everything; reviews are kept and continue on the next `npm start`.',

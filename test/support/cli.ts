@@ -13,7 +13,7 @@ export interface CliResult {
   ms: number;
 }
 
-export type Cli = (args: string[], extraEnv?: Record<string, string>) => Promise<CliResult>;
+export type Cli = (args: string[], extraEnv?: Record<string, string>, timeoutMs?: number) => Promise<CliResult>;
 
 /**
  * A CLI bound to the environment's server, namespace and task queue, with no TEMPORAL_* variable or
@@ -29,10 +29,10 @@ export function cliFor(t: ReviewEnv, cwd: string, env: Record<string, string> = 
     TEMPORAL_CONFIG_FILE: path.join(cwd, 'no-such-temporal.toml'),
     ...env,
   };
-  return (args, extraEnv = {}) => {
+  return (args, extraEnv = {}, timeoutMs = 60_000) => {
     const started = Date.now();
     return new Promise((resolve) => {
-      execFile(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...extraEnv }, timeout: 60_000 }, (err, stdout, stderr) => {
+      execFile(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...extraEnv }, timeout: timeoutMs }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
         resolve({ code, stdout, stderr, ms: Date.now() - started });
       });

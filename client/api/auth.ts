@@ -1,0 +1,139 @@
+/**
+ * Bearer tokens for the HTTP API and the dashboard. Only SHA-256 hashes are configured and kept: a token file
+ * (FRONTIER_REVIEW_API_TOKENS_FILE) or the same JSON in FRONTIER_REVIEW_API_TOKENS:
+ *
+ *   { "tokens": [ { "name": "Pat PM", "role": "pm", "sha256": "<hex>" },
+ *                 { "name": "Riley", "role": "reviewer", "reviewerId": "r1", "sha256": "<hex>" },
+ *                 { "name": "Acme Security", "role": "lab", "lab": "Acme AI", "sha256": "<hex>", "timeZone": "America/Los_Angeles" },
+ *                 { "name": "Dana Director", "role": "director", "sha256": "<hex>" } ] }
+ *
+ * `review api-token` makes a token and prints its entry.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { isValidTimeZone } from '../../workflows/timeline';
+
+export const ROLES = ['pm', 'reviewer', 'lab', 'director'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface TokenEntry {
+  name: string;
+  role: Role;
+  /** SHA-256 of the token, hex. */
+  sha256: string;
+  /** role reviewer: the reviewer id the token acts as. */
+  reviewerId?: string;
+  /** role lab: the lab (its name as in the requests). */
+  lab?: string;
+  /** Default zone for dates on the dashboard. */
+  timeZone?: string;
+}
+
+export interface Principal {
+  name: string;
+  role: Role;
+  reviewerId?: string;
+  lab?: string;
+  timeZone?: string;
+  /** Hex hash of the presented token (for the dashboard's CSRF token). */
+  tokenHash: string;
+}
+
+export const sha256Hex = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** A new random token: 256 bits, URL-safe. */
+export const newToken = (): string => `frt_${randomBytes(32).toString('base64url')}`;
+
+const entrySchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the token\'s SHA-256, 64 lowercase hex digits'),
+  reviewerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
+  lab: z.string().trim().min(1).max(200).optional(),
+  timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone').optional(),
+}).superRefine((e, ctx) => {
+  if (e.role === 'reviewer' && !e.reviewerId) ctx.addIssue({ code: 'custom', path: ['reviewerId'], message: 'is required for role reviewer' });
+  if (e.role === 'lab' && !e.lab) ctx.addIssue({ code: 'custom', path: ['lab'], message: 'is required for role lab' });
+  if (e.role !== 'reviewer' && e.reviewerId) ctx.addIssue({ code: 'custom', path: ['reviewerId'], message: 'only for role reviewer' });
+  if (e.role !== 'lab' && e.lab) ctx.addIssue({ code: 'custom', path: ['lab'], message: 'only for role lab' });
+});
+const fileSchema = z.union([z.strictObject({ tokens: z.array(entrySchema) }), z.array(entrySchema)]);
+
+export class TokenConfigError extends Error {
+  override name = 'TokenConfigError';
+}
+
+export function parseTokenEntries(input: unknown, where: string): TokenEntry[] {
+  const r = fileSchema.safeParse(input);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new TokenConfigError(`${where}: ${first.path.join('.') || '(root)'}: ${first.message}`);
+  }
+  const entries = Array.isArray(r.data) ? r.data : r.data.tokens;
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.sha256)) throw new TokenConfigError(`${where}: the same token hash is listed twice (${e.name})`);
+    seen.add(e.sha256);
+  }
+  return entries;
+}
+
+export class TokenStore {
+  private readonly hashes: { entry: TokenEntry; hash: Buffer }[];
+
+  constructor(readonly entries: TokenEntry[]) {
+    this.hashes = entries.map((entry) => ({ entry, hash: Buffer.from(entry.sha256, 'hex') }));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The principal of a presented token, or null. Compares every hash in constant time. */
+  authenticate(token: string | undefined): Principal | null {
+    if (!token || token.length > 512) return null;
+    const presented = createHash('sha256').update(token, 'utf8').digest();
+    let found: TokenEntry | null = null;
+    for (const { entry, hash } of this.hashes) if (timingSafeEqual(hash, presented)) found = entry;
+    if (!found) return null;
+    const { name, role, reviewerId, lab, timeZone } = found;
+    return { name, role, tokenHash: presented.toString('hex'), ...(reviewerId ? { reviewerId } : {}), ...(lab ? { lab } : {}), ...(timeZone ? { timeZone } : {}) };
+  }
+
+  /** Hashes of tokens with these roles (the codec endpoint accepts PM and director tokens too). */
+  hashesOf(roles: Role[]): Buffer[] {
+    return this.hashes.filter((h) => roles.includes(h.entry.role)).map((h) => h.hash);
+  }
+}
+
+/** Tokens from FRONTIER_REVIEW_API_TOKENS_FILE or FRONTIER_REVIEW_API_TOKENS; null when neither is set. */
+export function loadTokenStore(env: Record<string, string | undefined> = process.env): TokenStore | null {
+  const file = env.FRONTIER_REVIEW_API_TOKENS_FILE?.trim();
+  const inline = env.FRONTIER_REVIEW_API_TOKENS?.trim();
+  if (file) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new TokenConfigError(`FRONTIER_REVIEW_API_TOKENS_FILE (${file}): cannot read: ${(e as Error).message}`);
+    }
+    return new TokenStore(parseTokenEntries(json, `FRONTIER_REVIEW_API_TOKENS_FILE (${file})`));
+  }
+  if (inline) {
+    let json: unknown;
+    try {
+      json = JSON.parse(inline);
+    } catch (e) {
+      throw new TokenConfigError(`FRONTIER_REVIEW_API_TOKENS: not JSON: ${(e as Error).message}`);
+    }
+    return new TokenStore(parseTokenEntries(json, 'FRONTIER_REVIEW_API_TOKENS'));
+  }
+  return null;
+}
+
+/** A token and the entry that configures it (only the entry is stored). */
+export function makeToken(entry: Omit<TokenEntry, 'sha256'>): { token: string; entry: TokenEntry } {
+  const token = newToken();
+  return { token, entry: { ...entry, sha256: sha256Hex(token) } };
+}

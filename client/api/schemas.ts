@@ -1,0 +1,166 @@
+/**
+ * JSON Schemas of the API's requests and responses. Fastify validates requests with them (ajv, no coercion,
+ * unknown fields rejected) and serialises responses with them; the OpenAPI document (openapi.ts) is built
+ * from the same objects. The detailed rules (lengths, time zones, e-mail syntax, dates in the future) are
+ * then checked by workflows/validation.ts, exactly as the CLI and the workflow check them.
+ */
+import { NOTICE_KINDS, SEVERITIES } from '../../workflows/types';
+import { PHASES } from '../review-client';
+
+export type JsonSchema = Record<string, unknown>;
+
+const str = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
+const nullableStr = (description?: string): JsonSchema => ({ type: ['string', 'null'], ...(description ? { description } : {}) });
+const int = (description?: string): JsonSchema => ({ type: 'integer', ...(description ? { description } : {}) });
+const obj = (properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema => ({
+  type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}), ...extra,
+});
+/** Response objects: documented fields, and whatever newer fields the workflow adds pass through. */
+const out = (properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema => ({
+  type: 'object', additionalProperties: true, properties, ...(required.length ? { required } : {}), ...extra,
+});
+const arr = (items: JsonSchema, description?: string): JsonSchema => ({ type: 'array', items, ...(description ? { description } : {}) });
+const instant = (description: string): JsonSchema => str(`${description} ISO 8601 with an offset, e.g. 2027-01-20T09:00:00-08:00.`);
+const days = (description: string): JsonSchema => int(description);
+const dayList = (description: string): JsonSchema => arr({ type: 'integer' }, description);
+
+export const personSchema = obj({ name: str(), email: str('E-mail address.') }, ['name', 'email']);
+export const reviewerSchema = obj({ id: str('Reviewer id: letters, digits, dots, hyphens, underscores; not "lab".'), name: str(), email: str() }, ['id', 'name', 'email']);
+
+export const policySchema = obj({
+  windowDays: days('Review window in calendar days, at most 30. Default 30.'),
+  accessReminderDays: dayList('Days after intake to remind the lab while access is not granted. Default [3, 7].'),
+  accessGrantDeadlineDays: days('Days after intake without access before the review lapses. Default 14.'),
+  closeReminderDays: dayList('Days before the window end to remind the lab. Default [7, 3, 1].'),
+  dueDay: days('Default evaluation due day after the clock start. Default 21.'),
+  reviewerReminderDays: dayList('Days before the due date to remind the reviewer. Default [3].'),
+  directorEscalationDays: days('Days after the due date before the director is told. Default 3.'),
+  maxPauseDays: days('Total pause budget in days. Default 10.'),
+  disposalDays: days('Days after close for disposal confirmations. Default 5.'),
+});
+
+const evaluationRequestSchema = obj({
+  track: str('Evaluation track: lowercase letters, digits, hyphens.'),
+  reviewer: reviewerSchema,
+  dueDay: days('Due this many calendar days after the clock start.'),
+  dueBusinessDays: days('Alternative to dueDay: this many US federal business days after the clock start.'),
+}, ['track', 'reviewer']);
+
+export const reviewRequestSchema = obj({
+  reviewId: str('Lowercase letters, digits and hyphens; the workflow id is review-<reviewId>.'),
+  model: obj({ name: str(), version: str() }, ['name', 'version']),
+  lab: obj({ name: str(), timeZone: str('IANA zone of the lab, for its notices.'), contacts: arr(personSchema) }, ['name', 'timeZone', 'contacts']),
+  programManager: personSchema,
+  director: personSchema,
+  evaluations: arr(evaluationRequestSchema),
+  plannedReleaseAt: instant("The lab's planned release; caps the window."),
+  timeZone: str("The review's IANA zone: calendar days are counted there."),
+  policy: policySchema,
+  webhooks: arr(obj({ url: str('http(s) URL without credentials.') }, ['url'])),
+}, ['reviewId', 'model', 'lab', 'programManager', 'director', 'evaluations', 'timeZone'], {
+  description: 'A ReviewRequest (DESIGN.md), as `review start <file.json>` takes it.',
+});
+
+const by = str('Who is doing this (recorded in the audit trail).');
+const reason = str('Why (audit trail and notices).');
+
+/** One body schema per update of the contract. */
+export const updateBodySchemas: Record<string, JsonSchema> = {
+  grantAccess: obj({ by }, ['by']),
+  assignReviewer: obj({
+    track: str('A new track or one to reassign.'), reviewer: reviewerSchema,
+    dueDay: days('Due day after the clock start.'), dueBusinessDays: days('Due after this many business days instead.'),
+  }, ['track', 'reviewer']),
+  submitEvaluation: obj({
+    track: str(), reviewerId: str('The assigned reviewer (a reviewer token may only submit as itself).'),
+    severity: { type: 'string', enum: [...SEVERITIES] }, summary: str('Findings; internal: never shown to the lab.'),
+  }, ['track', 'reviewerId', 'severity', 'summary']),
+  setReleaseDate: obj({ plannedReleaseAt: instant('The new planned release.') }, ['plannedReleaseAt']),
+  pauseClock: obj({ by, reason }, ['by']),
+  resumeClock: obj({ by, reason }, ['by']),
+  withdraw: obj({ by, reason }, ['by']),
+  closeReview: obj({ by, reason }, ['by']),
+  cancelReview: obj({ by, reason }, ['by', 'reason']),
+  confirmDisposal: obj({ party: str('"lab" or a reviewer id.'), by, note: str() }, ['party', 'by']),
+};
+
+const noticeSchema = out({
+  id: str('Deterministic: the same notice is never sent twice.'), kind: { type: 'string', enum: [...NOTICE_KINDS] },
+  audience: str('lab, pm, director or reviewer:<id>.'), to: arr({ type: 'string' }), at: str(),
+  state: { type: 'string', enum: ['sending', 'sent', 'failed', 'superseded', 'suppressed'] },
+  messageId: str(), error: str(), track: str(), reason: str(),
+}, ['id', 'kind', 'audience', 'to', 'at', 'state']);
+
+const eventSchema = out({ at: str(), type: str(), by: str(), detail: str() }, ['at', 'type', 'by', 'detail']);
+
+const evaluationViewSchema = out({
+  track: str(), reviewerId: str(), reviewerName: str(), dueAt: nullableStr(), dueBusinessDays: { type: ['integer', 'null'] },
+  status: { type: 'string', enum: ['pending', 'submitted', 'overdue', 'not-completed'] },
+  severity: { type: ['string', 'null'] }, summary: nullableStr('Null where the viewer may not read it (labs; other reviewers).'), submittedAt: nullableStr(),
+}, ['track', 'reviewerId', 'dueAt', 'status', 'severity']);
+
+export const statusSchema = out({
+  reviewId: str(),
+  model: out({ name: str(), version: str() }),
+  lab: out({ name: str(), timeZone: str() }),
+  programManager: out({ name: str(), email: str() }),
+  timeZone: str(),
+  phase: { type: 'string', enum: [...PHASES] },
+  outcome: { type: ['string', 'null'], enum: ['completed', 'expired', 'withdrawn', 'lapsed', 'cancelled', null] },
+  createdAt: str(),
+  plannedReleaseAt: nullableStr(),
+  policy: out({}),
+  clock: out({
+    startedAt: nullableStr(), windowEndsAt: nullableStr('ISO with offset, review zone.'), accessDeadlineAt: nullableStr(),
+    pausedMs: { type: 'number' }, pauseBudgetMs: { type: 'number' }, paused: { type: 'boolean' },
+  }, ['startedAt', 'windowEndsAt']),
+  closedAt: nullableStr(),
+  evaluations: arr(evaluationViewSchema),
+  disposal: arr(out({ party: str(), confirmedAt: nullableStr(), by: nullableStr() })),
+  disposalDueAt: nullableStr(),
+  notices: arr(noticeSchema),
+  events: arr(eventSchema, 'The audit trail.'),
+  visibility: out({ role: str(), redacted: arr({ type: 'string' }) }, [], { description: 'What this viewer was not shown.' }),
+}, ['reviewId', 'phase', 'outcome', 'clock', 'evaluations', 'notices', 'events'], { description: 'The `status` query, as the viewer may see it.' });
+
+export const reviewRowSchema = out({
+  reviewId: str(), workflowId: str(), lab: nullableStr(), model: { type: ['object', 'null'], additionalProperties: true, properties: { name: str(), version: str() } },
+  phase: { type: ['string', 'null'] }, outcome: { type: ['string', 'null'] }, runStatus: str(), timeZone: nullableStr(),
+  windowEndsAt: nullableStr(),
+  deadline: { type: ['object', 'null'], additionalProperties: true, properties: { kind: str(), at: str() }, description: 'The next hard deadline of the phase: access, window end or disposal.' },
+  daysRemaining: { type: ['integer', 'null'], description: 'Calendar days to the deadline in the review zone; negative when past.' },
+  overdueEvaluations: int(), criticalFindings: int(), pendingEvaluations: int(), startedAt: str(), error: str(),
+}, ['reviewId', 'phase', 'deadline', 'daysRemaining']);
+
+export const listQuerySchema = obj({
+  phase: { type: 'string', enum: [...PHASES] },
+  lab: str('Exact lab name.'),
+  dueWithinDays: str('Window ends within this many days (whole number).', { pattern: '^[0-9]{1,4}$' }),
+  limit: str('At most this many (1-500, default 100).', { pattern: '^[0-9]{1,3}$' }),
+  sort: { type: 'string', enum: ['remaining', 'newest'], description: 'remaining: least time left first (default).' },
+});
+
+export const errorSchema = out({
+  error: out({
+    code: str(), message: str(), issues: arr(out({ path: str('Field path, e.g. evaluations[0].reviewer.email; empty for the body as a whole.'), message: str() })),
+  }, ['code', 'message']),
+}, ['error'], { description: 'The one error shape of the API.' });
+
+export const startedSchema = out({ reviewId: str(), workflowId: str(), runId: str() }, ['reviewId', 'workflowId', 'runId']);
+
+export const planBodySchema = obj({
+  request: reviewRequestSchema,
+  startAt: instant('Plan as if started then (default now).'),
+  accessGrantedAt: { type: 'string', description: 'When access is granted (ISO with offset), or "never"; default: at the start.' },
+}, ['request']);
+
+export const planSchema = out({
+  reviewId: str(), timeZone: str(), labTimeZone: str(), startAt: str(), accessGrantedAt: nullableStr(), scenario: str(), outcome: str(),
+  deadlines: arr(out({ kind: str(), label: str(), at: str(), atLabZone: str(), track: str() })),
+  notices: arr(out({ id: str(), kind: str(), audience: str(), to: arr({ type: 'string' }), at: str(), atRecipientZone: str(), recipientTimeZone: str(), condition: str(), track: str() })),
+}, ['reviewId', 'deadlines', 'notices']);
+
+export const meSchema = out({ name: str(), role: str(), reviewerId: str(), lab: str(), timeZone: str() }, ['name', 'role']);
+
+export const reviewIdParams = obj({ reviewId: str('The review id.', { maxLength: 80 }) }, ['reviewId']);
+export const exportQuerySchema = obj({ format: { type: 'string', enum: ['json', 'csv', 'ics'], description: 'Default json.' } });

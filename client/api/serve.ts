@@ -1,0 +1,48 @@
+/**
+ * `review serve`: the API and the dashboard for a Temporal server or cluster configured as for the CLI
+ * (TEMPORAL_*, TASK_QUEUE, FRONTIER_REVIEW_KEYS). Tokens: FRONTIER_REVIEW_API_TOKENS_FILE or
+ * FRONTIER_REVIEW_API_TOKENS (required). With encryption keys, /codec/* serves the Temporal web UI too.
+ */
+import { EncryptionCodec, loadKeyRing } from '../../worker/encryption';
+import { codecOptionsFromEnv } from '../../worker/codec-server';
+import { ReviewError } from '../errors';
+import { ReviewClient } from '../review-client';
+import { loadTokenStore, TokenConfigError } from './auth';
+import { createApiServer } from './server';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  outboxDir?: string;
+  connectTimeoutMs?: number;
+  callTimeoutMs?: number;
+}
+
+export async function serve(o: ServeOptions): Promise<void> {
+  let tokens;
+  try {
+    tokens = loadTokenStore();
+  } catch (e) {
+    if (e instanceof TokenConfigError) throw new ReviewError('validation', e.message);
+    throw e;
+  }
+  if (!tokens || tokens.size === 0) {
+    throw new ReviewError('validation', 'no API tokens configured: set FRONTIER_REVIEW_API_TOKENS_FILE (make tokens with `review api-token --role pm --name "…" --file tokens.json`)');
+  }
+  const reviews = await ReviewClient.connect({ connectTimeoutMs: o.connectTimeoutMs, callTimeoutMs: o.callTimeoutMs });
+  const ring = loadKeyRing();
+  const codec = ring ? codecOptionsFromEnv(new EncryptionCodec(ring)) : undefined;
+  const app = await createApiServer({
+    reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', secureCookies: process.env.API_SECURE_COOKIES === '1',
+    ...(codec ? { codec: { ...codec, tokenHashes: [...codec.tokenHashes, ...tokens.hashesOf(['pm', 'director'])] } } : {}),
+  });
+  const address = await app.listen({ port: o.port, host: o.host });
+  process.stderr.write(`review serve: dashboard ${address}/  API ${address}/api  OpenAPI ${address}/openapi.json${codec ? `  codec ${address}/codec` : ''}; Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  await reviews.close();
+}

@@ -1,0 +1,226 @@
+/**
+ * The HTTP server: the JSON API under /api (OpenAPI at /openapi.json), the web dashboard (client/dashboard),
+ * and — when payload encryption is configured — the codec endpoint for the Temporal web UI, in one Fastify
+ * instance. `npm start` and `review serve` run it; tests start it on a free port.
+ */
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PayloadCodec } from '@temporalio/common';
+import { createCodecHandler } from '../../worker/codec-server';
+import { EXPORT_FORMATS } from '../export';
+import type { ExportFormat } from '../export';
+import { UPDATES } from '../review-client';
+import type { ReviewClient, UpdateName } from '../review-client';
+import { registerDashboard } from '../dashboard/routes';
+import { PLAN_ROLES, READ_ROLES, START_ROLES, UPDATE_ROLES, roleAllowed } from './access';
+import type { Principal, Role, TokenStore } from './auth';
+import { ApiError, errorBody, toApiError, unauthorized } from './http-errors';
+import { buildOpenApi } from './openapi';
+import type { RouteDoc } from './openapi';
+import {
+  errorSchema, exportQuerySchema, listQuerySchema, meSchema, planBodySchema, planSchema, reviewIdParams, reviewRequestSchema, reviewRowSchema,
+  startedSchema, statusSchema, updateBodySchemas,
+} from './schemas';
+import { ReviewService } from './service';
+import type { RowFilter } from './service';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface ApiServerOptions {
+  reviews: ReviewClient;
+  tokens: TokenStore;
+  /** Mounts /codec/encode and /codec/decode (payload encryption configured). */
+  codec?: { codec: PayloadCodec; tokenHashes: Buffer[]; allowedOrigins: string[] };
+  /** The SMTP sink's directory of .eml files: enables the dashboard's Outbox (npm start). */
+  outboxDir?: string;
+  /** Log requests (Fastify's logger). Default off. */
+  logger?: boolean;
+  /** Secure cookies (serve over HTTPS behind a proxy). Default false. */
+  secureCookies?: boolean;
+  clock?: () => number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION = (require('../../package.json') as { version: string }).version;
+
+/** The kebab-free contract names are the paths: POST /api/reviews/{reviewId}/grantAccess, … */
+const UPDATE_DOCS: Record<UpdateName, string> = {
+  grantAccess: 'Access granted: the clock starts now. Allowed when awaiting-access.',
+  assignReviewer: 'Assign a reviewer to a new track, or reassign a track. Before close.',
+  submitEvaluation: "Submit a track's evaluation (once per track, by its assigned reviewer). In review or paused.",
+  setReleaseDate: "Set the lab's planned release (caps the window). Before close.",
+  pauseClock: 'Pause the clock (lab-side access outage; budget policy.maxPauseDays). In review.',
+  resumeClock: 'Resume the clock. Paused.',
+  withdraw: 'The lab withdraws the model. Before close.',
+  closeReview: 'Close early (outcome completed, or expired with tracks missing). In review or paused.',
+  cancelReview: 'Cancel before access was granted. Awaiting access.',
+  confirmDisposal: 'Confirm access revocation and artifact disposal for a party ("lab" or a reviewer id). In disposal.',
+};
+
+export function bearerOf(req: FastifyRequest): string | undefined {
+  return /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '')?.[1];
+}
+
+export function routeDocs(): RouteDoc[] {
+  const reviewErrors = [404, 503];
+  const docs: RouteDoc[] = [
+    {
+      method: 'GET', url: '/api/reviews', operationId: 'listReviews', tags: ['reviews'], roles: READ_ROLES,
+      summary: 'Reviews visible to the token, least time remaining first',
+      description: 'Filters go to the search attributes (phase, lab, window end); a lab token sees only its lab, a reviewer token only its assignments.',
+      querystring: listQuerySchema, responses: { 200: { description: 'Review rows', schema: { type: 'array', items: reviewRowSchema } } }, errors: [400, 503],
+    },
+    {
+      method: 'POST', url: '/api/reviews', operationId: 'startReview', tags: ['reviews'], roles: START_ROLES,
+      summary: 'Start a review from a ReviewRequest', body: reviewRequestSchema,
+      responses: { 201: { description: 'Started', schema: startedSchema } }, errors: [400, 409, 503],
+    },
+    {
+      method: 'GET', url: '/api/reviews/:reviewId', operationId: 'getReview', tags: ['reviews'], roles: READ_ROLES,
+      summary: "The review's status (the `status` query), as the token may see it", params: reviewIdParams,
+      responses: { 200: { description: 'Status', schema: statusSchema } }, errors: reviewErrors,
+    },
+    {
+      method: 'GET', url: '/api/reviews/:reviewId/export', operationId: 'exportReview', tags: ['reviews'], roles: READ_ROLES,
+      summary: 'The audit trail and all deadlines as JSON, CSV or iCalendar', params: reviewIdParams, querystring: exportQuerySchema,
+      responses: { 200: { description: 'The export', content: { 'application/json': { type: 'object' }, 'text/csv': { type: 'string' }, 'text/calendar': { type: 'string' } } } },
+      errors: [400, ...reviewErrors],
+    },
+    {
+      method: 'POST', url: '/api/plan', operationId: 'planReview', tags: ['plan'], roles: PLAN_ROLES,
+      summary: 'Preview every dated event and notice a request will produce, without starting it', body: planBodySchema,
+      responses: { 200: { description: 'The plan', schema: planSchema } }, errors: [400],
+    },
+    {
+      method: 'GET', url: '/api/me', operationId: 'whoAmI', tags: ['auth'], roles: READ_ROLES,
+      summary: "The token's name, role and scope", responses: { 200: { description: 'The principal', schema: meSchema } }, errors: [],
+    },
+  ];
+  for (const name of Object.keys(UPDATES) as UpdateName[]) {
+    docs.push({
+      method: 'POST', url: `/api/reviews/:reviewId/${name}`, operationId: name, tags: ['updates'], roles: UPDATE_ROLES[name],
+      summary: UPDATE_DOCS[name], params: reviewIdParams, body: updateBodySchemas[name],
+      responses: { 200: { description: 'The status after the change, as the token may see it', schema: statusSchema } },
+      errors: [400, 409, ...reviewErrors],
+    });
+  }
+  docs.push({
+    method: 'GET', url: '/openapi.json', operationId: 'openApi', tags: ['meta'], roles: null, summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { type: 'object' } } } }, errors: [],
+  });
+  return docs;
+}
+
+export async function createApiServer(o: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: o.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    // Strict: no type coercion, unknown fields rejected (not silently dropped), every problem reported.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
+  });
+  const service = new ReviewService(o.reviews, o.clock);
+  app.decorateRequest('principal', null);
+  // JSON (and the dashboard's form posts) only: any other body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+
+  if (o.codec) {
+    const handle = createCodecHandler(o.codec);
+    app.addHook('onRequest', async (req, reply) => {
+      if (!req.url.startsWith('/codec/')) return;
+      reply.hijack(); // the handler reads the raw body and writes the raw response
+      await handle(req.raw, reply.raw);
+    });
+  }
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    return payload;
+  });
+
+  const authenticate = (roles: Role[]) => async (req: FastifyRequest): Promise<void> => {
+    const token = bearerOf(req);
+    const p = o.tokens.authenticate(token);
+    if (!p) throw unauthorized(token ? 'unknown bearer token' : undefined);
+    req.principal = p;
+    roleAllowed(p, roles, `${req.method} ${req.routeOptions.url}`);
+  };
+  const principal = (req: FastifyRequest): Principal => {
+    if (!req.principal) throw unauthorized();
+    return req.principal;
+  };
+
+  const docs = routeDocs();
+  const openapi = buildOpenApi(docs, { version: VERSION });
+  const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
+    listReviews: async (req) => {
+      const q = req.query as { phase?: string; lab?: string; dueWithinDays?: string; limit?: string; sort?: RowFilter['sort'] };
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
+      if (limit < 1 || limit > 500) throw new ApiError(400, 'validation', 'limit: must be from 1 to 500', [{ path: 'limit', message: 'must be from 1 to 500' }]);
+      return service.list(principal(req), {
+        phase: q.phase, lab: q.lab, dueWithinDays: q.dueWithinDays === undefined ? undefined : Number(q.dueWithinDays), limit, sort: q.sort,
+      });
+    },
+    startReview: async (req, reply) => {
+      const started = await service.start(principal(req), req.body);
+      reply.code(201).header('Location', `/api/reviews/${encodeURIComponent(started.reviewId)}`);
+      return started;
+    },
+    getReview: async (req) => service.status(principal(req), (req.params as { reviewId: string }).reviewId),
+    exportReview: async (req, reply) => {
+      const format = ((req.query as { format?: ExportFormat }).format ?? 'json');
+      if (!EXPORT_FORMATS.includes(format)) throw new ApiError(400, 'validation', 'format: must be json, csv or ics', [{ path: 'format', message: 'must be json, csv or ics' }]);
+      const x = await service.export(principal(req), (req.params as { reviewId: string }).reviewId, format);
+      reply.type(x.contentType).header('Content-Disposition', `attachment; filename="${x.filename}"`);
+      return x.body;
+    },
+    planReview: async (req) => service.plan(principal(req), req.body as { request: unknown; startAt?: string; accessGrantedAt?: string }),
+    whoAmI: async (req) => {
+      const { name, role, reviewerId, lab, timeZone } = principal(req);
+      return { name, role, reviewerId, lab, timeZone };
+    },
+    openApi: async () => openapi,
+  };
+  for (const name of Object.keys(UPDATES) as UpdateName[]) {
+    handlers[name] = async (req) => service.update(principal(req), name, (req.params as { reviewId: string }).reviewId, req.body);
+  }
+
+  for (const d of docs) {
+    const response: Record<string, unknown> = { '4xx': errorSchema, '5xx': errorSchema };
+    for (const [code, r] of Object.entries(d.responses)) if (r.schema) response[code] = r.schema;
+    app.route({
+      method: d.method,
+      url: d.url,
+      schema: {
+        ...(d.params ? { params: d.params } : {}),
+        ...(d.querystring ? { querystring: d.querystring } : {}),
+        ...(d.body ? { body: d.body } : {}),
+        response,
+      },
+      ...(d.roles ? { onRequest: authenticate(d.roles) } : {}),
+      handler: handlers[d.operationId],
+    });
+  }
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+
+  const dashboard = await registerDashboard(app, { service, tokens: o.tokens, outboxDir: o.outboxDir, secureCookies: o.secureCookies ?? false, clock: o.clock ?? Date.now });
+
+  const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/');
+  app.setErrorHandler(async (err, req, reply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) req.log.error(err);
+    if (!isApi(req)) return dashboard.renderError(req, reply, e);
+    return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(e));
+  });
+  app.setNotFoundHandler(async (req, reply) => {
+    const e = new ApiError(404, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`);
+    if (!isApi(req)) return dashboard.renderError(req, reply, e);
+    return reply.code(404).type('application/json; charset=utf-8').send(errorBody(e));
+  });
+  return app;
+}

@@ -1,0 +1,213 @@
+/**
+ * The web dashboard's routes, in the API's Fastify instance. The browser signs in by pasting its bearer
+ * token once; the token then travels in an HttpOnly, SameSite=Strict cookie, and every form carries a CSRF
+ * token derived from it. Authorisation is the API's own (ReviewService): the dashboard cannot do more.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isValidTimeZone } from '../../workflows/timeline';
+import { OUTBOX_ROLES, roleAllowed, START_ROLES } from '../api/access';
+import type { Principal, TokenStore } from '../api/auth';
+import { ApiError, toApiError } from '../api/http-errors';
+import type { ReviewService, RowFilter } from '../api/service';
+import { EXPORT_FORMATS } from '../export';
+import type { ExportFormat } from '../export';
+import { PHASES, UPDATES } from '../review-client';
+import type { UpdateName } from '../review-client';
+import { FormError, requestFromForm, updateFromForm } from './forms';
+import type { FormFields } from './forms';
+import { listOutbox, readOutbox, summarizeOutbox } from './outbox';
+import { CSP, errorPage, listPage, loginPage, newReviewPage, outboxMessagePage, outboxPage, reviewPage } from './pages';
+import type { PageCtx } from './pages';
+
+export interface DashboardOptions {
+  service: ReviewService;
+  tokens: TokenStore;
+  outboxDir?: string;
+  secureCookies: boolean;
+  clock: () => number;
+}
+
+const SESSION = 'fr_token';
+const ZONE = 'fr_tz';
+const SESSION_SECONDS = 8 * 3600;
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i < 1) continue;
+    try {
+      out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      // a malformed cookie is ignored
+    }
+  }
+  return out;
+}
+
+const asFields = (body: unknown): FormFields => (typeof body === 'object' && body !== null ? body as FormFields : {});
+
+export async function registerDashboard(app: FastifyInstance, o: DashboardOptions): Promise<{ renderError: (req: FastifyRequest, reply: FastifyReply, e: ApiError) => FastifyReply }> {
+  const secret = randomBytes(32);
+  const csrfFor = (p: Principal | null): string => (p ? createHmac('sha256', secret).update(p.tokenHash).digest('hex').slice(0, 40) : '');
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  const cookie = (name: string, value: string, maxAge: number): string =>
+    `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${o.secureCookies ? '; Secure' : ''}`;
+  const principalOf = (req: FastifyRequest): Principal | null => o.tokens.authenticate(parseCookies(req.headers.cookie)[SESSION]);
+  const zoneOf = (req: FastifyRequest, p: Principal | null): string => {
+    const z = parseCookies(req.headers.cookie)[ZONE];
+    return z && isValidTimeZone(z) ? z : p?.timeZone ?? 'UTC';
+  };
+  const ctxOf = (req: FastifyRequest, p: Principal | null): PageCtx => ({ principal: p, zone: zoneOf(req, p), csrf: csrfFor(p), outbox: o.outboxDir !== undefined });
+  const page = (reply: FastifyReply, htmlText: string, status = 200): FastifyReply =>
+    reply.code(status).type('text/html; charset=utf-8').header('Content-Security-Policy', CSP).header('Cache-Control', 'no-store').send(htmlText);
+
+  /** The signed-in principal, or a redirect to the login page (GET) / 401 (POST). */
+  const session = (req: FastifyRequest): Principal => {
+    const p = principalOf(req);
+    if (!p) throw new ApiError(401, 'unauthorized', 'please sign in');
+    return p;
+  };
+  const checkCsrf = (req: FastifyRequest, p: Principal): void => {
+    const sent = Buffer.from(String(asFields(req.body)._csrf ?? ''));
+    const expected = Buffer.from(csrfFor(p));
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw new ApiError(403, 'forbidden', 'the form expired or came from elsewhere; reload the page and try again');
+  };
+
+  const renderError = (req: FastifyRequest, reply: FastifyReply, e: ApiError): FastifyReply => {
+    if (e.status === 401 && req.method === 'GET') return reply.redirect('/login', 303);
+    if (e.status === 401) return page(reply, loginPage('Your session has ended; sign in again.'), 401);
+    return page(reply, errorPage(ctxOf(req, principalOf(req)), e), e.status);
+  };
+
+  app.get('/login', async (req, reply) => (principalOf(req) ? reply.redirect('/', 303) : page(reply, loginPage())));
+
+  app.post('/login', async (req, reply) => {
+    const f = asFields(req.body);
+    const p = o.tokens.authenticate((f.token ?? '').trim());
+    if (!p) return page(reply, loginPage('That token is not valid.'), 401);
+    const cookies = [cookie(SESSION, (f.token ?? '').trim(), SESSION_SECONDS)];
+    if (f.tz && isValidTimeZone(f.tz)) cookies.push(cookie(ZONE, f.tz, 365 * 86400));
+    return reply.header('Set-Cookie', cookies).redirect('/', 303);
+  });
+
+  app.post('/logout', async (req, reply) => {
+    const p = principalOf(req);
+    if (p) checkCsrf(req, p);
+    return reply.header('Set-Cookie', cookie(SESSION, '', 0)).redirect('/login', 303);
+  });
+
+  app.post('/zone', async (req, reply) => {
+    const p = session(req);
+    checkCsrf(req, p);
+    const tz = (asFields(req.body).tz ?? '').trim();
+    if (!isValidTimeZone(tz)) throw new ApiError(400, 'validation', `tz: "${tz.slice(0, 60)}" is not an IANA time zone such as America/New_York`, [{ path: 'tz', message: 'must be an IANA time zone' }]);
+    let back = '/';
+    try {
+      const ref = new URL(req.headers.referer ?? '/', 'http://x');
+      if (ref.host === req.headers.host && ref.pathname.startsWith('/')) back = ref.pathname + ref.search;
+    } catch {
+      // no usable referer
+    }
+    return reply.header('Set-Cookie', cookie(ZONE, tz, 365 * 86400)).redirect(back, 303);
+  });
+
+  app.get('/', async (req, reply) => {
+    const p = session(req);
+    const q = req.query as Record<string, string | undefined>;
+    const due = q.dueWithinDays?.trim();
+    if (due && !/^\d{1,4}$/.test(due)) throw new ApiError(400, 'validation', 'dueWithinDays: must be a whole number of days', [{ path: 'dueWithinDays', message: 'must be a whole number of days' }]);
+    const f: RowFilter = {
+      ...(q.phase && PHASES.includes(q.phase as never) ? { phase: q.phase } : {}),
+      ...(q.lab?.trim() && p.role !== 'lab' ? { lab: q.lab.trim() } : {}),
+      ...(due ? { dueWithinDays: Number(due) } : {}),
+      sort: q.sort === 'newest' ? 'newest' : 'remaining',
+    };
+    const rows = await o.service.list(p, f);
+    return page(reply, listPage(ctxOf(req, p), rows, f));
+  });
+
+  app.get('/reviews/new', async (req, reply) => {
+    const p = session(req);
+    roleAllowed(p, START_ROLES, 'start reviews');
+    return page(reply, newReviewPage(ctxOf(req, p), { pmName: p.name }));
+  });
+
+  app.post('/reviews/new', async (req, reply) => {
+    const p = session(req);
+    checkCsrf(req, p);
+    roleAllowed(p, START_ROLES, 'start reviews');
+    const f = asFields(req.body);
+    const ctx = ctxOf(req, p);
+    try {
+      const request = requestFromForm(f);
+      if (f.intent === 'preview') return page(reply, newReviewPage(ctx, f, undefined, o.service.plan(p, { request })));
+      const started = await o.service.start(p, request);
+      return reply.redirect(`/reviews/${encodeURIComponent(started.reviewId)}?started=1`, 303);
+    } catch (e) {
+      const err = e instanceof FormError ? new ApiError(400, 'validation', e.message, e.issues) : toApiError(e);
+      if (err.status >= 500 || err.status === 401 || err.status === 403) throw err;
+      return page(reply, newReviewPage(ctx, f, err.status === 400 ? err : new ApiError(err.status, err.code, err.message, err.issues.length ? err.issues : [{ path: 'reviewId', message: err.message }])), err.status);
+    }
+  });
+
+  app.get('/reviews/:reviewId', async (req, reply) => {
+    const p = session(req);
+    const { reviewId } = req.params as { reviewId: string };
+    const q = req.query as Record<string, string | undefined>;
+    const view = await o.service.status(p, reviewId);
+    const done = q.done && q.done in UPDATES ? (q.done as UpdateName) : undefined;
+    return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { ...(done ? { done } : {}), started: q.started === '1' }));
+  });
+
+  app.post('/reviews/:reviewId/act/:action', async (req, reply) => {
+    const p = session(req);
+    checkCsrf(req, p);
+    const { reviewId, action } = req.params as { reviewId: string; action: string };
+    if (!(action in UPDATES)) throw new ApiError(404, 'not-found', `no action ${action}`);
+    const name = action as UpdateName;
+    const f = asFields(req.body);
+    try {
+      const current = await o.service.status(p, reviewId);
+      const arg = updateFromForm(name, f, current.lab.timeZone);
+      await o.service.update(p, name, reviewId, arg);
+      return reply.redirect(`/reviews/${encodeURIComponent(reviewId)}?done=${name}`, 303);
+    } catch (e) {
+      const err = e instanceof FormError ? new ApiError(400, 'validation', e.message, e.issues) : toApiError(e);
+      if (err.status >= 500 || err.status === 401 || err.status === 404) throw err;
+      const view = await o.service.status(p, reviewId);
+      return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { error: err, failed: { key: String(f._form ?? ''), values: f } }), err.status);
+    }
+  });
+
+  app.get('/reviews/:reviewId/export', async (req, reply) => {
+    const p = session(req);
+    const format = ((req.query as { format?: string }).format ?? 'json') as ExportFormat;
+    if (!EXPORT_FORMATS.includes(format)) throw new ApiError(400, 'validation', 'format: must be json, csv or ics', [{ path: 'format', message: 'must be json, csv or ics' }]);
+    const x = await o.service.export(p, (req.params as { reviewId: string }).reviewId, format);
+    return reply.type(x.contentType).header('Content-Disposition', `attachment; filename="${x.filename}"`).header('Cache-Control', 'no-store').send(x.body);
+  });
+
+  if (o.outboxDir !== undefined) {
+    const dir = o.outboxDir;
+    app.get('/outbox', async (req, reply) => {
+      const p = session(req);
+      roleAllowed(p, OUTBOX_ROLES, 'read the outbox');
+      return page(reply, outboxPage(ctxOf(req, p), await summarizeOutbox(dir, await listOutbox(dir))));
+    });
+    app.get('/outbox/:file', async (req, reply) => {
+      const p = session(req);
+      roleAllowed(p, OUTBOX_ROLES, 'read the outbox');
+      const m = await readOutbox(dir, (req.params as { file: string }).file);
+      if (!m) throw new ApiError(404, 'not-found', 'no such message in the outbox');
+      return page(reply, outboxMessagePage(ctxOf(req, p), m));
+    });
+  }
+
+  return { renderError };
+}

@@ -1,0 +1,309 @@
+/**
+ * The HTTP API against a real Temporal dev server and worker: the full role × endpoint matrix, every error
+ * class in the one error shape, the lab's redacted view, a complete lifecycle through the API, list filters
+ * through the search attributes, exports, the OpenAPI document and the mounted codec endpoint.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EncryptionCodec } from '../../worker/encryption';
+import type { StatusView } from '../../client/api/access';
+import { sha256Hex } from '../../client/api/auth';
+import type { ReviewRow } from '../../client/api/service';
+import type { ReviewRequest } from '../../workflows/types';
+import { eventually, ROOT } from '../support/cli';
+import { createApiEnv } from '../support/api-env';
+import type { ApiEnv, Who } from '../support/api-env';
+import { createReviewEnv } from '../support/review-env';
+import type { ReviewEnv } from '../support/review-env';
+
+const EXAMPLE: ReviewRequest = JSON.parse(readFileSync(path.join(ROOT, 'examples', 'review.json'), 'utf8'));
+const uid = (p: string): string => `${p}-${Math.random().toString(36).slice(2, 8)}`;
+const future = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+let t: ReviewEnv;
+let api: ApiEnv;
+/** Fixture reviews of lab "Acme AI" with r1 on cyber-offense: one per phase. */
+const A = uid('api-awaiting');
+const B = uid('api-inreview');
+const C = uid('api-disposal');
+
+interface ErrorShape {
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
+}
+
+function expectError(res: { status: number; body: unknown }, status: number, code: string): ErrorShape['error'] {
+  expect({ status: res.status, code: (res.body as ErrorShape)?.error?.code }).toEqual({ status, code });
+  const e = (res.body as ErrorShape).error;
+  expect(typeof e.message).toBe('string');
+  expect(e.message.length).toBeGreaterThan(0);
+  expect(Object.keys(res.body as object)).toEqual(['error']);
+  return e;
+}
+
+async function ok<T>(p: Promise<{ status: number; body: unknown }>, status = 200): Promise<T> {
+  const res = await p;
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body as T;
+}
+
+const request = (reviewId: string, extra: Partial<ReviewRequest> = {}): ReviewRequest => ({ ...EXAMPLE, reviewId, plannedReleaseAt: future(200), ...extra });
+
+beforeAll(async () => {
+  t = await createReviewEnv('local');
+  api = await createApiEnv(t);
+  for (const id of [A, B, C]) await ok(api.call('pm', 'POST', '/api/reviews', request(id)), 201);
+  for (const id of [B, C]) await ok(api.call('lab', 'POST', `/api/reviews/${id}/grantAccess`, { by: 'Acme Security' }));
+  await ok(api.call('pm', 'POST', `/api/reviews/${C}/closeReview`, { by: 'Pat PM', reason: 'fixture' }));
+}, 180_000);
+
+afterAll(async () => {
+  await api?.close();
+  await t?.teardown();
+});
+
+describe('role × endpoint matrix', () => {
+  const everyone: (Who | null)[] = [null, 'pm', 'director', 'r1', 'r2', 'lab', 'otherLab'];
+
+  /** Expected status per principal; allowed updates target a review whose phase makes the workflow refuse (409), so nothing changes. */
+  const updates: { name: string; target: () => string; body: (who: Who | null) => unknown; allowed: Who[] }[] = [
+    { name: 'grantAccess', target: () => B, body: () => ({ by: 'x' }), allowed: ['pm', 'lab'] },
+    { name: 'assignReviewer', target: () => C, body: () => ({ track: 'new-track', reviewer: { id: 'r9', name: 'N', email: 'n@clearinghouse.example' } }), allowed: ['pm'] },
+    { name: 'submitEvaluation', target: () => A, body: (w) => ({ track: 'cyber-offense', reviewerId: w === 'r2' ? 'r2' : 'r1', severity: 'low', summary: 's' }), allowed: ['pm', 'r1'] },
+    { name: 'setReleaseDate', target: () => C, body: () => ({ plannedReleaseAt: future(100) }), allowed: ['pm', 'lab'] },
+    { name: 'pauseClock', target: () => A, body: () => ({ by: 'x' }), allowed: ['pm'] },
+    { name: 'resumeClock', target: () => B, body: () => ({ by: 'x' }), allowed: ['pm'] },
+    { name: 'withdraw', target: () => C, body: () => ({ by: 'x' }), allowed: ['pm', 'lab'] },
+    { name: 'closeReview', target: () => A, body: () => ({ by: 'x' }), allowed: ['pm'] },
+    { name: 'cancelReview', target: () => B, body: () => ({ by: 'x', reason: 'r' }), allowed: ['pm'] },
+    { name: 'confirmDisposal', target: () => B, body: (w) => ({ party: w === 'r1' ? 'r1' : w === 'r2' ? 'r2' : 'lab', by: 'x' }), allowed: ['pm', 'lab', 'r1'] },
+  ];
+
+  test('every update × every principal: 401 without a token, 403 outside the role or scope, otherwise the workflow decides (409 here)', async () => {
+    const mismatches: string[] = [];
+    for (const u of updates) {
+      for (const who of everyone) {
+        const res = await api.call(who, 'POST', `/api/reviews/${u.target()}/${u.name}`, u.body(who));
+        const expected = who === null ? [401, 'unauthorized'] : u.allowed.includes(who) ? [409, 'rejected'] : [403, 'forbidden'];
+        const got = [res.status, (res.body as ErrorShape).error?.code];
+        if (got[0] !== expected[0] || got[1] !== expected[1]) mismatches.push(`${u.name} as ${who ?? 'anonymous'}: expected ${expected.join(' ')}, got ${got.join(' ')} ${JSON.stringify(res.body).slice(0, 200)}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    // Nothing changed: the fixtures are still in their phases.
+    for (const [id, phase] of [[A, 'awaiting-access'], [B, 'in-review'], [C, 'disposal']]) {
+      expect((await ok<StatusView>(api.call('pm', 'GET', `/api/reviews/${id}`))).phase).toBe(phase);
+    }
+  });
+
+  test('reads, start, plan and me × every principal', async () => {
+    const reads: { what: string; method: string; path: () => string; body?: () => unknown; expect: Record<string, number> }[] = [
+      { what: 'list', method: 'GET', path: () => '/api/reviews', expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
+      { what: 'status', method: 'GET', path: () => `/api/reviews/${B}`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 403, lab: 200, otherLab: 403 } },
+      { what: 'export', method: 'GET', path: () => `/api/reviews/${B}/export?format=csv`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 403, lab: 200, otherLab: 403 } },
+      { what: 'plan', method: 'POST', path: () => '/api/plan', body: () => ({ request: request('plan-only') }), expect: { anonymous: 401, pm: 200, director: 200, r1: 403, r2: 403, lab: 403, otherLab: 403 } },
+      { what: 'me', method: 'GET', path: () => '/api/me', expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
+      { what: 'openapi', method: 'GET', path: () => '/openapi.json', expect: { anonymous: 200, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
+      { what: 'start', method: 'POST', path: () => '/api/reviews', body: () => request(uid('api-matrix')), expect: { anonymous: 401, pm: 201, director: 403, r1: 403, r2: 403, lab: 403, otherLab: 403 } },
+    ];
+    const mismatches: string[] = [];
+    for (const r of reads) {
+      for (const who of everyone) {
+        const res = await api.call(who, r.method, r.path(), r.body?.());
+        const want = r.expect[who ?? 'anonymous'];
+        if (res.status !== want) mismatches.push(`${r.what} as ${who ?? 'anonymous'}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`);
+        if (res.status >= 400) expectError(res, res.status, res.status === 401 ? 'unauthorized' : 'forbidden');
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  test('arguments are scoped too: a reviewer acts only as itself, a lab only for the lab', async () => {
+    const e1 = expectError(await api.call('r1', 'POST', `/api/reviews/${B}/submitEvaluation`, { track: 'cyber-offense', reviewerId: 'r2', severity: 'low', summary: 's' }), 403, 'forbidden');
+    expect(e1.message).toMatch(/only as reviewerId "r1"/);
+    expectError(await api.call('r1', 'POST', `/api/reviews/${C}/confirmDisposal`, { party: 'lab', by: 'x' }), 403, 'forbidden');
+    expectError(await api.call('lab', 'POST', `/api/reviews/${C}/confirmDisposal`, { party: 'r1', by: 'x' }), 403, 'forbidden');
+    expectError(await api.call('otherLab', 'GET', '/api/reviews?lab=Acme%20AI'), 403, 'forbidden');
+  });
+});
+
+describe('every error class, one shape', () => {
+  test('401: no header, another scheme, an unknown token', async () => {
+    expectError(await api.call(null, 'GET', '/api/reviews'), 401, 'unauthorized');
+    expectError(await api.call(null, 'GET', '/api/reviews', undefined, { authorization: 'Basic cGF0OnB3' }), 401, 'unauthorized');
+    const e = expectError(await api.call(null, 'GET', `/api/reviews/${A}`, undefined, { authorization: 'Bearer frt_not-a-real-token' }), 401, 'unauthorized');
+    expect(e.message).toBe('unknown bearer token');
+  });
+
+  test('400 names the field path: schema errors (ajv) and rule errors (the workflow\'s validation)', async () => {
+    const paths = async (body: unknown, url = '/api/reviews'): Promise<string[]> => (expectError(await api.call('pm', 'POST', url, body), 400, 'validation').issues ?? []).map((i) => i.path);
+    expect(await paths({ ...request(uid('bad')), lab: { ...EXAMPLE.lab, timeZone: 'Mars/Olympus' } })).toEqual(['lab.timeZone']);
+    expect(await paths({ ...request(uid('bad')), evaluations: [{ ...EXAMPLE.evaluations[0], reviewer: { ...EXAMPLE.evaluations[0].reviewer, email: 'nope' } }] })).toEqual(['evaluations[0].reviewer.email']);
+    expect(await paths({ ...request(uid('bad')), evaluations: 'x' })).toEqual(['evaluations']);
+    const { model: _m, ...noModel } = request(uid('bad'));
+    expect(await paths(noModel)).toEqual(['model']);
+    expect(await paths({ ...request(uid('bad')), policy: { windowDays: 45 } })).toEqual(['policy.windowDays']);
+    expect(await paths({ ...request(uid('bad')), surprise: 1 })).toEqual(['']);
+    expect(await paths({ track: 'cyber-offense', reviewerId: 'r1', severity: 'huge', summary: 's' }, `/api/reviews/${B}/submitEvaluation`)).toEqual(['severity']);
+    expect(await paths({ plannedReleaseAt: '2027-01-20T09:00:00' }, `/api/reviews/${B}/setReleaseDate`)).toEqual(['plannedReleaseAt']);
+    expect(await paths('{"by": ', `/api/reviews/${B}/pauseClock`)).toEqual(['']);
+    expect(await paths({ request: request('plan-x'), accessGrantedAt: 'tomorrow' }, '/api/plan')).toEqual(['accessGrantedAt']);
+    expect(await paths({ request: { ...request('plan-x'), timeZone: 'Nowhere' } }, '/api/plan')).toEqual(['request.timeZone']);
+    expect((expectError(await api.call('pm', 'GET', '/api/reviews?phase=sleeping'), 400, 'validation').issues ?? []).map((i) => i.path)).toEqual(['phase']);
+    expect((expectError(await api.call('pm', 'GET', `/api/reviews/${B}/export?format=pdf`), 400, 'validation').issues ?? []).map((i) => i.path)).toEqual(['format']);
+  });
+
+  test('404: an unknown review (status, update, export) and an unknown route', async () => {
+    expectError(await api.call('pm', 'GET', '/api/reviews/no-such-review'), 404, 'not-found');
+    expectError(await api.call('lab', 'GET', '/api/reviews/no-such-review'), 404, 'not-found');
+    expectError(await api.call('pm', 'POST', '/api/reviews/no-such-review/grantAccess', { by: 'x' }), 404, 'not-found');
+    expectError(await api.call('pm', 'GET', '/api/reviews/no-such-review/export'), 404, 'not-found');
+    expectError(await api.call('pm', 'GET', '/api/nothing-here'), 404, 'not-found');
+  });
+
+  test('409: a duplicate start (conflict) and a change the workflow refuses (rejected, nothing changed)', async () => {
+    const e = expectError(await api.call('pm', 'POST', '/api/reviews', request(A)), 409, 'conflict');
+    expect(e.message).toContain('already exists');
+    const r = expectError(await api.call('pm', 'POST', `/api/reviews/${B}/submitEvaluation`, { track: 'no-such-track', reviewerId: 'r1', severity: 'low', summary: 's' }), 409, 'rejected');
+    expect(r.issues?.map((i) => i.path)).toEqual(['track']);
+  });
+
+  test('415 and 413 in the same shape', async () => {
+    expectError(await api.call('pm', 'POST', `/api/reviews/${B}/pauseClock`, 'by=Pat', { 'content-type': 'text/plain' }), 415, 'unsupported-media-type');
+    const big = JSON.stringify({ by: 'x'.repeat(2 * 1024 * 1024) });
+    expectError(await api.call('pm', 'POST', `/api/reviews/${B}/pauseClock`, big), 413, 'payload-too-large');
+  });
+});
+
+describe('views, lifecycle, list, export, OpenAPI', () => {
+  const D = uid('api-life');
+
+  test('a whole review through the API, each step by the role that owns it; the lab never sees reviewers\' notes', async () => {
+    await ok(api.call('pm', 'POST', '/api/reviews', request(D)), 201);
+    let s = await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${D}/grantAccess`, { by: 'Pat PM' }));
+    expect(s.phase).toBe('in-review');
+    // A lab token cannot put someone else's name in the audit trail: its own name is recorded.
+    expect(s.events.find((e) => e.type === 'access-granted')?.by).toBe('Acme Security');
+    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/assignReviewer`, { track: 'bio-misuse', reviewer: { id: 'r2', name: 'Robin', email: 'robin@clearinghouse.example' }, dueDay: 20 }));
+    expect(s.evaluations.map((e) => e.track)).toEqual(['cyber-offense', 'bio-misuse']);
+    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/pauseClock`, { by: 'Pat PM', reason: 'lab VPN outage' }));
+    expect(s.phase).toBe('paused');
+    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/resumeClock`, { by: 'Pat PM' }));
+    expect(s.phase).toBe('in-review');
+    s = await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${D}/setReleaseDate`, { plannedReleaseAt: future(150) }));
+    expect(s.plannedReleaseAt).not.toBeNull();
+    s = await ok<StatusView>(api.call('r1', 'POST', `/api/reviews/${D}/submitEvaluation`, { track: 'cyber-offense', reviewerId: 'r1', severity: 'medium', summary: 'INTERNAL: exploit chain against harness X' }));
+    expect(s.evaluations[0]).toMatchObject({ status: 'submitted', summary: 'INTERNAL: exploit chain against harness X' });
+    // r2 sees its own assignment but not r1's note; the lab sees neither note nor non-lab notices; the director sees all.
+    s = await ok<StatusView>(api.call('r2', 'POST', `/api/reviews/${D}/submitEvaluation`, { track: 'bio-misuse', reviewerId: 'r2', severity: 'critical', summary: 'INTERNAL: uplift' }));
+    expect(s.evaluations.map((e) => e.summary)).toEqual([null, 'INTERNAL: uplift']);
+    expect(s.notices.every((n) => n.audience === 'reviewer:r2')).toBe(true);
+    const lab = await ok<StatusView>(api.call('lab', 'GET', `/api/reviews/${D}`));
+    expect(lab.evaluations.map((e) => [e.severity, e.summary])).toEqual([['medium', null], ['critical', null]]);
+    expect(lab.notices.length).toBeGreaterThan(0);
+    expect(lab.notices.every((n) => n.audience === 'lab')).toBe(true);
+    expect(JSON.stringify(lab)).not.toContain('INTERNAL');
+    expect(lab.visibility.redacted.length).toBeGreaterThan(0);
+    const labCsv = await api.call('lab', 'GET', `/api/reviews/${D}/export?format=csv`);
+    expect(labCsv.text).not.toContain('INTERNAL');
+    const director = await ok<StatusView>(api.call('director', 'GET', `/api/reviews/${D}`));
+    expect(director.evaluations.map((e) => e.summary)).toEqual(['INTERNAL: exploit chain against harness X', 'INTERNAL: uplift']);
+    expect(director.notices.some((n) => n.kind === 'critical-finding' && n.audience === 'director')).toBe(true);
+
+    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/closeReview`, { by: 'Pat PM', reason: 'all in' }));
+    expect(s).toMatchObject({ phase: 'disposal', outcome: 'completed' });
+    await ok(api.call('lab', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'lab', by: 'Acme Security' }));
+    await ok(api.call('r1', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'r1', by: 'Riley' }));
+    s = await ok<StatusView>(api.call('r2', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'r2', by: 'Robin', note: 'wiped' }));
+    expect(s.phase).toBe('closed');
+
+    const E = uid('api-cancel');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(E)), 201);
+    expect((await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${E}/cancelReview`, { by: 'Pat PM', reason: 'duplicate' }))).outcome).toBe('cancelled');
+    const F = uid('api-withdraw');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(F)), 201);
+    expect((await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${F}/withdraw`, { by: 'Acme Security', reason: 'release cancelled' }))).outcome).toBe('withdrawn');
+  });
+
+  test('list: scoped by role, filtered through the search attributes, least time remaining first', async () => {
+    const other = uid('api-otherlab');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(other, { lab: { ...EXAMPLE.lab, name: 'Other Lab' } })), 201);
+    const ids = (rows: ReviewRow[]): string[] => rows.map((r) => r.reviewId);
+    const all = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews')), (rows) => [A, B, C, other].every((id) => ids(rows).includes(id)));
+    expect(ids(all)).toEqual(expect.arrayContaining([A, B, C, other]));
+    const deadlines = all.filter((r) => r.deadline).map((r) => Date.parse(r.deadline?.at as string));
+    expect(deadlines).toEqual([...deadlines].sort((a, b) => a - b));
+    const rowB = all.find((r) => r.reviewId === B) as ReviewRow;
+    expect(rowB).toMatchObject({ lab: 'Acme AI', model: { name: 'Atlas-7' }, phase: 'in-review', deadline: { kind: 'window-end' } });
+    expect(rowB.daysRemaining).toBeGreaterThanOrEqual(29);
+
+    const otherLab = await ok<ReviewRow[]>(api.call('otherLab', 'GET', '/api/reviews'));
+    expect(ids(otherLab)).toEqual([other]);
+    const acme = await ok<ReviewRow[]>(api.call('lab', 'GET', '/api/reviews'));
+    expect(ids(acme)).not.toContain(other);
+    expect(ids(acme)).toEqual(expect.arrayContaining([A, B, C]));
+    const r2 = await ok<ReviewRow[]>(api.call('r2', 'GET', '/api/reviews'));
+    expect(r2.every((r) => r.reviewId.startsWith('api-life-'))).toBe(true);
+
+    const inDisposal = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?phase=disposal')), (rows) => ids(rows).includes(C));
+    expect(inDisposal.every((r) => r.phase === 'disposal')).toBe(true);
+    const soon = await eventually(() => ok<ReviewRow[]>(api.call('director', 'GET', '/api/reviews?dueWithinDays=31')), (rows) => ids(rows).includes(B));
+    expect(ids(soon)).toContain(B);
+    expect(ids(soon)).not.toContain(A); // no window yet
+    const notSoon = await ok<ReviewRow[]>(api.call('director', 'GET', '/api/reviews?dueWithinDays=10'));
+    expect(ids(notSoon)).not.toContain(B);
+    const byLab = await ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?lab=Other%20Lab'));
+    expect(ids(byLab)).toEqual([other]);
+  });
+
+  test('export: JSON with deadlines and the audit trail, CSV, iCalendar', async () => {
+    const json = await api.call('pm', 'GET', `/api/reviews/${C}/export?format=json`);
+    expect(json.headers.get('content-type')).toContain('application/json');
+    const x = json.body as { deadlines: { kind: string }[]; events: { type: string }[] };
+    expect(x.deadlines.map((d) => d.kind)).toEqual(expect.arrayContaining(['clock-start', 'evaluation-due', 'window-end', 'closed', 'disposal-due']));
+    expect(x.events.map((e) => e.type)).toEqual(expect.arrayContaining(['review-started', 'access-granted', 'review-closed']));
+    const csv = await api.call('pm', 'GET', `/api/reviews/${C}/export?format=csv`);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.text.split('\r\n')[0]).toBe('record,at,type,party,track,state,detail');
+    expect(csv.text).toContain('deadline,');
+    expect(csv.text).toContain('event,');
+    const ics = await api.call('pm', 'GET', `/api/reviews/${C}/export?format=ics`);
+    expect(ics.headers.get('content-type')).toContain('text/calendar');
+    expect(ics.text).toMatch(/^BEGIN:VCALENDAR/);
+    expect(ics.text).toContain('SUMMARY:Review window ends');
+  });
+
+  test('OpenAPI 3 document: every update of the contract, status, list, export, with schemas and roles', async () => {
+    const doc = await ok<{ openapi: string; paths: Record<string, Record<string, { operationId: string; 'x-roles'?: string[]; requestBody?: unknown; responses: Record<string, unknown> }>> }>(api.call(null, 'GET', '/openapi.json'));
+    expect(doc.openapi).toMatch(/^3\./);
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
+    for (const op of ['grantAccess', 'assignReviewer', 'submitEvaluation', 'setReleaseDate', 'pauseClock', 'resumeClock', 'withdraw', 'closeReview', 'cancelReview', 'confirmDisposal', 'getReview', 'listReviews', 'exportReview', 'startReview', 'planReview']) {
+      expect(ops).toContain(op);
+    }
+    const submit = doc.paths['/api/reviews/{reviewId}/submitEvaluation'].post;
+    expect(submit['x-roles']).toEqual(['pm', 'reviewer']);
+    expect(submit.requestBody).toBeDefined();
+    expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409']));
+  });
+});
+
+test('the codec endpoint is mounted on the same server when encryption keys are configured', async () => {
+  const codec = new EncryptionCodec({ activeKeyId: 'k1', keys: new Map([['k1', Buffer.alloc(32, 7)]]) });
+  const withCodec = await createApiEnv(t, { codec: { codec, tokenHashes: [], allowedOrigins: ['http://127.0.0.1:8233'] } });
+  try {
+    const payloads = [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') }];
+    expectError(await withCodec.call(null, 'POST', '/codec/encode', { payloads }), 401, 'unauthorized');
+    // The codec handler takes the hashes it was given; serve/npm start add the PM and director tokens.
+    const withPm = await createApiEnv(t, { codec: { codec, tokenHashes: [Buffer.from(sha256Hex(withCodec.tokens.pm), 'hex')], allowedOrigins: [] } });
+    try {
+      const res = await fetch(`${withPm.url}/codec/encode`, { method: 'POST', headers: { authorization: `Bearer ${withCodec.tokens.pm}`, 'content-type': 'application/json' }, body: JSON.stringify({ payloads }) });
+      expect(res.status).toBe(200);
+      const encoded = (await res.json()) as { payloads: { data: string }[] };
+      const dec = await fetch(`${withPm.url}/codec/decode`, { method: 'POST', headers: { authorization: `Bearer ${withCodec.tokens.pm}`, 'content-type': 'application/json' }, body: JSON.stringify(encoded) });
+      expect(((await dec.json()) as { payloads: { data: string }[] }).payloads[0].data).toBe(payloads[0].data);
+    } finally {
+      await withPm.close();
+    }
+  } finally {
+    await withCodec.close();
+  }
+});

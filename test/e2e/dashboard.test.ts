@@ -1,0 +1,209 @@
+/**
+ * The web dashboard in a real browser (Debian's chromium, driven by playwright-core; .ci/run installs it),
+ * against the API server over a real dev server and worker: a PM previews and starts a review from the
+ * form, the lab grants access, a reviewer submits, and each page shows the new state. Screenshots go to
+ * test/artifacts/ (UPDATE_DOCS_SCREENSHOT=1 also refreshes docs/dashboard.png for the README).
+ */
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../support/cli';
+import { createApiEnv } from '../support/api-env';
+import type { ApiEnv, Who } from '../support/api-env';
+import { createReviewEnv } from '../support/review-env';
+import type { ReviewEnv } from '../support/review-env';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let t: ReviewEnv;
+let api: ApiEnv;
+let profile: string;
+let browser: BrowserContext;
+let page: Page;
+const reviewId = `dash-${Math.random().toString(36).slice(2, 8)}`;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+async function signIn(who: Who, server: ApiEnv = api): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Access token').fill(server.tokens[who]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${server.url}/`);
+}
+
+/** Every visible form control has an accessible name (a <label for>, aria-label or aria-labelledby). */
+async function unlabelledControls(): Promise<string[]> {
+  return page.evaluate<string[]>(`Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map((el) => el.outerHTML.slice(0, 120))`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  t = await createReviewEnv('local');
+  api = await createApiEnv(t);
+  profile = mkdtempSync(path.join(os.tmpdir(), 'frontier-review-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 },
+    // The viewer's zone: dates on the pages must be shown in it.
+    timezoneId: 'America/Chicago', locale: 'en-US',
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(30_000);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await api?.close();
+  await t?.teardown();
+});
+
+test('a PM previews and starts a review from the form; the lab grants access; a reviewer submits; each page shows the new state', async () => {
+  // PM: the start form, with a preview of every date and notice first.
+  await signIn('pm');
+  await page.getByRole('link', { name: 'New review' }).click();
+  await page.getByLabel('Review id').fill(reviewId);
+  await page.getByLabel('Model name').fill('Atlas-7');
+  await page.getByLabel('Model version').fill('rc2');
+  await page.getByLabel('Lab name').fill('Acme AI');
+  await page.getByLabel('Lab time zone').fill('America/Los_Angeles');
+  await page.getByLabel('Lab contacts').fill('Acme Security Team <security@acme.example>\nJordan Lee <jordan.lee@acme.example>');
+  await page.getByLabel('Program manager e-mail').fill('pm@clearinghouse.example');
+  await page.getByLabel('Director name').fill('Dana Director');
+  await page.getByLabel('Director e-mail').fill('not-an-address');
+  await page.getByLabel('Evaluation tracks').fill('cyber-offense, r1, Riley Reviewer, riley@clearinghouse.example, 21');
+  expect(await unlabelledControls()).toEqual([]);
+
+  // A mistake is reported with its field, and nothing starts.
+  await page.getByRole('button', { name: 'Start review' }).click();
+  await page.locator('#error-summary').waitFor();
+  expect(await page.locator('#error-summary').innerText()).toContain('director.email');
+  expect(await page.getByLabel('Director e-mail').getAttribute('aria-invalid')).toBe('true');
+  await shot('1-start-form-error');
+  await page.getByLabel('Director e-mail').fill('director@clearinghouse.example');
+
+  await page.getByRole('button', { name: 'Preview dates and notices' }).click();
+  const preview = await page.locator('#plan').innerText();
+  expect(preview).toContain('Window ends');
+  expect(preview).toContain('close-reminder');
+  expect(preview).toContain('director-escalation');
+  await shot('2-start-form-preview');
+
+  await page.getByRole('button', { name: 'Start review' }).click();
+  await page.waitForURL(new RegExp(`/reviews/${reviewId}\\?started=1$`));
+  expect(await page.getByRole('status').first().innerText()).toContain('Review started');
+  expect(await page.locator('#phase').innerText()).toContain('awaiting-access');
+  expect(await page.locator('svg[role=img] title').first().textContent()).toContain(reviewId);
+  await shot('3-review-started');
+
+  // Lab: grants access from its page; the clock starts.
+  await signIn('lab');
+  await page.getByRole('link', { name: reviewId }).click();
+  expect(await page.locator('form[data-action=assignReviewer]').count()).toBe(0); // not a lab action
+  await page.locator('form[data-action=grantAccess]').getByRole('button', { name: 'Grant access' }).click();
+  await page.waitForURL(/done=grantAccess/);
+  expect(await page.locator('#phase').innerText()).toContain('in-review');
+  // In the viewer's zone (the browser's, America/Chicago): CST.
+  expect(await page.locator('#window-end').innerText()).toMatch(/CST$/);
+  await shot('4-lab-granted-access');
+
+  // Reviewer: submits the evaluation.
+  await signIn('r1');
+  await page.getByRole('link', { name: reviewId }).click();
+  const form = page.locator('form[data-action=submitEvaluation]');
+  await form.getByLabel('Highest severity found').selectOption('medium');
+  await form.getByLabel('Summary of findings').fill('Known CVEs only; no novel exploit chains. INTERNAL-NOTE-42');
+  await form.getByRole('button', { name: 'Submit evaluation' }).click();
+  await page.waitForURL(/done=submitEvaluation/);
+  expect(await page.getByRole('status').first().innerText()).toContain('Evaluation submitted');
+  const row = page.locator('#evaluations tr[data-track=cyber-offense]');
+  expect(await row.locator('td.status').innerText()).toBe('submitted');
+  expect(await row.innerText()).toContain('INTERNAL-NOTE-42');
+  expect(await page.locator('form[data-action=submitEvaluation]').count()).toBe(0);
+  await shot('5-reviewer-submitted');
+
+  // The lab sees the new state but not the reviewer's note.
+  await signIn('lab');
+  await page.goto(`${api.url}/reviews/${reviewId}`);
+  expect(await page.locator('#evaluations tr[data-track=cyber-offense] td.status').innerText()).toBe('submitted');
+  expect(await page.content()).not.toContain('INTERNAL-NOTE-42');
+
+  // The workflow agrees with what the pages showed.
+  const s = await api.reviews.status(reviewId);
+  expect(s.phase).toBe('in-review');
+  expect(s.evaluations[0]).toMatchObject({ status: 'submitted', severity: 'medium' });
+
+  // PM: the list, least time remaining first, with the review's deadline.
+  await signIn('pm');
+  const listed = page.locator(`tr[data-review="${reviewId}"]`);
+  expect(await listed.innerText()).toContain('in-review');
+  expect(await listed.innerText()).toMatch(/\d+ d/);
+  expect(await unlabelledControls()).toEqual([]);
+  await shot('6-review-list');
+  await page.goto(`${api.url}/reviews/${reviewId}`);
+  await shot('7-review-page-pm');
+  if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+    mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+    copyFileSync(path.join(ARTIFACTS, 'dashboard-7-review-page-pm.png'), path.join(ROOT, 'docs', 'dashboard-review.png'));
+    copyFileSync(path.join(ARTIFACTS, 'dashboard-6-review-list.png'), path.join(ROOT, 'docs', 'dashboard.png'));
+  }
+});
+
+test('a rejected action shows the workflow\'s reason on the page; a reviewer cannot see others\' reviews', async () => {
+  await signIn('pm');
+  await page.goto(`${api.url}/reviews/${reviewId}`);
+  const assign = page.locator('form[data-action=assignReviewer]');
+  await assign.getByLabel('Track').fill('cyber-offense');
+  await assign.getByLabel('Reviewer id').fill('r2');
+  await assign.getByLabel('Reviewer name').fill('Robin');
+  await assign.getByLabel('Reviewer e-mail').fill('robin@clearinghouse.example');
+  await assign.getByRole('button', { name: 'Assign' }).click();
+  const alert = await page.getByRole('alert').innerText();
+  expect(alert).toContain('already has a submitted evaluation');
+  expect((await api.reviews.status(reviewId)).evaluations[0].reviewerId).toBe('r1');
+
+  await signIn('r2');
+  expect(await page.locator(`tr[data-review="${reviewId}"]`).count()).toBe(0);
+  const res = await page.goto(`${api.url}/reviews/${reviewId}`);
+  expect(res?.status()).toBe(403);
+});
+
+test('the Outbox shows the mail sink\'s messages to PMs and directors; forms need their CSRF token', async () => {
+  // What `npm start` does: the sink keeps every notice as an .eml file, the dashboard lists them.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'frontier-review-outbox-'));
+  t.sink.messages.forEach((m, i) => writeFileSync(path.join(dir, `${String(i).padStart(4, '0')}-${m.messageId.replace(/[^A-Za-z0-9-]+/g, '_')}.eml`), m.raw));
+  const withOutbox = await createApiEnv(t, { outboxDir: dir });
+  try {
+    await signIn('pm', withOutbox);
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    const rows = page.locator('main table tbody tr');
+    expect(await rows.count()).toBe(t.sink.messages.length);
+    expect(await page.locator('main').innerText()).toContain(`[${reviewId}]`);
+    await shot('8-outbox');
+    await rows.first().getByRole('link').click();
+    expect(await page.locator('pre.mail').innerText()).toContain(reviewId);
+    await shot('9-outbox-message');
+    expect((await page.goto(`${withOutbox.url}/outbox/..%2F..%2Fetc%2Fpasswd`))?.status()).toBe(404);
+
+    // A form post without the page's CSRF token is refused, even with the session cookie.
+    const forged = await page.request.post(`${withOutbox.url}/reviews/${reviewId}/act/closeReview`, { form: { by: 'Mallory' } });
+    expect(forged.status()).toBe(403);
+    expect((await api.reviews.status(reviewId)).phase).toBe('in-review');
+
+    await signIn('lab', withOutbox);
+    expect(await page.getByRole('link', { name: 'Outbox' }).count()).toBe(0);
+    expect((await page.goto(`${withOutbox.url}/outbox`))?.status()).toBe(403);
+  } finally {
+    await withOutbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
