@@ -1,7 +1,7 @@
 /**
  * A local SMTP server that accepts every message and keeps it: in memory (tests) and optionally as .eml
  * files (the `npm start` outbox). Faults can be switched on to rehearse outages: refuse with 421, reject a
- * recipient with 550.
+ * recipient with 550, stall the reply to DATA, or stop listening altogether (`down()` / `up()`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -20,13 +20,35 @@ export interface SinkFaults {
   temporaryFailure?: number;
   /** Recipients refused with 550 at RCPT TO. */
   rejectRecipients?: string[];
+  /**
+   * Hold the reply to DATA this long (a slow or overloaded server). The message counts as accepted only if the
+   * client is still connected when the reply goes out: one that hung up meanwhile delivered nothing.
+   */
+  stallMs?: number;
+}
+
+/** How often each fault struck (for tallies). */
+export interface SinkStats {
+  /** MAIL FROM answered with `temporaryFailure`, by code. */
+  temporaryFailures: Record<number, number>;
+  /** RCPT TO answered 550. */
+  rejectedRecipients: number;
+  /** Replies to DATA held back by `stallMs`. */
+  stalledReplies: number;
+  /** Messages whose client hung up before the (stalled) reply: not accepted, not stored. */
+  abandoned: number;
+  /** Client connections that failed mid-transaction (e.g. ECONNRESET from a killed sender). */
+  connectionErrors: number;
 }
 
 export class SmtpSink {
   readonly messages: StoredMail[] = [];
   faults: SinkFaults = {};
+  readonly stats: SinkStats = { temporaryFailures: {}, rejectedRecipients: 0, stalledReplies: 0, abandoned: 0, connectionErrors: 0 };
   private server: SMTPServer;
   private waiters: (() => void)[] = [];
+  private closedSessions = new Set<string>();
+  private listenArgs: { port: number; host: string } | undefined;
 
   constructor(private readonly options: { mailDir?: string } = {}) {
     if (options.mailDir) mkdirSync(options.mailDir, { recursive: true });
@@ -36,19 +58,25 @@ export class SmtpSink {
       logger: false,
       onMailFrom: (_addr, _session, cb) => {
         const code = this.faults.temporaryFailure;
+        if (code) this.stats.temporaryFailures[code] = (this.stats.temporaryFailures[code] ?? 0) + 1;
         if (code) return cb(Object.assign(new Error('Service temporarily unavailable, try again later'), { responseCode: code }));
         cb();
       },
       onRcptTo: (addr, _session, cb) => {
         if (this.faults.rejectRecipients?.includes(addr.address.toLowerCase())) {
+          this.stats.rejectedRecipients++;
           return cb(Object.assign(new Error(`Mailbox unavailable: ${addr.address}`), { responseCode: 550 }));
         }
         cb();
       },
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        const stallMs = this.faults.stallMs ?? 0;
+        const accept = (): void => {
+          if (this.closedSessions.has(session.id)) {
+            this.stats.abandoned++; // the client is gone: it never saw the reply, so nothing was accepted
+            return;
+          }
           const raw = Buffer.concat(chunks).toString('utf8');
           const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? '';
           const mail = { messageId, envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, receivedAt: new Date() };
@@ -59,8 +87,22 @@ export class SmtpSink {
           }
           for (const w of this.waiters.splice(0)) w();
           cb();
+        };
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          if (stallMs <= 0) return accept();
+          this.stats.stalledReplies++;
+          setTimeout(accept, stallMs);
         });
       },
+      onClose: (session) => {
+        this.closedSessions.add(session.id);
+      },
+    });
+    // smtp-server re-emits a client's socket error (ECONNRESET when the sender dies mid-transaction) on the server:
+    // without a listener that is an uncaught exception that takes the whole process down.
+    this.server.on('error', () => {
+      this.stats.connectionErrors++;
     });
   }
 
@@ -69,11 +111,30 @@ export class SmtpSink {
       this.server.once('error', reject);
       this.server.listen(port, host, () => resolve());
     });
+    this.listenArgs = { port: this.port, host };
     return this.port;
   }
 
+  /** Stops listening: new connections are refused until `up()`. Open connections and stored mail are kept. */
+  down(): void {
+    if (this.server.server.listening) this.server.server.close();
+  }
+
+  /** Listens again on the same address and port after `down()`. */
+  async up(): Promise<void> {
+    if (this.server.server.listening || !this.listenArgs) return;
+    const { port, host } = this.listenArgs;
+    await new Promise<void>((resolve, reject) => {
+      this.server.server.once('error', reject);
+      this.server.server.listen(port, host, () => {
+        this.server.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
   get port(): number {
-    return (this.server.server.address() as AddressInfo).port;
+    return (this.server.server.address() as AddressInfo | null)?.port ?? (this.listenArgs?.port as number);
   }
 
   get url(): string {
@@ -94,6 +155,7 @@ export class SmtpSink {
   }
 
   async close(): Promise<void> {
+    await this.up();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -1,0 +1,194 @@
+/**
+ * Benchmark settings: the issue's defaults, scaled by flags or BENCH_* environment variables
+ * (`--samples 200` = `BENCH_SAMPLES=200`). `--smoke` is a tiny run (< 1 minute) for CI.
+ */
+import { parseArgs } from 'node:util';
+import { TRANSPORTS } from './phases/latency';
+import type { Transport } from './phases/latency';
+import type { WorkerTuning } from './worker-protocol';
+
+export const PHASES = ['throughput', 'latency', 'memory', 'history'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export interface BenchConfig {
+  smoke: boolean;
+  phases: PhaseName[];
+  /** Start throughput: workflows per batch, batches per kind (ABBA order), starts in flight at once. */
+  n: number;
+  rounds: number;
+  startConcurrency: number;
+  /** Latency samples of the headline series (project default transport) and of the other transports. */
+  samples: number;
+  altSamples: number;
+  /** Tracks per prepared review in the latency phase (1..5), one sample per track. */
+  latTracks: number;
+  /** SMTP transports of the latency series (see phases/latency.ts). */
+  transports: Transport[];
+  /** Open reviews for the uncapped memory figure (cache large enough for all). */
+  memLevels: number[];
+  /** Also measure per-workflow RSS of the engine floor and of workflows that load only part of the review's modules. */
+  breakdown: boolean;
+  /** Reviews started against a worker with a capped cache, the cap, and how many RSS checkpoints. */
+  cappedTotal: number;
+  cap: number;
+  checkpoints: number;
+  /** Tuning of every benchmark worker (the memory phase sets maxCachedWorkflows itself). */
+  tuning: WorkerTuning;
+  /** Bundle option preloadModules of the review bundle (shared by every workflow in the reused V8 context). */
+  preloadModules: string[];
+  /**
+   * Turn on eager activity dispatch on the dev server (dynamic config system.enableActivityEagerExecution): an activity
+   * scheduled by a workflow task goes back to the same worker in the task's completion reply, without a trip through
+   * matching. The SDK asks for it by default; the server's default is off.
+   */
+  eagerActivities: boolean;
+  /** Extra dev-server arguments (each "--flag=value" or a bare word). */
+  serverArgs: string[];
+  /** Time-skipping: days per sleep call; SMTP transport of the in-process worker. */
+  stepDays: number;
+  historySmtp: 'per-mail' | 'pooled';
+  simRepeats: number;
+  /** Results file; default bench/results/<date>.json (<date>-smoke.json for --smoke). */
+  out?: string;
+}
+
+const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>, e.g. BENCH_N=500)
+  --smoke                 tiny run for CI (< 1 minute)
+  --phases LIST           comma list of ${PHASES.join(',')} (default all)
+  --n N                   start throughput batch size (default 2000)
+  --rounds R              batches per kind, ABBA order (default 2)
+  --start-concurrency C   start requests in flight at once (default 200)
+  --samples S             latency samples per series (default 500)
+  --alt-samples S         samples of the pooled and nodelay series (default 200)
+  --lat-tracks T          tracks per prepared review in the latency phase, one sample each (default 5)
+  --transports LIST       SMTP transports of the latency series: per-mail,pooled,nodelay (default all)
+  --mem-levels LIST       open reviews cached for the uncapped figure (default 1000,5000)
+  --no-breakdown          skip the memory breakdown (engine floor, + timeline/luxon, + validation/zod)
+  --capped-total N        reviews started against the capped worker (default 10000)
+  --cap N                 maxCachedWorkflows of the capped worker (default 1000)
+  --checkpoints K         RSS checkpoints of the capped run (default 5)
+  --cache N               maxCachedWorkflows of the throughput/latency workers (default 5000)
+  --wft-slots N           maxConcurrentWorkflowTaskExecutions (default 40, the SDK default)
+  --wft-polls N           maxConcurrentWorkflowTaskPolls (default: SDK default)
+  --act-slots N           maxConcurrentActivityTaskExecutions (default 100, the SDK default)
+  --act-polls N           maxConcurrentActivityTaskPolls (default: SDK default)
+  --reuse-v8 true|false   reuseV8Context (default true, the SDK default)
+  --nonsticky-ratio R     nonStickyToStickyPollRatio (default: SDK default 0.2)
+  --autoscale-pollers MAX poller autoscaling up to MAX pollers (default: fixed pollers)
+  --preload LIST          bundle option preloadModules, e.g. luxon,zod (default none)
+  --no-eager              leave eager activity dispatch off on the dev server (the server's default)
+  --server-arg ARG        extra dev-server argument (repeatable), e.g. --server-arg=--sqlite-pragma=synchronous=normal
+  --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)
+  --sim-repeats K         runs of the full 30-day review for the simulated-time figure (default 5)
+  --history-smtp T        SMTP transport of the history worker: per-mail (default) or pooled
+  --out FILE              results file (default bench/results/<date>.json)`;
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      help: { type: 'boolean' },
+      smoke: { type: 'boolean' },
+      phases: { type: 'string' },
+      n: { type: 'string' },
+      rounds: { type: 'string' },
+      'start-concurrency': { type: 'string' },
+      samples: { type: 'string' },
+      transports: { type: 'string' },
+      'alt-samples': { type: 'string' },
+      'lat-tracks': { type: 'string' },
+      'mem-levels': { type: 'string' },
+      'capped-total': { type: 'string' },
+      cap: { type: 'string' },
+      checkpoints: { type: 'string' },
+      cache: { type: 'string' },
+      'wft-slots': { type: 'string' },
+      'wft-polls': { type: 'string' },
+      'act-slots': { type: 'string' },
+      'act-polls': { type: 'string' },
+      'reuse-v8': { type: 'string' },
+      'nonsticky-ratio': { type: 'string' },
+      'autoscale-pollers': { type: 'string' },
+      'server-arg': { type: 'string', multiple: true },
+      preload: { type: 'string' },
+      'no-eager': { type: 'boolean' },
+      'no-breakdown': { type: 'boolean' },
+      'step-days': { type: 'string' },
+      'history-smtp': { type: 'string' },
+      'sim-repeats': { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const get = (name: keyof typeof values): string | undefined => {
+    const v = values[name];
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return v.join(' ');
+    return env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  };
+  const flag = (name: keyof typeof values): boolean => values[name] === true || /^(1|true|yes)$/i.test(env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? '');
+  const int = (name: keyof typeof values, dflt: number, min = 1): number => {
+    const raw = get(name);
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min}, got "${raw}"`);
+    return n;
+  };
+  const optInt = (name: keyof typeof values): number | undefined => (get(name) === undefined ? undefined : int(name, 0));
+  const list = (name: keyof typeof values, dflt: number[]): number[] => {
+    const raw = get(name);
+    if (raw === undefined) return dflt;
+    const xs = raw.split(',').map((s) => Number(s.trim()));
+    if (xs.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`--${name} must be a comma list of whole numbers, got "${raw}"`);
+    return xs.sort((a, b) => a - b);
+  };
+
+  const smoke = flag('smoke');
+  const phasesRaw = get('phases');
+  const phases = phasesRaw === undefined ? [...PHASES] : phasesRaw.split(',').map((p) => p.trim()) as PhaseName[];
+  for (const p of phases) if (!PHASES.includes(p)) throw new Error(`unknown phase "${p}"; phases: ${PHASES.join(', ')}`);
+  const reuse = get('reuse-v8');
+
+  return {
+    smoke,
+    phases,
+    n: int('n', smoke ? 10 : 2000),
+    rounds: int('rounds', smoke ? 1 : 2),
+    startConcurrency: int('start-concurrency', 200),
+    samples: int('samples', smoke ? 5 : 500),
+    altSamples: int('alt-samples', smoke ? 5 : 200),
+    latTracks: Math.min(5, int('lat-tracks', smoke ? 1 : 5)),
+    transports: (() => {
+      const raw = get('transports');
+      const ts = (raw === undefined ? (smoke ? ['per-mail'] : [...TRANSPORTS]) : raw.split(',').map((x) => x.trim())) as Transport[];
+      for (const t of ts) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport "${t}"; transports: ${TRANSPORTS.join(', ')}`);
+      return ts;
+    })(),
+    memLevels: list('mem-levels', smoke ? [10, 25] : [1000, 5000]),
+    breakdown: !smoke && !flag('no-breakdown'),
+    cappedTotal: int('capped-total', smoke ? 30 : 10_000),
+    cap: int('cap', smoke ? 10 : 1000, 2),
+    checkpoints: int('checkpoints', smoke ? 2 : 5),
+    tuning: {
+      maxCachedWorkflows: int('cache', 5000, 2),
+      maxConcurrentWorkflowTaskExecutions: optInt('wft-slots'),
+      maxConcurrentWorkflowTaskPolls: optInt('wft-polls'),
+      maxConcurrentActivityTaskExecutions: optInt('act-slots'),
+      maxConcurrentActivityTaskPolls: optInt('act-polls'),
+      reuseV8Context: reuse === undefined ? undefined : /^(1|true|yes)$/i.test(reuse),
+      nonStickyToStickyPollRatio: get('nonsticky-ratio') === undefined ? undefined : Number(get('nonsticky-ratio')),
+      autoscalePollersMax: optInt('autoscale-pollers'),
+    },
+    preloadModules: (get('preload') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    eagerActivities: !flag('no-eager'),
+    serverArgs: values['server-arg'] ?? (env.BENCH_SERVER_ARGS ? env.BENCH_SERVER_ARGS.split(' ') : []),
+    stepDays: int('step-days', 40),
+    simRepeats: int('sim-repeats', smoke ? 1 : 5),
+    historySmtp: get('history-smtp') === 'pooled' ? 'pooled' : 'per-mail',
+    out: get('out'),
+  };
+}

@@ -1,0 +1,45 @@
+/** CPU time of processes from /proc (Linux): the benchmark charges each batch the CPU it cost. */
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of a process (all its threads), ms; null where /proc is not available. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime and stime are fields 14 and 15
+    return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000;
+  } catch {
+    return null;
+  }
+}
+
+/** The pid of the dev server listening on `port` (the SDK starts it; it does not tell us the pid). */
+export function devServerPid(port: number): number | undefined {
+  if (os.platform() !== 'linux') return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const i = args.indexOf('--port');
+      if (args.includes('start-dev') && i >= 0 && args[i + 1] === String(port)) return Number(entry);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
+}
+
+/** CPU time of the whole machine (all processes, all cores), ms, and the busy part of it. */
+export function machineCpuMs(): { total: number; busy: number } {
+  let total = 0;
+  let idle = 0;
+  for (const c of os.cpus()) {
+    const t = c.times;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
+    idle += t.idle;
+  }
+  return { total, busy: total - idle };
+}

@@ -1,0 +1,202 @@
+/** The results table (markdown, printed and pasted into BENCHMARKS.md) and the machine description. */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import type { HistoryResult } from './phases/history';
+import type { LatencyResult } from './phases/latency';
+import type { MemoryResult } from './phases/memory';
+import type { ThroughputResult } from './phases/throughput';
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  node: string;
+  totalMemoryMB: number;
+  os: string;
+  temporalCli: string;
+  temporalSdk: string;
+  /** The code measured: git HEAD and how many files under workflows/ and activities/ differ from it. */
+  git: { head: string; changedFiles: number };
+}
+
+export function machineInfo(cliPath: string): Machine {
+  let temporalCli = 'unknown';
+  try {
+    temporalCli = execFileSync(cliPath, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // keep "unknown"
+  }
+  let git = { head: 'unknown', changedFiles: 0 };
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'workflows', 'activities'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    git = { head, changedFiles: changed.split('\n').filter(Boolean).length };
+  } catch {
+    // not a git checkout
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = (require('@temporalio/worker/package.json') as { version: string }).version;
+  return {
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    totalMemoryMB: Math.round(os.totalmem() / 1024 / 1024),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    temporalCli,
+    temporalSdk: sdk,
+    git,
+  };
+}
+
+export interface Verdict {
+  figure: string;
+  measured: string;
+  context: string;
+  target: string;
+  met: boolean | null;
+}
+
+export interface Results {
+  date: string;
+  smoke: boolean;
+  durationSeconds: number;
+  machine: Machine;
+  config: unknown;
+  throughput?: ThroughputResult;
+  latency?: LatencyResult;
+  memory?: MemoryResult;
+  history?: HistoryResult;
+  verdicts: Verdict[];
+}
+
+const ms = (x: number): string => `${Math.round(x * 10) / 10}`;
+const n = (x: number): string => x.toLocaleString('en-US');
+
+export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
+  const v: Verdict[] = [];
+  const t = r.throughput;
+  if (t) {
+    v.push({
+      figure: `start throughput, N=${n(t.n)} (all start work drained)`,
+      measured: `reviews ${t.review.drainedPerSec}/s = **${t.ratio}×** no-op`,
+      context: `no-op ${t.noop.drainedPerSec}/s; ${t.rounds} batches each (ABBA), ratio per round ${t.roundRatios.join(', ')}`,
+      target: '≥ 0.8× no-op',
+      met: t.ratio >= 0.8,
+    });
+    v.push({
+      figure: '  … start requests accepted',
+      measured: `reviews ${t.review.acceptedPerSec}/s = ${t.ratioAccepted}×`,
+      context: `no-op ${t.noop.acceptedPerSec}/s`,
+      target: '—',
+      met: null,
+    });
+    const c = t.cpu;
+    v.push({
+      figure: '  … CPU per started workflow (worker + server)',
+      measured: `review ${c.review.worker} + ${c.review.server ?? '?'} ms`,
+      context: `no-op ${c.noop.worker} + ${c.noop.server ?? '?'} ms; ratio on a CPU-bound machine ≈ ${c.predictedRatio ?? '?'}×`,
+      target: '—',
+      met: null,
+    });
+    v.push({
+      figure: '  … side effects done (intake mails / no-op activity)',
+      measured: `reviews ${t.review.sideEffectsPerSec}/s = ${t.ratioSideEffects}×`,
+      context: `no-op ${t.noop.sideEffectsPerSec}/s`,
+      target: '—',
+      met: null,
+    });
+  }
+  const l = r.latency;
+  if (l) {
+    const f = (x: { p50: number; p95: number; p99: number } | undefined): string => (x ? `${ms(x.p50)} / ${ms(x.p95)} / ${ms(x.p99)} ms` : '—');
+    const label: Record<string, string> = {
+      'per-mail': 'new SMTP connection per mail (project default)',
+      pooled: 'pooled SMTP (SMTP_URL …?pool=true, configuration only)',
+      nodelay: 'pooled SMTP + TCP_NODELAY (proposed activities change)',
+    };
+    let firstRow = true;
+    for (const [t, rv] of Object.entries(l.review)) {
+      if (!rv) continue;
+      const s = rv.firstMail;
+      v.push({
+        figure: firstRow ? `action → mail, p50 / p95 / p99 (${rv.firstMail.n} samples): ${label[t]}` : `  … ${label[t]} (${rv.firstMail.n} samples)`,
+        measured: firstRow ? `**${f(s)}**` : f(s),
+        context: `floor: no-op update → 1 mail ${f(l.noopUpdateToMail[t as keyof typeof l.noopUpdateToMail])}; no-op update round-trip ${f(l.noopUpdate)}; review update result ${f(rv.update)}; all 3 critical mails ${f(rv.allMails)}`,
+        target: 'p50 ≤ 50, p99 ≤ 250 ms',
+        met: s.p50 <= 50 && s.p99 <= 250,
+      });
+      firstRow = false;
+    }
+  }
+  const m = r.memory;
+  if (m) {
+    m.uncapped.forEach((p, i) => {
+      v.push({
+        figure: `worker RSS, ${n(p.open)} open reviews cached`,
+        measured: `${p.rssMB} MB = **${m.perThousandMB[i]} MB per 1,000** over idle`,
+        context: `idle worker ${m.idle.rssMB} MB; JS heap ${p.heapUsedMB} MB; ${n(p.cached)} cached`,
+        target: '≤ 100 MB per 1,000',
+        met: m.perThousandMB[i] <= 100,
+      });
+    });
+    if (m.marginalPerThousandMB !== null) {
+      v.push({ figure: '  … marginal, between the levels', measured: `${m.marginalPerThousandMB} MB per 1,000`, context: '', target: '≤ 100 MB per 1,000', met: m.marginalPerThousandMB <= 100 });
+    }
+    if (m.breakdown) {
+      const b = m.breakdown.perThousandMB;
+      v.push({
+        figure: `  … breakdown at ${n(m.breakdown.level)} cached (MB per 1,000)`,
+        measured: `engine floor ${b.floor ?? '?'}; + timeline/luxon ${b.timeline ?? '?'}; + validation/zod ${b.validation ?? '?'}; review ${b.review ?? '?'}`,
+        context: `each a workflow that loads only those modules and waits; worker CPU per start: floor ${m.breakdown.cpuMsPerStart.floor ?? '?'}, + timeline ${m.breakdown.cpuMsPerStart.timeline ?? '?'}, + validation ${m.breakdown.cpuMsPerStart.validation ?? '?'} ms`,
+        target: '—',
+        met: null,
+      });
+    }
+    const first = m.capped[0];
+    const last = m.capped[m.capped.length - 1];
+    if (first && last) {
+      v.push({
+        figure: `worker RSS, ${n(last.open)} open, maxCachedWorkflows ${n(m.cap)}`,
+        measured: `${m.capped.map((p) => p.rssMB).join(' → ')} MB, **±${m.cappedDeviationPct ?? 0}%**`,
+        context: `at ${m.capped.map((p) => n(p.open)).join(', ')} open`,
+        target: 'flat, ±10%',
+        met: (m.cappedDeviationPct ?? 0) <= 10,
+      });
+    }
+  }
+  const h = r.history;
+  if (h) {
+    const row = (f: HistoryResult['oneTrackFull'], target: string, met: boolean | null): Verdict => ({
+      figure: `history: ${f.name}`,
+      measured: `**${f.events} events**, ${n(f.bytes)} bytes`,
+      context: `${f.notices} notices; update results ${n(f.updateResultBytes)} B, notice payloads ${n(f.activityInputBytes)} B`,
+      target,
+      met,
+    });
+    v.push(row(h.oneTrackFull, '≤ 150 events', h.oneTrackFull.events <= 150));
+    v.push(row(h.oneTrackEarly, '≤ 150 events', h.oneTrackEarly.events <= 150));
+    v.push(row(h.fiveTracks, '—', null));
+    const sim = h.simulated;
+    v.push({
+      figure: `simulated time: full 30-day review (median of ${sim.real.n})`,
+      measured: `**${(sim.real.p50 / 1000).toFixed(2)} s** wall (min ${(sim.real.min / 1000).toFixed(2)}, max ${(sim.real.max / 1000).toFixed(2)})`,
+      context: `time-skipping server, start → result, one track, ${h.smtp} SMTP; with sendNotice stubbed ${(sim.stubbed.p50 / 1000).toFixed(2)} s`,
+      target: '≤ 2 s',
+      met: sim.real.p50 <= 2000,
+    });
+  }
+  return v;
+}
+
+export function table(r: Results): string {
+  const m = r.machine;
+  const lines = [
+    `Machine: ${m.cores} cores, ${m.cpuModel}, ${Math.round(m.totalMemoryMB / 1024)} GB RAM, Node ${m.node}, ${m.os}; Temporal SDK ${m.temporalSdk}, ${m.temporalCli}`,
+    `Code: git ${m.git.head}${m.git.changedFiles ? ` + ${m.git.changedFiles} changed files in workflows/ and activities/` : ''}`,
+    `Run: ${r.date}${r.smoke ? ' (SMOKE: tiny sizes, not the targets\' sizes)' : ''}, ${Math.round(r.durationSeconds)} s`,
+    '',
+    '| figure | measured | floor / context | target | |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.verdicts.map((v) => `| ${v.figure} | ${v.measured} | ${v.context} | ${v.target} | ${v.met === null ? '' : v.met ? 'met' : '**missed**'} |`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: the cost of a review against the engine's own floor (issue 6). Starts its own Temporal
+ * dev server (SQLite file in WAL mode) and SMTP sink, bundles the review and the no-op workflows once, runs
+ * the phases, prints a markdown table and writes bench/results/<date>.json. See BENCHMARKS.md.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SmtpSink } from '../scripts/smtp-sink';
+import { serverPaths } from '../scripts/servers';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { parseConfig } from './config';
+import { BREAKDOWN_VARIANTS } from './context';
+import type { BreakdownVariant, DevContext } from './context';
+import { historyPhase } from './phases/history';
+import { latencyPhase } from './phases/latency';
+import { memoryPhase } from './phases/memory';
+import { throughputPhase } from './phases/throughput';
+import { devServerPid } from './proc';
+import { machineInfo, table, verdicts } from './report';
+import type { Results } from './report';
+
+const noop = (): void => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
+
+async function main(): Promise<void> {
+  const cfg = parseConfig(process.argv.slice(2));
+  const began = Date.now();
+  const log = (msg: string): void => console.log(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const paths = serverPaths();
+  const machine = machineInfo(paths.cli);
+  log(`${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}; phases ${cfg.phases.join(', ')}${cfg.smoke ? ' (smoke)' : ''}`);
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'frontier-bench-'));
+  const sink = new SmtpSink();
+  await sink.listen();
+  let env: TestWorkflowEnvironment | undefined;
+  const partial: Omit<Results, 'verdicts' | 'durationSeconds'> = { date: new Date().toISOString(), smoke: cfg.smoke, machine, config: cfg };
+  try {
+    // Prebuilt bundles: each worker loads a file instead of running webpack (~2 s and ~100 MB each).
+    log('bundling the review workflows and the no-op workflows');
+    const bundles: DevContext['bundles'] = { review: path.join(tmp, 'review-bundle.js'), noop: path.join(tmp, 'noop-bundle.js') };
+    writeFileSync(bundles.review, (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger, preloadModules: cfg.preloadModules })).code);
+    writeFileSync(bundles.noop, (await bundleWorkflowCode({ workflowsPath: require.resolve('./noop-workflow'), logger: quietLogger })).code);
+    if (cfg.phases.includes('memory') && cfg.breakdown) {
+      const breakdown = {} as Record<BreakdownVariant, string>;
+      for (const v of BREAKDOWN_VARIANTS) {
+        breakdown[v] = path.join(tmp, `breakdown-${v}-bundle.js`);
+        writeFileSync(breakdown[v], (await bundleWorkflowCode({ workflowsPath: require.resolve(`./breakdown/${v}-workflow`), logger: quietLogger })).code);
+      }
+      Object.assign(bundles, { breakdown });
+    }
+
+    const devPhases = cfg.phases.filter((p) => p !== 'history');
+    if (devPhases.length > 0) {
+      log('starting the Temporal dev server (SQLite, WAL)');
+      env = await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: paths.cli },
+          dbFilename: path.join(tmp, 'temporal.sqlite'),
+          searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
+          extraArgs: [
+            '--sqlite-pragma', 'journal_mode=wal',
+            ...(cfg.eagerActivities ? ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'] : []),
+            ...cfg.serverArgs.flatMap((a) => (a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a])),
+          ],
+        },
+      });
+      const port = Number(env.address.slice(env.address.lastIndexOf(':') + 1));
+      const ctx: DevContext = { cfg, env, client: env.client, sink, bundles, runId: Date.now().toString(36), tmpDir: tmp, serverPid: devServerPid(port), log };
+      if (cfg.phases.includes('throughput')) {
+        log(`start throughput: ${cfg.n} per batch, ${cfg.rounds} batch(es) per kind`);
+        partial.throughput = await throughputPhase(ctx);
+      }
+      if (cfg.phases.includes('latency')) {
+        log(`action → mail latency: ${cfg.samples} samples per series`);
+        partial.latency = await latencyPhase(ctx);
+      }
+      if (cfg.phases.includes('memory')) {
+        log(`worker memory: ${cfg.memLevels.join(', ')} cached; ${cfg.cappedTotal} with maxCachedWorkflows ${cfg.cap}`);
+        partial.memory = await memoryPhase(ctx);
+      }
+      await env.teardown();
+      env = undefined;
+    }
+    if (cfg.phases.includes('history')) {
+      log('history size and simulated time (time-skipping server)');
+      partial.history = await historyPhase(sink, bundles.review, paths.testServer, path.join(tmp, 'ledger-history.sqlite'), log, { stepDays: cfg.stepDays, pooledSmtp: cfg.historySmtp === 'pooled', repeats: cfg.simRepeats });
+    }
+  } finally {
+    await env?.teardown();
+    await sink.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const results: Results = { ...partial, durationSeconds: (Date.now() - began) / 1000, verdicts: [] };
+  results.verdicts = verdicts(results);
+  const day = results.date.slice(0, 10);
+  const out = cfg.out ?? path.join(__dirname, 'results', `${day}${cfg.smoke ? '-smoke' : ''}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${table(results)}\n\nresults: ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

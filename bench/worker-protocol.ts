@@ -1,0 +1,61 @@
+/** Messages between the benchmark and its worker child process (worker-child.ts). */
+
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentWorkflowTaskPolls?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentActivityTaskPolls?: number;
+  reuseV8Context?: boolean;
+  nonStickyToStickyPollRatio?: number;
+  /** Poller autoscaling (workflowTaskPollerBehavior / activityTaskPollerBehavior) with this maximum. */
+  autoscalePollersMax?: number;
+}
+
+export interface WorkerChildConfig {
+  kind: 'review' | 'noop';
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  bundlePath: string;
+  smtpUrl: string;
+  mailFrom: string;
+  /** Emulates TCP_NODELAY on the SMTP connections (proposed activities change): set on every Node socket of the process. */
+  smtpNoDelay?: boolean;
+  tuning: WorkerTuning;
+  /** Delivery-ledger file of the review activities (a fresh one per worker, in the run's temp dir). */
+  ledgerPath?: string;
+  memorySettleMs?: number;
+  /** Worker threads that answer the garbage-collection request (the workflow thread pool: 1 with reuseV8Context). */
+  workflowThreads?: number;
+}
+
+export interface WorkerMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export type ChildCommand = { type: 'status'; id: number } | { type: 'memory'; id: number } | { type: 'stop' };
+
+export interface ChildStatus {
+  type: 'status';
+  id: number;
+  activitiesDone: number;
+  lastActivityAt: number;
+  lastBusyAt: number;
+  busy: number;
+  cached: number;
+  now: number;
+  /** CPU time of the whole worker process so far (user + system, all threads), ms. */
+  cpuMs: number;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; pid: number }
+  | ChildStatus
+  | { type: 'memory'; id: number; memory: WorkerMemory; cached: number }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' };

@@ -1,0 +1,73 @@
+/**
+ * Fault injection (`npm run test:faults`): worker kill -9, dev server restarts on the same SQLite database, SMTP
+ * outages, while ~20 reviews run their scenarios in real time. See run.ts for the setup and ledger.ts for how
+ * delivery is checked by Message-ID.
+ */
+import { DEFAULT_CONFIG, isClean, REFUSED, runFaults } from './run';
+import type { FaultRunConfig, FaultRunResult } from './run';
+
+const seed = process.env.FAULTS_SEED ? Number(process.env.FAULTS_SEED) : Math.floor(Math.random() * 2 ** 31);
+const cfg: FaultRunConfig = { ...DEFAULT_CONFIG, seed };
+let run: FaultRunResult;
+
+beforeAll(async () => {
+  run = await runFaults(cfg);
+  // Printed whatever the assertions say: the tally is the suite's report.
+  process.stdout.write(run.tally);
+}, 480_000);
+
+test('the run itself went through: no driver step or fault loop failed', () => {
+  expect(run.errors).toEqual([]);
+});
+
+test('faults of every kind were injected while reviews ran', () => {
+  const f = run.faults;
+  expect(f.workerKills).toBeGreaterThanOrEqual(30);
+  // at least a third of them hit a polling worker (the rest may strike a worker still starting on a loaded machine)
+  expect(f.workerKills - f.killsByMode.startup).toBeGreaterThanOrEqual(10);
+  expect(f.killsByMode['after-accept']).toBeGreaterThan(0);
+  expect(f.serverRestarts).toBeGreaterThanOrEqual(10);
+  expect(f.smtpRefused).toBeGreaterThan(0); // SMTP down: connections refused
+  expect(f.sink.temporaryFailures[421] ?? 0).toBeGreaterThan(0);
+  expect(f.sink.temporaryFailures[451] ?? 0).toBeGreaterThan(0);
+  expect(f.sink.stalledReplies - f.sink.abandoned).toBeGreaterThan(0); // a slow reply that its client waited for
+  expect(f.sink.rejectedRecipients).toBeGreaterThan(0);
+  expect(f.workerCrashes).toBe(0); // the worker never died by itself (only by our kill -9)
+});
+
+test('every review reaches the final state (phase, outcome, evaluations, notices) it reaches without faults', () => {
+  expect(run.reviews.filter((r) => r.problems.length > 0)).toEqual([]);
+  expect(run.reviews.filter((r) => !r.baseline)).toHaveLength(Object.values(cfg.reviews).reduce((a, b) => a + b, 0));
+});
+
+test('every notice recorded as sent arrived; none lost, none unexpected', () => {
+  const l = run.ledger;
+  expect(l.lost).toEqual([]);
+  expect(l.unexpected).toEqual([]);
+  expect(l.delivered).toBe(l.sent);
+  expect(l.failedUnexpectedly).toEqual([]);
+});
+
+test('no notice arrived twice, except in the crash window (and then with the same Message-ID)', () => {
+  expect(run.ledger.duplicates.filter((d) => d.explainedBy.includes(null))).toEqual([]);
+  expect(run.ledger.unexplainedDuplicateCopies).toBe(0);
+  // a notice recorded suppressed arrived at most once, and only through the crash window (checked in ledger.ts)
+  expect(run.ledger.sentThoughSuppressed.every((d) => d.copies === 1 && !d.explainedBy.includes(null))).toBe(true);
+});
+
+test(`the 550 recipient's notices are recorded as failed (or partly refused), never lost silently`, () => {
+  const l = run.ledger;
+  expect(l.failedAsRecorded.length).toBeGreaterThan(0);
+  expect(l.failedAsRecorded.every((n) => n.to.every((a) => a === REFUSED) && /550/.test(n.detail))).toBe(true);
+  expect(l.partiallyRejected.length).toBeGreaterThan(0);
+  expect(l.alerts).toBeGreaterThan(0); // the program manager was told about the refused address
+  expect(l.deliveredToBlocked).toEqual([]);
+});
+
+test('no workflow task failed in any history', () => {
+  expect(run.history.workflowTaskFailed).toEqual([]);
+});
+
+test('the run is clean by every check above (its logs are removed)', () => {
+  expect(isClean(run, cfg)).toBe(true);
+});

@@ -1,0 +1,571 @@
+/**
+ * One fault-injection run against the real stack: the Temporal CLI dev server (SQLite file, fixed loopback port),
+ * the project's worker as a child process (worker/main.ts), the SMTP sink, and a driver that walks ~20 reviews
+ * through their scenarios while faults strike:
+ *
+ * - the worker is killed with SIGKILL at random points (and right after the SMTP sink accepted a message, and in
+ *   the middle of a stalled DATA reply) and started again;
+ * - the dev server is stopped and started again on the same database and port;
+ * - the SMTP sink refuses connections, answers 421 and 451, stalls its DATA replies, and refuses one recipient
+ *   with 550 throughout.
+ *
+ * First a fault-free baseline runs one review per scenario; afterwards every review under faults must reach the
+ * same final state and record the same notices as its scenario's baseline, and the sink must hold exactly the
+ * notices (and delivery alerts) the statuses record as sent (see ledger.ts).
+ *
+ * The documented crash window: a notice can arrive twice, both copies with the same Message-ID, when the worker
+ * dies (or cannot reach the server) after the SMTP server accepted the message and before the activity's
+ * completion reached Temporal. The activity is then retried after its start-to-close timeout. Any other duplicate
+ * is a bug.
+ */
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { messageIdFor } from '../../activities/message-id';
+import { serverPaths } from '../../scripts/servers';
+import { SmtpSink } from '../../scripts/smtp-sink';
+import type { SinkStats } from '../../scripts/smtp-sink';
+import type { ReviewResult } from '../../workflows/review-workflow';
+import type { ReviewStatus } from '../../workflows/types';
+import { freePort, RestartableDevServer } from './dev-server';
+import { buildLedger } from './ledger';
+import type { CrashFault, Ledger } from './ledger';
+import { RetryingClient, sleep } from './retrying-client';
+import {
+  awaitResult, driveReview, EXPECTED, fetchHistory, queryStatus, reviewRequest, SCENARIOS, STEPS, TIMED_SCENARIOS,
+} from './scenarios';
+import type { DriveContext, PlanOptions, ReviewPlan, ScenarioName } from './scenarios';
+import { WorkerProcess } from './worker-process';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SECOND = 1000;
+const DAY = 24 * 3600 * SECOND;
+
+/** The one address the sink refuses with 550 during the run. */
+export const REFUSED = 'unreachable@clearinghouse.example';
+
+export interface FaultRunConfig {
+  seed: number;
+  /** Reviews under faults, per scenario. */
+  reviews: Record<ScenarioName, number>;
+  /** Worker kills and dev server restarts to inject (at least). */
+  killTarget: number;
+  restartTarget: number;
+  /**
+   * Hard bounds, from the start of the faulty phase: kills and restarts stop here even if short of the target;
+   * the driver gives up; every review must have completed.
+   */
+  killPhaseMs: number;
+  restartPhaseMs: number;
+  smtpPhaseMs: number;
+  driveMs: number;
+  settleMs: number;
+}
+
+export const DEFAULT_CONFIG: Omit<FaultRunConfig, 'seed'> = {
+  reviews: { completed: 5, expired: 5, withdrawn: 3, critical: 4, cancelled: 3 },
+  killTarget: 32,
+  restartTarget: 11,
+  // Bounds, not durations: on an idle 2-core machine the kills are done in ~110 s and every review has finished
+  // ~130 s later (notices caught by a kill wait out their 2-minute start-to-close timeout). A worker that needs
+  // several seconds to start on a loaded machine stretches the kill phase up to its bound.
+  killPhaseMs: 170 * SECOND,
+  restartPhaseMs: 170 * SECOND,
+  smtpPhaseMs: 280 * SECOND,
+  driveMs: 320 * SECOND,
+  settleMs: 370 * SECOND,
+};
+
+type SmtpFaultKind = 'down' | '421' | '451' | 'stall';
+/** A window lasts at least `minMs` and until it struck `hits` times (so no fault goes unused when mail is quiet), at most `maxMs`. */
+interface SmtpWindow { kind: SmtpFaultKind; minMs: number; maxMs: number; hits: number }
+/** How long the sink holds back each DATA reply in the stall window. */
+const STALL_MS = 1500;
+
+/**
+ * The SMTP outages of the faulty phase, in order, with gaps between them; the 550 for one recipient lasts the
+ * whole phase. Every failed attempt doubles a notice's retry interval (5 s initial), so the windows are short.
+ * A stall window counts the stalled replies that reached their client; a refusal is seen in the worker's log.
+ */
+const SMTP_PLAN: SmtpWindow[] = [
+  { kind: '421', minMs: 5 * SECOND, maxMs: 25 * SECOND, hits: 3 },
+  { kind: 'stall', minMs: 8 * SECOND, maxMs: 25 * SECOND, hits: 2 },
+  { kind: '451', minMs: 5 * SECOND, maxMs: 25 * SECOND, hits: 3 },
+  { kind: 'down', minMs: 5 * SECOND, maxMs: 25 * SECOND, hits: 2 },
+];
+
+/** Where a kill strikes: a random moment of a polling worker, its startup, right after an SMTP acceptance, a stalled reply. */
+type KillMode = 'random' | 'startup' | 'after-accept' | 'during-stall';
+
+export interface ReviewCheck {
+  reviewId: string;
+  scenario: ScenarioName;
+  baseline: boolean;
+  problems: string[];
+}
+
+export interface FaultRunResult {
+  seed: number;
+  runDir: string;
+  durationMs: number;
+  faultPhaseMs: number;
+  tally: string;
+  faults: {
+    workerKills: number;
+    killsByMode: Record<KillMode, number>;
+    serverRestarts: number;
+    outageMs: number[];
+    smtpWindows: Record<SmtpFaultKind, number>;
+    sink: SinkStats;
+    smtpRefused: number;
+    workerStarts: number;
+    workerStartupMs: number[];
+    workerFailedStarts: number;
+    workerCrashes: number;
+    clientCallsRetried: number;
+    clientRetries: number;
+  };
+  ledger: Ledger;
+  reviews: ReviewCheck[];
+  history: {
+    workflowTaskFailed: string[]; workflowTaskTimedOut: number; activityRetries: number; activityTimedOut: number; activityFailed: number;
+    /** What the attempt before each successful (or final) one failed with: evidence of which faults reached the activities. */
+    lastFailures: Record<string, number>;
+    /** Start-to-close timeouts in the fault-free baseline (an activity task lost without any fault). */
+    baselineTimeouts: number;
+  };
+  /** Failures of the driver or the fault loops (each one fails the suite). */
+  errors: string[];
+}
+
+/** mulberry32: a small seeded generator, so a run's schedule can be replayed with FAULTS_SEED. */
+function random(seed: number): { next: () => number; between: (lo: number, hi: number) => number } {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, between: (lo, hi) => lo + (hi - lo) * next() };
+}
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // a runtime exists already in this process
+  }
+}
+
+const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+const noticeKeys = (s: ReviewStatus): string[] => s.notices.map((n) => `${n.kind} -> ${n.audience}`).sort();
+
+export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
+  const t0 = Date.now();
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'frontier-review-faults-'));
+  const logStream = createWriteStream(path.join(runDir, 'driver.log'));
+  const log = (line: string): void => {
+    logStream.write(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s ${line}\n`);
+  };
+  const rnd = random(cfg.seed);
+  const bundle = process.env.FRONTIER_REVIEW_TEST_BUNDLE;
+  if (!bundle) throw new Error('FRONTIER_REVIEW_TEST_BUNDLE is not set: run through jest.faults.config.js (its global setup bundles the workflows)');
+  const cli = process.env.TEMPORAL_CLI_PATH ?? serverPaths().cli;
+  quietRuntime();
+
+  const server = new RestartableDevServer({ cli, port: await freePort(), dbFilename: path.join(runDir, 'temporal.sqlite') });
+  const sink = new SmtpSink();
+  let worker: WorkerProcess | undefined;
+  let rc: RetryingClient | undefined;
+  const errors: string[] = [];
+  let keepLogs = true;
+  try {
+    await server.start();
+    await sink.listen(0, '127.0.0.1');
+    rc = await RetryingClient.connect(server.address, log);
+    const taskQueue = `faults-${cfg.seed.toString(36)}`;
+    // The child gets only the settings the brief names; nothing inherited may point it elsewhere (TEMPORAL_*, keys).
+    const inherited = /^(TEMPORAL_|FRONTIER_REVIEW_|WEBHOOK_|SMTP_URL$|MAIL_FROM$|NOTICE_LEDGER_PATH$|MAIL_OUTAGE_ALERT_MINUTES$)/;
+    const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !inherited.test(k)));
+    Object.assign(childEnv, {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: taskQueue,
+      SMTP_URL: sink.url,
+      MAIL_FROM: 'frontier-review <noreply@clearinghouse.example>',
+      FRONTIER_REVIEW_WORKFLOW_BUNDLE: bundle,
+      // the run's own delivery ledger (the default is .data/ of the working tree, shared with `npm start`)
+      NOTICE_LEDGER_PATH: path.join(runDir, 'notice-ledger.sqlite'),
+    });
+    const w = new WorkerProcess({
+      cwd: ROOT, env: childEnv, logFile: path.join(runDir, 'worker.log'), maxStarts: 250, restartDelayMs: 1000,
+      // the SDK logs each failed activity attempt: the only place a refused SMTP connection shows
+      countLines: { smtpRefused: new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${sink.port}\\b`) },
+    });
+    worker = w;
+    w.start();
+    if (!(await w.waitReady(Date.now() + 60 * SECOND))) throw new Error(`the worker did not start; see ${path.join(runDir, 'worker.log')}`);
+    log(`server ${server.address}, sink ${sink.url}, task queue ${taskQueue}, seed ${cfg.seed}`);
+
+    const stats = { updates: 0, updatesFoundApplied: 0, startsFoundStarted: 0 };
+    // Generous: even without faults an activity task can be lost in dispatch and wait out its 2-minute timeout.
+    const ctx: DriveContext = { rc, taskQueue, deadline: Date.now() + 150 * SECOND, log, stats };
+    const tag = Date.now().toString(36);
+    const iso = (ms: number): string => new Date(ms).toISOString();
+
+    // ---------- baseline: one review per scenario, no faults ----------
+    const baselinePlans: ReviewPlan[] = SCENARIOS.map((scenario) => {
+      const reviewId = `flt-${tag}-base-${scenario}`;
+      return {
+        scenario, reviewId, request: reviewRequest({ reviewId, plannedReleaseAt: iso(Date.now() + 60 * DAY) }), startAfterMs: 0,
+        stepDelaysMs: STEPS[scenario].map(() => 200), ...(TIMED_SCENARIOS.has(scenario) ? { releaseInMs: 8 * SECOND } : {}),
+      };
+    });
+    const settled = async (what: string, ps: Promise<unknown>[]): Promise<void> => {
+      const failed = (await Promise.allSettled(ps)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length) throw new Error(`${what}: ${failed.map((r) => errorText(r.reason)).join('; ')}`);
+    };
+    await settled('baseline (no faults)', baselinePlans.map((p) => driveReview(ctx, p)));
+    await settled('baseline (no faults)', baselinePlans.map((p) => awaitResult(ctx, p.reviewId, ctx.deadline)));
+    const baseline = new Map<ScenarioName, ReviewStatus>();
+    for (const p of baselinePlans) baseline.set(p.scenario, await queryStatus(ctx, p.reviewId));
+    log(`baseline done: ${[...baseline.entries()].map(([k, s]) => `${k}=${s.outcome}/${s.notices.length} notices`).join(', ')}`);
+
+    // ---------- the faulty phase ----------
+    sink.faults = { rejectRecipients: [REFUSED] };
+    const C = Date.now();
+    ctx.deadline = C + cfg.driveMs;
+    const plans: ReviewPlan[] = [];
+    const ms = (lo: number, hi: number): number => Math.round(rnd.between(lo * SECOND, hi * SECOND));
+    const plan = (scenario: ScenarioName, i: number, startAfterMs: number, o: Partial<PlanOptions> = {}): void => {
+      const reviewId = `flt-${tag}-${scenario}-${i}`;
+      plans.push({
+        scenario, reviewId, startAfterMs, stepDelaysMs: STEPS[scenario].map(() => ms(0.5, 5)),
+        request: reviewRequest({ reviewId, plannedReleaseAt: iso(C + 60 * DAY), ...o }),
+        // the release (and so the window end) a few tens of seconds out: deadline enforcement fires in real time
+        ...(TIMED_SCENARIOS.has(scenario) ? { releaseInMs: ms(20, 40) } : {}),
+      });
+    };
+    for (let i = 0; i < cfg.reviews.completed; i++) plan('completed', i, ms(0, 40), i < 2 ? { reviewer2Email: REFUSED } : {});
+    for (let i = 0; i < cfg.reviews.expired; i++) plan('expired', i, ms(0, 30), i === 0 ? { reviewer2Email: REFUSED } : {});
+    for (let i = 0; i < cfg.reviews.critical; i++) plan('critical', i, ms(0, 30), i === 0 ? { extraLabContact: REFUSED } : {});
+    for (let i = 0; i < cfg.reviews.withdrawn; i++) plan('withdrawn', i, ms(0, 60));
+    for (let i = 0; i < cfg.reviews.cancelled; i++) plan('cancelled', i, ms(0, 60));
+
+    const kills: { at: number; mode: KillMode; uptimeMs: number }[] = [];
+    let stallSince: number | null = null;
+    let stallAcceptedFrom = 0;
+    const smtpWindows: Record<SmtpFaultKind, number> = { down: 0, '421': 0, '451': 0, stall: 0 };
+
+    const killLoop = async (): Promise<void> => {
+      const until = C + cfg.killPhaseMs;
+      let stallKills = 0;
+      let acceptKills = 0;
+      while (kills.length < cfg.killTarget && Date.now() < until) {
+        if (!w.alive) w.start();
+        const spawnedAt = Date.now();
+        const n = kills.length;
+        // Time per remaining kill: when a worker takes longer than that to start (a loaded machine), some kills
+        // strike during the startup so the target is met within the phase; the others hit a polling worker.
+        const budget = (until - Date.now()) / (cfg.killTarget - n);
+        const startup = median(w.stats.startupMs.slice(-6)) || 2 * SECOND;
+        let mode: KillMode = 'random';
+        if (n % 6 === 4 || budget < startup + 1300) {
+          // a random moment of the startup: loading modules and the bundle, connecting, registering
+          await sleep(rnd.between(300, Math.max(400, Math.min(startup, budget) - 200)));
+          if (!w.ready) mode = 'startup';
+        } else if (!(await w.waitReady(Math.min(until, spawnedAt + 12 * SECOND)))) {
+          mode = 'startup'; // slow to come up (a loaded machine): killed where it is
+        } else if (stallSince !== null && stallKills < 1 && sink.messages.length > stallAcceptedFrom) {
+          mode = 'during-stall'; // once, after a stalled reply of this window did reach its client
+        } else if (n % 6 === 1 && acceptKills < 3) {
+          mode = 'after-accept';
+        }
+        const readySince = Date.now();
+        if (mode === 'during-stall') {
+          // kill while the sink holds back its reply: the client hangs up, so nothing was accepted
+          const stalled = sink.stats.stalledReplies;
+          const give = Date.now() + 5 * SECOND;
+          while (sink.stats.stalledReplies === stalled && Date.now() < give) await sleep(20);
+          if (sink.stats.stalledReplies === stalled) mode = 'random';
+          else {
+            stallKills++;
+            await sleep(rnd.between(100, Math.max(200, STALL_MS - 300)));
+          }
+        } else if (mode === 'after-accept') {
+          // kill the moment the sink accepted a message: the activity cannot have reported its completion
+          const count = sink.messages.length;
+          await sink.waitFor((m) => m.length > count, 5 * SECOND).then(() => { acceptKills++; }, () => { mode = 'random'; });
+        }
+        if (mode === 'random') {
+          // a random moment of a polling worker; while the sink stalls, long enough for a stalled reply to get through
+          await sleep(stallSince !== null ? rnd.between(STALL_MS + 500, STALL_MS + 1500) : rnd.between(300, 2000));
+        }
+        const at = Date.now();
+        if (await w.kill9()) {
+          kills.push({ at, mode, uptimeMs: at - readySince });
+          log(`worker kill #${kills.length} (${mode})`);
+        }
+        await sleep(rnd.between(0, 200));
+        w.start();
+      }
+    };
+
+    const serverLoop = async (): Promise<void> => {
+      const until = C + cfg.restartPhaseMs;
+      await sleep(rnd.between(4 * SECOND, 7 * SECOND));
+      while (server.stats.stops < cfg.restartTarget && Date.now() < until) {
+        await server.stop();
+        log(`dev server stopped (#${server.stats.stops})`);
+        await sleep(rnd.between(300, 2000));
+        await server.start();
+        log('dev server up again');
+        await sleep(rnd.between(5 * SECOND, 8 * SECOND));
+      }
+    };
+
+    const smtpLoop = async (): Promise<void> => {
+      const until = C + cfg.smtpPhaseMs;
+      try {
+        for (const win of SMTP_PLAN) {
+          // every message accepted while the stall is on was stalled (and reached its client)
+          const hits = (): number => (win.kind === 'stall' ? sink.messages.length : win.kind === 'down' ? w.stats.lines.smtpRefused ?? 0 : sink.stats.temporaryFailures[Number(win.kind)] ?? 0);
+          const first = hits();
+          // A window that struck nothing (no mail while it was on) is opened again, a bounded number of times.
+          for (let attempt = 1; attempt <= 3 && hits() === first; attempt++) {
+            await sleep(rnd.between(3 * SECOND, 6 * SECOND));
+            if (Date.now() > until) throw new Error(`no time left for the SMTP ${win.kind} fault (${attempt - 1} windows struck nothing)`);
+            // Switch the fault on while mail flows (the next acceptance): with the worker killed every few seconds
+            // most notices wait out a 2-minute activity timeout, and a minute can pass without a single attempt.
+            const count = sink.messages.length;
+            await sink.waitFor((m) => m.length > count, 60 * SECOND).catch(() => log(`smtp ${win.kind}: no mail for 60 s; on anyway`));
+            const before = hits();
+            const started = Date.now();
+            smtpWindows[win.kind]++;
+            log(`smtp ${win.kind} on (window ${attempt})`);
+            if (win.kind === 'stall') {
+              stallSince = started;
+              stallAcceptedFrom = sink.messages.length;
+            }
+            if (win.kind === 'down') sink.down();
+            else sink.faults = { ...sink.faults, ...(win.kind === 'stall' ? { stallMs: STALL_MS } : { temporaryFailure: Number(win.kind) }) };
+            while (Date.now() - started < win.minMs || (hits() - before < win.hits && Date.now() - started < win.maxMs)) await sleep(200);
+            sink.faults = { rejectRecipients: [REFUSED] };
+            stallSince = null;
+            await sink.up();
+            log(`smtp ${win.kind} off after ${Date.now() - started} ms, ${hits() - before} hits`);
+          }
+        }
+      } finally {
+        sink.faults = { rejectRecipients: [REFUSED] };
+        await sink.up();
+      }
+    };
+
+    const recordFailure = (what: string) => (r: PromiseSettledResult<unknown>): void => {
+      if (r.status === 'rejected') errors.push(`${what}: ${errorText(r.reason)}`);
+    };
+    let faulting = true;
+    const monitor = async (): Promise<void> => {
+      let last = '';
+      while (faulting) {
+        const now = `sink: ${sink.messages.length} accepted, ${sink.stats.stalledReplies} stalled, ${sink.stats.abandoned} abandoned; worker ${w.ready ? 'polling' : w.alive ? 'starting' : 'down'}; server ${server.running ? 'up' : 'down'}`;
+        if (now !== last) log(now);
+        last = now;
+        await sleep(500);
+      }
+    };
+    const monitoring = monitor();
+    const driving = Promise.allSettled(plans.map((p) => driveReview(ctx, p)));
+    const loops = await Promise.allSettled([killLoop(), serverLoop(), smtpLoop()]);
+    faulting = false;
+    await monitoring;
+    loops.forEach((r, i) => recordFailure(['worker kill loop', 'server restart loop', 'smtp fault loop'][i])(r));
+    const faultPhaseMs = Date.now() - C;
+    log(`fault phase over after ${faultPhaseMs} ms`);
+    // Everything back up for good; then the reviews must finish by themselves.
+    await server.start();
+    await sink.up();
+    if (!(await w.waitReady(Date.now() + 60 * SECOND))) errors.push('the worker did not come back after the fault phase');
+    (await driving).forEach((r, i) => recordFailure(`driver of ${plans[i].reviewId}`)(r));
+
+    // ---------- settle and collect ----------
+    const all = [...baselinePlans.map((p) => ({ p, baseline: true })), ...plans.map((p) => ({ p, baseline: false }))];
+    const settleDeadline = C + cfg.settleMs;
+    const results = new Map<string, ReviewResult>();
+    (await Promise.allSettled(all.map(({ p }) => awaitResult(ctx, p.reviewId, settleDeadline)))).forEach((r, i) => {
+      if (r.status === 'fulfilled') results.set(all[i].p.reviewId, r.value);
+      else errors.push(`result of ${all[i].p.reviewId}: ${errorText(r.reason)}`);
+    });
+    log('all results in');
+    const collectDeadline = Date.now() + 60 * SECOND;
+    // A review whose workflow task keeps failing cannot answer queries: its status is missing, not the run's.
+    const statusOf = new Map<string, ReviewStatus>();
+    (await Promise.allSettled(all.map(({ p }) => queryStatus(ctx, p.reviewId, collectDeadline)))).forEach((r, i) => {
+      if (r.status === 'fulfilled') statusOf.set(all[i].p.reviewId, r.value);
+      else errors.push(`status of ${all[i].p.reviewId}: ${errorText(r.reason)}`);
+    });
+    const histories = (await Promise.allSettled(all.map(({ p }) => fetchHistory(ctx, p.reviewId, collectDeadline)))).map((r, i) => {
+      if (r.status === 'fulfilled') return r.value;
+      errors.push(`history of ${all[i].p.reviewId}: ${errorText(r.reason)}`);
+      return { events: [] };
+    });
+
+    // ---------- checks ----------
+    const E = temporal.api.enums.v1.EventType;
+    const history: FaultRunResult['history'] = {
+      workflowTaskFailed: [], workflowTaskTimedOut: 0, activityRetries: 0, activityTimedOut: 0, activityFailed: 0, lastFailures: {}, baselineTimeouts: 0,
+    };
+    const classify = (m: string): string =>
+      /StartToClose/i.test(m) ? 'start-to-close timeout' : /ECONNREFUSED/.test(m) ? 'connection refused' : /\b421\b/.test(m) ? '421' : /\b451\b/.test(m) ? '451' : `other: ${m.slice(0, 60)}`;
+    histories.forEach((h, i) => {
+      for (const ev of h.events ?? []) {
+        if (ev.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+          const a = ev.workflowTaskFailedEventAttributes;
+          const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[a?.cause ?? 0];
+          history.workflowTaskFailed.push(`${all[i].p.reviewId} event ${ev.eventId}: ${cause}: ${a?.failure?.message ?? ''}`);
+        } else if (ev.eventType === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) history.workflowTaskTimedOut++;
+        else if (ev.eventType === E.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+          const a = ev.activityTaskStartedEventAttributes;
+          history.activityRetries += Math.max(0, (a?.attempt ?? 1) - 1);
+          if (a?.lastFailure?.message) {
+            const k = classify(a.lastFailure.message);
+            history.lastFailures[k] = (history.lastFailures[k] ?? 0) + 1;
+            if (all[i].baseline && k === 'start-to-close timeout') history.baselineTimeouts++;
+          }
+        }
+        else if (ev.eventType === E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) history.activityTimedOut++;
+        else if (ev.eventType === E.EVENT_TYPE_ACTIVITY_TASK_FAILED) history.activityFailed++;
+      }
+    });
+
+    const reviews: ReviewCheck[] = all.map(({ p, baseline: isBaseline }) => {
+      const s = statusOf.get(p.reviewId);
+      const want = EXPECTED[p.scenario];
+      if (!s) return { reviewId: p.reviewId, scenario: p.scenario, baseline: isBaseline, problems: ['its status could not be read (see the errors)'] };
+      const problems: string[] = [];
+      const result = results.get(p.reviewId);
+      if (result && (result.phase !== want.phase || result.outcome !== want.outcome)) problems.push(`result ${result.phase}/${result.outcome}, expected ${want.phase}/${want.outcome}`);
+      if (s.phase !== want.phase || s.outcome !== want.outcome) problems.push(`status ${s.phase}/${s.outcome}, expected ${want.phase}/${want.outcome}`);
+      const evals = s.evaluations.map((e) => `${e.status}:${e.severity}`);
+      const wantEvals = want.evaluations.map((e) => `${e.status}:${e.severity}`);
+      if (evals.join(',') !== wantEvals.join(',')) problems.push(`evaluations ${evals.join(', ')}, expected ${wantEvals.join(', ')}`);
+      const base = baseline.get(p.scenario) as ReviewStatus;
+      if (isBaseline) {
+        // suppressed: by the time it was due to go out, its reason no longer held (the baseline moves quickly)
+        const unsent = s.notices.filter((n) => n.state !== 'sent' && n.state !== 'suppressed');
+        if (unsent.length) problems.push(`baseline notices neither sent nor suppressed: ${unsent.map((n) => `${n.id} ${n.state}`).join(', ')}`);
+      } else if (noticeKeys(s).join('|') !== noticeKeys(base).join('|')) {
+        const got = noticeKeys(s);
+        const exp = noticeKeys(base);
+        const missing = exp.filter((k) => !got.includes(k));
+        const extra = got.filter((k) => !exp.includes(k));
+        problems.push(`notices differ from the fault-free run: missing [${missing.join('; ')}], extra [${extra.join('; ')}]`);
+      }
+      // a notice recorded failed must also be in the audit trail, never silent
+      for (const n of s.notices.filter((x) => x.state === 'failed')) {
+        if (!s.events.some((e) => e.type === 'notice-failed' && e.detail.startsWith(`${n.kind} to ${n.audience}`))) problems.push(`failed notice ${n.id} has no notice-failed audit event`);
+      }
+      return { reviewId: p.reviewId, scenario: p.scenario, baseline: isBaseline, problems };
+    });
+
+    const crashFaults: CrashFault[] = [
+      ...kills.map((k) => ({ kind: 'worker-kill' as const, at: k.at, detail: k.mode })),
+      ...server.outages.map((o) => ({ kind: 'server-outage' as const, at: o.at, until: o.until ?? undefined })),
+    ];
+    // Mail of a review without a status cannot be accounted for: left out of the ledger (that review fails above).
+    const unreadable = all.map(({ p }) => p.reviewId).filter((id) => !statusOf.has(id));
+    const mails = sink.messages.filter((m) => !unreadable.some((id) => m.messageId.startsWith(`<${id}/`)));
+    const ledger = buildLedger([...statusOf.values()], mails, crashFaults, { messageIdFor: (id) => messageIdFor(id), blocked: [REFUSED], windowBeforeMs: 1000, windowAfterMs: 5000 });
+
+    const killsByMode: Record<KillMode, number> = { random: 0, startup: 0, 'after-accept': 0, 'during-stall': 0 };
+    for (const k of kills) killsByMode[k.mode]++;
+    const outageMs = server.outages.map((o) => (o.until ?? Date.now()) - o.at);
+    const faults: FaultRunResult['faults'] = {
+      workerKills: kills.length, killsByMode, serverRestarts: server.outages.length, outageMs, smtpWindows,
+      sink: JSON.parse(JSON.stringify(sink.stats)) as SinkStats,
+      smtpRefused: w.stats.lines.smtpRefused ?? 0, workerStarts: w.stats.starts, workerStartupMs: w.stats.startupMs, workerFailedStarts: w.stats.failedStarts, workerCrashes: w.stats.crashes,
+      clientCallsRetried: rc.stats.retriedCalls, clientRetries: rc.stats.retries,
+    };
+    const durationMs = Date.now() - t0;
+    const result: FaultRunResult = { seed: cfg.seed, runDir, durationMs, faultPhaseMs, tally: '', faults, ledger, reviews, history, errors };
+    keepLogs = process.env.FAULTS_KEEP === '1' || !isClean(result, cfg);
+    result.tally = formatTally(result, stats, sink.messages.length, keepLogs);
+    return result;
+  } catch (e) {
+    errors.push(errorText(e));
+    throw e;
+  } finally {
+    await worker?.stop().catch(() => undefined);
+    await rc?.close().catch(() => undefined);
+    await server.stop().catch(() => undefined);
+    await sink.close().catch(() => undefined);
+    await new Promise<void>((resolve) => logStream.end(() => resolve()));
+    // Keep the logs (and the database) of a failed run for inspection; drop those of a clean one.
+    if (!keepLogs) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** Every check of the suite, in one place: the logs of a run that fails any of them are kept. */
+export function isClean(r: FaultRunResult, cfg: Pick<FaultRunConfig, 'killTarget' | 'restartTarget'>): boolean {
+  const l = r.ledger;
+  return r.errors.length === 0 && r.faults.workerKills >= cfg.killTarget - 2 && r.faults.serverRestarts >= cfg.restartTarget - 1
+    && l.lost.length === 0 && l.unexpected.length === 0 && l.unexplainedDuplicateCopies === 0 && l.failedUnexpectedly.length === 0
+    && l.deliveredToBlocked.length === 0 && r.history.workflowTaskFailed.length === 0 && r.reviews.every((x) => x.problems.length === 0);
+}
+
+function formatTally(r: FaultRunResult, drive: DriveContext['stats'], mails: number, keptLogs: boolean): string {
+  const f = r.faults;
+  const l = r.ledger;
+  const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const byScenario = SCENARIOS.map((sc) => {
+    const rs = r.reviews.filter((x) => x.scenario === sc && !x.baseline);
+    return `${sc} ${rs.filter((x) => x.problems.length === 0).length}/${rs.length}`;
+  }).join(', ');
+  const temp = (code: number): number => f.sink.temporaryFailures[code] ?? 0;
+  const lines = [
+    '',
+    `== fault injection tally (seed ${r.seed}; ${sec(r.durationMs)} in all, faults for ${sec(r.faultPhaseMs)}) ==`,
+    'faults injected',
+    `  worker kill -9 ............ ${f.workerKills} (polling, at random ${f.killsByMode.random}; starting up ${f.killsByMode.startup}; right after an SMTP acceptance ${f.killsByMode['after-accept']}; during a stalled DATA reply ${f.killsByMode['during-stall']}); startup ${sec(median(f.workerStartupMs))} median, ${sec(Math.max(0, ...f.workerStartupMs))} max`,
+    `  dev server stop+restart ... ${f.serverRestarts} (outages ${sec(Math.min(...f.outageMs))}-${sec(Math.max(...f.outageMs))}, ${sec(f.outageMs.reduce((a, b) => a + b, 0))} in all)`,
+    `  SMTP down (refused) ....... ${f.smtpWindows.down} windows, ${f.smtpRefused} connections refused (counted in the worker's log)`,
+    `  SMTP 421 .................. ${f.smtpWindows['421']} windows, ${temp(421)} replies`,
+    `  SMTP 451 .................. ${f.smtpWindows['451']} windows, ${temp(451)} replies`,
+    `  SMTP stalled DATA reply ... ${f.smtpWindows.stall} windows, ${f.sink.stalledReplies} replies (${f.sink.abandoned} abandoned by a killed worker, not accepted); ${f.sink.connectionErrors} connections reset by a killed worker`,
+    `  SMTP 550 (${REFUSED}) ... ${f.sink.rejectedRecipients} recipients refused`,
+    `  side effects .............. worker starts ${f.workerStarts} (${f.workerFailedStarts} failed while the server was down, ${f.workerCrashes} crashes); client calls retried ${f.clientCallsRetried} (${f.clientRetries} retries); updates ${drive.updates} (${drive.updatesFoundApplied} found applied after a lost reply), starts found started ${drive.startsFoundStarted}`,
+    `  histories ................. workflow tasks timed out ${r.history.workflowTaskTimedOut}, activity retries ${r.history.activityRetries}, activities failed ${r.history.activityFailed}; last failure before an attempt: ${Object.entries(r.history.lastFailures).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `notices (${r.reviews.length} reviews: ${r.reviews.filter((x) => x.baseline).length} fault-free baseline + ${r.reviews.filter((x) => !x.baseline).length} under faults; ${mails} messages at the sink)`,
+    `  expected (recorded) ....... ${l.expected} (notices in every state, and ${l.alerts} delivery alerts to the PM about the refused address)`,
+    `  sent / delivered .......... ${l.sent} / ${l.delivered}`,
+    `  not sent, as recorded ..... ${l.notSent} suppressed (the reason no longer held when due); ${l.sentThoughSuppressed.length} of them went out once first (crash window)`,
+    `  failed, 550 as recorded ... ${l.failedAsRecorded.length}; partially refused (recorded) ${l.partiallyRejected.length}`,
+    `  duplicated, same Message-ID ${l.duplicateCopies} (crash window ${l.explainedDuplicateCopies}, unexplained ${l.unexplainedDuplicateCopies})`,
+    `  lost ...................... ${l.lost.length}`,
+    `  unexpected ................ ${l.unexpected.length}`,
+    `  failed unexpectedly ....... ${l.failedUnexpectedly.length}`,
+    `final states as without faults: ${byScenario}`,
+    `workflow tasks failed: ${r.history.workflowTaskFailed.length}`,
+    ...(r.history.baselineTimeouts ? [`note: ${r.history.baselineTimeouts} activity start-to-close timeout(s) in the fault-free baseline (a task lost in dispatch; recovered by the timeout)`] : []),
+    ...l.duplicates.map((d) => `  duplicate ${d.id} x${d.copies} at ${d.receivedAt.join(', ')}: ${d.explainedBy.map((e) => e ?? 'UNEXPLAINED').join('; ')}`),
+    ...l.sentThoughSuppressed.map((d) => `  sent, then recorded suppressed: ${d.id} at ${d.receivedAt.join(', ')}: ${d.explainedBy.join('; ')}`),
+    ...l.lost.map((x) => `  LOST ${x.id} (${x.state}): ${x.detail}`),
+    ...l.unexpected.map((x) => `  UNEXPECTED ${x.messageId}: ${x.why}`),
+    ...l.failedUnexpectedly.map((x) => `  FAILED ${x.id}: ${x.detail}`),
+    ...r.reviews.filter((x) => x.problems.length).map((x) => `  STATE ${x.reviewId}: ${x.problems.join('; ')}`),
+    ...r.history.workflowTaskFailed.map((x) => `  WFT FAILED ${x}`),
+    ...r.errors.map((x) => `  ERROR ${x}`),
+    `logs: ${r.runDir}${keptLogs ? '' : ' (removed: clean run; FAULTS_KEEP=1 keeps them)'}`,
+    '',
+  ];
+  return lines.join('\n');
+}
