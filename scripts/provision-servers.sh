@@ -61,14 +61,19 @@ POM
   done
   [[ -n "$resolved" ]] || { echo "[provision] ERROR: no io.temporal:temporal-test-server version resolved from Maven Central (tried: $TEST_SERVER_VERSIONS)" >&2; exit 1; }
   echo "$resolved" > "$dir/version.txt"
+  log "Java test server $resolved ready: $launcher"
+fi
+
+if [[ -z "${TEMPORAL_TEST_SERVER_PATH:-}" ]]; then
+  # Rewritten on every run so launcher changes reach existing caches. The SDK gives the server 5 s to come
+  # up: a client-compiler-only JVM with the serial collector starts fastest on a small, busy machine.
   cat > "$launcher" <<'SH'
 #!/usr/bin/env bash
 # Launcher for the Temporal Java test server: <port> [--enable-time-skipping]
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-exec java ${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xms64m -Xmx512m} -cp "$(cat "$here/classpath.txt")" io.temporal.testserver.TestServer "$@"
+exec java ${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto} -cp "$(cat "$here/classpath.txt")" io.temporal.testserver.TestServer "$@"
 SH
   chmod +x "$launcher"
-  log "Java test server $resolved ready: $launcher"
 fi
 
 echo "TEMPORAL_CLI_PATH=$cli"

@@ -57,7 +57,8 @@ async function withStartRetry(start: () => Promise<TestWorkflowEnvironment>): Pr
     try {
       return await start();
     } catch (e) {
-      if (attempt >= 3 || !/did not start within/.test(String(e))) throw e;
+      if (attempt >= 5 || !/did not start within/.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
   }
 }
