@@ -81,7 +81,8 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)
   --sim-repeats K         runs of the full 30-day review for the simulated-time figure (default 5)
   --history-smtp T        SMTP transport of the history worker: per-mail (default) or pooled
-  --out FILE              results file (default bench/results/<date>.json)`;
+  --out FILE              results file (default bench/results/<date>.json)
+  --report FILE           print the table of a stored results file again, run nothing`;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const { values } = parseArgs({

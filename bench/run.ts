@@ -5,7 +5,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SmtpSink } from '../scripts/smtp-sink';
@@ -25,7 +25,16 @@ import type { Results } from './report';
 const noop = (): void => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
 
+/** `npm run bench -- --report FILE`: prints the table of a stored run again (verdicts recomputed by the current rules). */
+function reprint(file: string): void {
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  stored.verdicts = verdicts(stored);
+  console.log(table(stored));
+}
+
 async function main(): Promise<void> {
+  const reportAt = process.argv.indexOf('--report');
+  if (reportAt >= 0) return reprint(process.argv[reportAt + 1] ?? '');
   const cfg = parseConfig(process.argv.slice(2));
   const began = Date.now();
   const log = (msg: string): void => console.log(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${msg}`);

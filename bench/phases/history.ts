@@ -50,6 +50,8 @@ export interface HistoryFigures {
   updateResultBytes: number;
   /** Bytes of activity inputs (the notice payloads) inside ActivityTaskScheduled events. */
   activityInputBytes: number;
+  /** Activities scheduled, by activity type. */
+  activityTypes: Record<string, number>;
 }
 
 export interface HistoryResult {
@@ -72,6 +74,7 @@ function measure(name: string, history: temporal.api.history.v1.IHistory, wallMs
   const byType = new Map<string, { events: number; bytes: number }>();
   let updateResultBytes = 0;
   let activityInputBytes = 0;
+  const activityTypes: Record<string, number> = {};
   const payloadsBytes = (p: temporal.api.common.v1.IPayloads | null | undefined): number =>
     (p?.payloads ?? []).reduce((a, x) => a + temporal.api.common.v1.Payload.encode(x).finish().length, 0);
   for (const e of events) {
@@ -83,6 +86,8 @@ function measure(name: string, history: temporal.api.history.v1.IHistory, wallMs
     byType.set(type, t);
     updateResultBytes += payloadsBytes(e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success);
     activityInputBytes += payloadsBytes(e.activityTaskScheduledEventAttributes?.input);
+    const activityType = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (activityType) activityTypes[activityType] = (activityTypes[activityType] ?? 0) + 1;
   }
   return {
     name,
@@ -95,6 +100,7 @@ function measure(name: string, history: temporal.api.history.v1.IHistory, wallMs
     byType: [...byType.entries()].map(([type, v]) => ({ type, ...v })).sort((a, b) => b.bytes - a.bytes),
     updateResultBytes,
     activityInputBytes,
+    activityTypes,
   };
 }
 

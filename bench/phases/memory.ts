@@ -35,8 +35,10 @@ export interface MemoryResult {
   marginalPerThousandMB: number | null;
   cap: number;
   capped: MemoryPoint[];
-  /** Largest deviation of a capped checkpoint from the first one, in % (target within ±10). */
+  /** Largest deviation of a capped checkpoint from the mean of the checkpoints, in % (target: within ±10). */
   cappedDeviationPct: number | null;
+  /** Largest deviation of a capped checkpoint from the first one, in % (stricter; for context). */
+  cappedDeviationFromFirstPct: number | null;
   /**
    * RSS per 1,000 cached workflows that load only part of the review's code, at one level, same method:
    * the engine floor (a workflow that waits for a signal), + workflows/timeline.ts (luxon), + workflows/validation.ts
@@ -48,6 +50,18 @@ export interface MemoryResult {
     /** Worker CPU per started workflow (first workflow task, module instantiation included), ms. */
     cpuMsPerStart: Record<string, number>;
     points: Record<string, { idle: MemoryPoint; open: MemoryPoint }>;
+  };
+}
+
+/** Flatness of the capped series: largest deviation from the mean of the checkpoints, and from the first one, in %. */
+export function cappedDeviation(capped: MemoryPoint[]): { cappedDeviationPct: number | null; cappedDeviationFromFirstPct: number | null } {
+  if (capped.length < 2) return { cappedDeviationPct: null, cappedDeviationFromFirstPct: null };
+  const mean = capped.reduce((a, p) => a + p.rssMB, 0) / capped.length;
+  const first = capped[0].rssMB;
+  const pct = (x: number): number => Math.round(x * 1000) / 10;
+  return {
+    cappedDeviationPct: pct(Math.max(...capped.map((p) => Math.abs(p.rssMB - mean) / mean))),
+    cappedDeviationFromFirstPct: pct(Math.max(...capped.map((p) => Math.abs(p.rssMB - first) / first))),
   };
 }
 
@@ -143,7 +157,6 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
     const review = uncapped[0];
     breakdown.perThousandMB.review = Math.round(((review.rssMB - idle.rssMB) / review.cached) * 1000 * 10) / 10;
   }
-  const ref = capped[0];
-  const cappedDeviationPct = capped.length > 1 ? Math.round(Math.max(...capped.map((p) => Math.abs(p.rssMB - ref.rssMB) / ref.rssMB)) * 1000) / 10 : null;
-  return { idle, uncapped, perThousandMB, marginalPerThousandMB, cap: cfg.cap, capped, cappedDeviationPct, ...(breakdown ? { breakdown } : {}) };
+  const { cappedDeviationPct, cappedDeviationFromFirstPct } = cappedDeviation(capped);
+  return { idle, uncapped, perThousandMB, marginalPerThousandMB, cap: cfg.cap, capped, cappedDeviationPct, cappedDeviationFromFirstPct, ...(breakdown ? { breakdown } : {}) };
 }

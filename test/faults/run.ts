@@ -13,10 +13,10 @@
  * same final state and record the same notices as its scenario's baseline, and the sink must hold exactly the
  * notices (and delivery alerts) the statuses record as sent (see ledger.ts).
  *
- * The documented crash window: a notice can arrive twice, both copies with the same Message-ID, when the worker
- * dies (or cannot reach the server) after the SMTP server accepted the message and before the activity's
- * completion reached Temporal. The activity is then retried after its start-to-close timeout. Any other duplicate
- * is a bug.
+ * The documented crash window (activities/ledger.ts): a notice can arrive twice, both copies with the same
+ * Message-ID, when the worker dies after the SMTP server accepted the message (250) and before the send is written
+ * to the worker's delivery ledger; the activity is retried after its start-to-close timeout and finds no entry.
+ * A server outage in that moment is counted as a possible cause too. Any other duplicate is a bug.
  */
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -32,7 +32,7 @@ import type { ReviewStatus } from '../../workflows/types';
 import { freePort, RestartableDevServer } from './dev-server';
 import { buildLedger } from './ledger';
 import type { CrashFault, Ledger } from './ledger';
-import { RetryingClient, sleep } from './retrying-client';
+import { isAnswer, RetryingClient, sleep } from './retrying-client';
 import {
   awaitResult, driveReview, EXPECTED, fetchHistory, queryStatus, reviewRequest, SCENARIOS, STEPS, TIMED_SCENARIOS,
 } from './scenarios';
@@ -95,6 +95,9 @@ const SMTP_PLAN: SmtpWindow[] = [
   { kind: '451', minMs: 5 * SECOND, maxMs: 25 * SECOND, hits: 3 },
   { kind: 'down', minMs: 5 * SECOND, maxMs: 25 * SECOND, hits: 2 },
 ];
+
+/** Kills that hit a polling worker (not one still starting up), at least. */
+const MIN_POLLING_KILLS = 12;
 
 /** Where a kill strikes: a random moment of a polling worker, its startup, right after an SMTP acceptance, a stalled reply. */
 type KillMode = 'random' | 'startup' | 'after-accept' | 'during-stall';
@@ -275,10 +278,12 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
         const n = kills.length;
         // Time per remaining kill: when a worker takes longer than that to start (a loaded machine), some kills
         // strike during the startup so the target is met within the phase; the others hit a polling worker.
+        // The first kills all hit a polling worker, whatever the load.
         const budget = (until - Date.now()) / (cfg.killTarget - n);
         const startup = median(w.stats.startupMs.slice(-6)) || 2 * SECOND;
+        const polled = kills.filter((k) => k.mode !== 'startup').length;
         let mode: KillMode = 'random';
-        if (n % 6 === 4 || budget < startup + 1300) {
+        if (polled >= MIN_POLLING_KILLS && (n % 6 === 4 || budget < startup + 1300)) {
           // a random moment of the startup: loading modules and the bundle, connecting, registering
           await sleep(rnd.between(300, Math.max(400, Math.min(startup, budget) - 200)));
           if (!w.ready) mode = 'startup';
@@ -401,17 +406,34 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     const all = [...baselinePlans.map((p) => ({ p, baseline: true })), ...plans.map((p) => ({ p, baseline: false }))];
     const settleDeadline = C + cfg.settleMs;
     const results = new Map<string, ReviewResult>();
-    (await Promise.allSettled(all.map(({ p }) => awaitResult(ctx, p.reviewId, settleDeadline)))).forEach((r, i) => {
-      if (r.status === 'fulfilled') results.set(all[i].p.reviewId, r.value);
-      else errors.push(`result of ${all[i].p.reviewId}: ${errorText(r.reason)}`);
+    const stuck = new Map<string, string>();
+    /** The result; or, for a workflow whose task fails on a nondeterminism error (it never recovers), why it is stuck. */
+    const settle = async (id: string): Promise<ReviewResult | string> => {
+      for (;;) {
+        try {
+          return await awaitResult(ctx, id, Math.min(settleDeadline, Date.now() + 20 * SECOND));
+        } catch (e) {
+          if (isAnswer(e) || Date.now() >= settleDeadline) throw e;
+        }
+        const h = await fetchHistory(ctx, id, Date.now() + 15 * SECOND).catch(() => undefined);
+        const nde = h?.events?.find((ev) => ev.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR);
+        if (nde) return `stuck: workflow task ${nde.eventId} failed with ${nde.workflowTaskFailedEventAttributes?.failure?.message ?? 'a nondeterminism error'}`;
+      }
+    };
+    (await Promise.allSettled(all.map(({ p }) => settle(p.reviewId)))).forEach((r, i) => {
+      const id = all[i].p.reviewId;
+      if (r.status === 'rejected') errors.push(`result of ${id}: ${errorText(r.reason)}`);
+      else if (typeof r.value === 'string') stuck.set(id, r.value);
+      else results.set(id, r.value);
     });
     log('all results in');
     const collectDeadline = Date.now() + 60 * SECOND;
-    // A review whose workflow task keeps failing cannot answer queries: its status is missing, not the run's.
+    // A stuck review cannot answer queries: its status is missing (and the review fails below).
     const statusOf = new Map<string, ReviewStatus>();
-    (await Promise.allSettled(all.map(({ p }) => queryStatus(ctx, p.reviewId, collectDeadline)))).forEach((r, i) => {
-      if (r.status === 'fulfilled') statusOf.set(all[i].p.reviewId, r.value);
-      else errors.push(`status of ${all[i].p.reviewId}: ${errorText(r.reason)}`);
+    const readable = all.filter(({ p }) => !stuck.has(p.reviewId));
+    (await Promise.allSettled(readable.map(({ p }) => queryStatus(ctx, p.reviewId, collectDeadline)))).forEach((r, i) => {
+      if (r.status === 'fulfilled') statusOf.set(readable[i].p.reviewId, r.value);
+      else errors.push(`status of ${readable[i].p.reviewId}: ${errorText(r.reason)}`);
     });
     const histories = (await Promise.allSettled(all.map(({ p }) => fetchHistory(ctx, p.reviewId, collectDeadline)))).map((r, i) => {
       if (r.status === 'fulfilled') return r.value;
@@ -450,7 +472,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     const reviews: ReviewCheck[] = all.map(({ p, baseline: isBaseline }) => {
       const s = statusOf.get(p.reviewId);
       const want = EXPECTED[p.scenario];
-      if (!s) return { reviewId: p.reviewId, scenario: p.scenario, baseline: isBaseline, problems: ['its status could not be read (see the errors)'] };
+      if (!s) return { reviewId: p.reviewId, scenario: p.scenario, baseline: isBaseline, problems: [stuck.get(p.reviewId) ?? 'its status could not be read (see the errors)'] };
       const problems: string[] = [];
       const result = results.get(p.reviewId);
       if (result && (result.phase !== want.phase || result.outcome !== want.outcome)) problems.push(`result ${result.phase}/${result.outcome}, expected ${want.phase}/${want.outcome}`);
@@ -557,7 +579,7 @@ function formatTally(r: FaultRunResult, drive: DriveContext['stats'], mails: num
     `workflow tasks failed: ${r.history.workflowTaskFailed.length}`,
     ...(r.history.baselineTimeouts ? [`note: ${r.history.baselineTimeouts} activity start-to-close timeout(s) in the fault-free baseline (a task lost in dispatch; recovered by the timeout)`] : []),
     ...l.duplicates.map((d) => `  duplicate ${d.id} x${d.copies} at ${d.receivedAt.join(', ')}: ${d.explainedBy.map((e) => e ?? 'UNEXPLAINED').join('; ')}`),
-    ...l.sentThoughSuppressed.map((d) => `  sent, then recorded suppressed: ${d.id} at ${d.receivedAt.join(', ')}: ${d.explainedBy.join('; ')}`),
+    ...l.sentThoughSuppressed.map((d) => `  sent, then recorded suppressed: ${d.id} at ${d.receivedAt.join(', ')}: ${(d.explainedBy[0] ?? '').replace(/; sent again.*$/, '')}`),
     ...l.lost.map((x) => `  LOST ${x.id} (${x.state}): ${x.detail}`),
     ...l.unexpected.map((x) => `  UNEXPECTED ${x.messageId}: ${x.why}`),
     ...l.failedUnexpectedly.map((x) => `  FAILED ${x.id}: ${x.detail}`),
