@@ -169,11 +169,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       for (const t of ts) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport "${t}"; transports: ${TRANSPORTS.join(', ')}`);
       return ts;
     })(),
-    memLevels: list('mem-levels', smoke ? [10, 25] : [1000, 5000]),
+    memLevels: list('mem-levels', smoke ? [10] : [1000, 5000]),
     breakdown: !smoke && !flag('no-breakdown'),
-    cappedTotal: int('capped-total', smoke ? 30 : 10_000),
+    cappedTotal: int('capped-total', smoke ? 20 : 10_000),
     cap: int('cap', smoke ? 10 : 1000, 2),
-    checkpoints: int('checkpoints', smoke ? 2 : 5),
+    checkpoints: int('checkpoints', smoke ? 1 : 5),
     tuning: {
       maxCachedWorkflows: int('cache', 5000, 2),
       maxConcurrentWorkflowTaskExecutions: optInt('wft-slots'),

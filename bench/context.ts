@@ -41,6 +41,7 @@ export async function startWorker(
     mailFrom: MAIL_FROM,
     tuning: { ...ctx.cfg.tuning, ...(opts.tuning ?? {}) },
     ledgerPath: path.join(ctx.tmpDir, `ledger-${taskQueue}.sqlite`),
+    ...(ctx.cfg.smoke ? { memorySettleMs: 300 } : {}),
   });
 }
 

@@ -104,15 +104,15 @@ export async function throughputPhase(ctx: DevContext): Promise<ThroughputResult
   };
   try {
     // Warm-up: load the bundle, create the V8 context, open SMTP and gRPC paths; not measured.
-    const warm = Math.min(50, cfg.n);
-    for (const kind of ['noop', 'review'] as const) {
+    const warm = cfg.smoke ? 0 : Math.min(50, cfg.n);
+    for (const kind of warm > 0 ? (['noop', 'review'] as const) : []) {
       await batch(ctx, kind, workers[kind], `${kind === 'review' ? 'tpr' : 'tpn'}-${runId}-warm`, warm, cfg.startConcurrency);
     }
     const batches: BatchResult[] = [];
     for (let round = 0; round < cfg.rounds; round++) {
       const order: ('review' | 'noop')[] = round % 2 === 0 ? ['noop', 'review'] : ['review', 'noop'];
       for (const kind of order) {
-        await sleep(1000);
+        if (!cfg.smoke) await sleep(1000);
         const b = await batch(ctx, kind, workers[kind], `${kind === 'review' ? 'tpr' : 'tpn'}-${runId}-${round}`, cfg.n, cfg.startConcurrency);
         batches.push({ ...b, round });
         ctx.log(`  ${kind} batch ${round}: accepted ${b.acceptedPerSec}/s, side effects ${b.sideEffectsPerSec}/s, drained ${b.drainedPerSec}/s (${b.drainedSeconds} s); `
