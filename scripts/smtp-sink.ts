@@ -35,6 +35,8 @@ export interface SinkStats {
   rejectedRecipients: number;
   /** Replies to DATA held back by `stallMs`. */
   stalledReplies: number;
+  /** Of those, messages accepted (their client waited for the reply). */
+  stalledAccepted: number;
   /** Messages whose client hung up before the (stalled) reply: not accepted, not stored. */
   abandoned: number;
   /** Client connections that failed mid-transaction (e.g. ECONNRESET from a killed sender). */
@@ -44,7 +46,7 @@ export interface SinkStats {
 export class SmtpSink {
   readonly messages: StoredMail[] = [];
   faults: SinkFaults = {};
-  readonly stats: SinkStats = { temporaryFailures: {}, rejectedRecipients: 0, stalledReplies: 0, abandoned: 0, connectionErrors: 0 };
+  readonly stats: SinkStats = { temporaryFailures: {}, rejectedRecipients: 0, stalledReplies: 0, stalledAccepted: 0, abandoned: 0, connectionErrors: 0 };
   private server: SMTPServer;
   private waiters: (() => void)[] = [];
   private closedSessions = new Set<string>();
@@ -77,6 +79,7 @@ export class SmtpSink {
             this.stats.abandoned++; // the client is gone: it never saw the reply, so nothing was accepted
             return;
           }
+          if (stallMs > 0) this.stats.stalledAccepted++;
           const raw = Buffer.concat(chunks).toString('utf8');
           const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? '';
           const mail = { messageId, envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, receivedAt: new Date() };

@@ -19,7 +19,7 @@
  * A server outage in that moment is counted as a possible cause too. Any other duplicate is a bug.
  */
 import { temporal } from '@temporalio/proto';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,7 @@ import { messageIdFor } from '../../activities/message-id';
 import { serverPaths } from '../../scripts/servers';
 import { SmtpSink } from '../../scripts/smtp-sink';
 import type { SinkStats } from '../../scripts/smtp-sink';
+import { workflowIdFor } from '../../workflows/messages';
 import type { ReviewResult } from '../../workflows/review-workflow';
 import type { ReviewStatus } from '../../workflows/types';
 import { freePort, RestartableDevServer } from './dev-server';
@@ -138,6 +139,8 @@ export interface FaultRunResult {
     lastFailures: Record<string, number>;
     /** Start-to-close timeouts in the fault-free baseline (an activity task lost without any fault). */
     baselineTimeouts: number;
+    /** Histories that do not replay on the workflow code that wrote them (a restarted worker could not go on). */
+    replayFailures: string[];
   };
   /** Failures of the driver or the fault loops (each one fails the suite). */
   errors: string[];
@@ -289,7 +292,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
           if (!w.ready) mode = 'startup';
         } else if (!(await w.waitReady(Math.min(until, spawnedAt + 12 * SECOND)))) {
           mode = 'startup'; // slow to come up (a loaded machine): killed where it is
-        } else if (stallSince !== null && stallKills < 1 && sink.messages.length > stallAcceptedFrom) {
+        } else if (stallSince !== null && stallKills < 1 && sink.stats.stalledAccepted > stallAcceptedFrom) {
           mode = 'during-stall'; // once, after a stalled reply of this window did reach its client
         } else if (n % 6 === 1 && acceptKills < 3) {
           mode = 'after-accept';
@@ -341,8 +344,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
       const until = C + cfg.smtpPhaseMs;
       try {
         for (const win of SMTP_PLAN) {
-          // every message accepted while the stall is on was stalled (and reached its client)
-          const hits = (): number => (win.kind === 'stall' ? sink.messages.length : win.kind === 'down' ? w.stats.lines.smtpRefused ?? 0 : sink.stats.temporaryFailures[Number(win.kind)] ?? 0);
+          const hits = (): number => (win.kind === 'stall' ? sink.stats.stalledAccepted : win.kind === 'down' ? w.stats.lines.smtpRefused ?? 0 : sink.stats.temporaryFailures[Number(win.kind)] ?? 0);
           const first = hits();
           // A window that struck nothing (no mail while it was on) is opened again, a bounded number of times.
           for (let attempt = 1; attempt <= 3 && hits() === first; attempt++) {
@@ -358,7 +360,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
             log(`smtp ${win.kind} on (window ${attempt})`);
             if (win.kind === 'stall') {
               stallSince = started;
-              stallAcceptedFrom = sink.messages.length;
+              stallAcceptedFrom = sink.stats.stalledAccepted;
             }
             if (win.kind === 'down') sink.down();
             else sink.faults = { ...sink.faults, ...(win.kind === 'stall' ? { stallMs: STALL_MS } : { temporaryFailure: Number(win.kind) }) };
@@ -445,7 +447,14 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     const E = temporal.api.enums.v1.EventType;
     const history: FaultRunResult['history'] = {
       workflowTaskFailed: [], workflowTaskTimedOut: 0, activityRetries: 0, activityTimedOut: 0, activityFailed: 0, lastFailures: {}, baselineTimeouts: 0,
+      replayFailures: [],
     };
+    // Every history must replay on the bundle that wrote it: otherwise any worker without the review in its cache
+    // (after a restart, or to answer a query about a finished review) fails on it.
+    const replayable = histories.map((h, i) => ({ workflowId: workflowIdFor(all[i].p.reviewId), history: h })).filter((x) => (x.history.events?.length ?? 0) > 0);
+    for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: bundle } }, replayable)) {
+      if (r.error) history.replayFailures.push(`${r.workflowId}: ${/Nondeterminism error: [^"\\]*/.exec(r.error.message)?.[0] ?? r.error.message.slice(0, 300)}`);
+    }
     const classify = (m: string): string =>
       /StartToClose/i.test(m) ? 'start-to-close timeout' : /ECONNREFUSED/.test(m) ? 'connection refused' : /\b421\b/.test(m) ? '421' : /\b451\b/.test(m) ? '451' : `other: ${m.slice(0, 60)}`;
     histories.forEach((h, i) => {
@@ -541,7 +550,8 @@ export function isClean(r: FaultRunResult, cfg: Pick<FaultRunConfig, 'killTarget
   const l = r.ledger;
   return r.errors.length === 0 && r.faults.workerKills >= cfg.killTarget - 2 && r.faults.serverRestarts >= cfg.restartTarget - 1
     && l.lost.length === 0 && l.unexpected.length === 0 && l.unexplainedDuplicateCopies === 0 && l.failedUnexpectedly.length === 0
-    && l.deliveredToBlocked.length === 0 && r.history.workflowTaskFailed.length === 0 && r.reviews.every((x) => x.problems.length === 0);
+    && l.deliveredToBlocked.length === 0 && r.history.workflowTaskFailed.length === 0 && r.history.replayFailures.length === 0
+    && r.reviews.every((x) => x.problems.length === 0);
 }
 
 function formatTally(r: FaultRunResult, drive: DriveContext['stats'], mails: number, keptLogs: boolean): string {
@@ -562,7 +572,7 @@ function formatTally(r: FaultRunResult, drive: DriveContext['stats'], mails: num
     `  SMTP down (refused) ....... ${f.smtpWindows.down} windows, ${f.smtpRefused} connections refused (counted in the worker's log)`,
     `  SMTP 421 .................. ${f.smtpWindows['421']} windows, ${temp(421)} replies`,
     `  SMTP 451 .................. ${f.smtpWindows['451']} windows, ${temp(451)} replies`,
-    `  SMTP stalled DATA reply ... ${f.smtpWindows.stall} windows, ${f.sink.stalledReplies} replies (${f.sink.abandoned} abandoned by a killed worker, not accepted); ${f.sink.connectionErrors} connections reset by a killed worker`,
+    `  SMTP stalled DATA reply ... ${f.smtpWindows.stall} windows, ${f.sink.stalledReplies} replies (${f.sink.stalledAccepted} waited for and accepted, ${f.sink.abandoned} abandoned by a killed worker); ${f.sink.connectionErrors} connections reset by a killed worker`,
     `  SMTP 550 (${REFUSED}) ... ${f.sink.rejectedRecipients} recipients refused`,
     `  side effects .............. worker starts ${f.workerStarts} (${f.workerFailedStarts} failed while the server was down, ${f.workerCrashes} crashes); client calls retried ${f.clientCallsRetried} (${f.clientRetries} retries); updates ${drive.updates} (${drive.updatesFoundApplied} found applied after a lost reply), starts found started ${drive.startsFoundStarted}`,
     `  histories ................. workflow tasks timed out ${r.history.workflowTaskTimedOut}, activity retries ${r.history.activityRetries}, activities failed ${r.history.activityFailed}; last failure before an attempt: ${Object.entries(r.history.lastFailures).map(([k, v]) => `${k} ${v}`).join(', ')}`,
@@ -576,7 +586,7 @@ function formatTally(r: FaultRunResult, drive: DriveContext['stats'], mails: num
     `  unexpected ................ ${l.unexpected.length}`,
     `  failed unexpectedly ....... ${l.failedUnexpectedly.length}`,
     `final states as without faults: ${byScenario}`,
-    `workflow tasks failed: ${r.history.workflowTaskFailed.length}`,
+    `workflow tasks failed: ${r.history.workflowTaskFailed.length}; histories that do not replay: ${r.history.replayFailures.length}`,
     ...(r.history.baselineTimeouts ? [`note: ${r.history.baselineTimeouts} activity start-to-close timeout(s) in the fault-free baseline (a task lost in dispatch; recovered by the timeout)`] : []),
     ...l.duplicates.map((d) => `  duplicate ${d.id} x${d.copies} at ${d.receivedAt.join(', ')}: ${d.explainedBy.map((e) => e ?? 'UNEXPLAINED').join('; ')}`),
     ...l.sentThoughSuppressed.map((d) => `  sent, then recorded suppressed: ${d.id} at ${d.receivedAt.join(', ')}: ${(d.explainedBy[0] ?? '').replace(/; sent again.*$/, '')}`),
@@ -585,6 +595,7 @@ function formatTally(r: FaultRunResult, drive: DriveContext['stats'], mails: num
     ...l.failedUnexpectedly.map((x) => `  FAILED ${x.id}: ${x.detail}`),
     ...r.reviews.filter((x) => x.problems.length).map((x) => `  STATE ${x.reviewId}: ${x.problems.join('; ')}`),
     ...r.history.workflowTaskFailed.map((x) => `  WFT FAILED ${x}`),
+    ...r.history.replayFailures.map((x) => `  REPLAY FAILED ${x}`),
     ...r.errors.map((x) => `  ERROR ${x}`),
     `logs: ${r.runDir}${keptLogs ? '' : ' (removed: clean run; FAULTS_KEEP=1 keeps them)'}`,
     '',
