@@ -1,7 +1,7 @@
 /**
  * sendNotice: one notice, one e-mail, exactly once (see ledger.ts for the scheme and its one crash window).
- * Order on every attempt: ledger → "still due?" → SMTP → ledger. Temporary SMTP trouble (no connection,
- * 421, 451, timeouts) is thrown for Temporal to retry with backoff, and after a long enough outage the
+ * Order on every attempt: ledger → "still due?" → SMTP → ledger → alerts and webhook copy (inline-delivery.ts).
+ * Temporary SMTP trouble (no connection, 421, 451, timeouts) is thrown for Temporal to retry with backoff, and after a long enough outage the
  * program manager is alerted through the webhooks; a permanent rejection (5xx) is recorded and not retried.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
@@ -11,6 +11,7 @@ import { renderInvite } from './calendar';
 import type { ActivityContext } from './context';
 import { addressOf, isPermanent } from './context';
 import { alertMailOutage } from './delivery-alerts';
+import { createInlineDelivery } from './inline-delivery';
 import type { LedgerEntry } from './ledger';
 import { messageIdFor } from './message-id';
 import { lapsedReason, runKeyOf } from './notice-check';
@@ -48,8 +49,7 @@ function permanentFailure(n: NoticePayload, message: string, rejected: string[],
   });
 }
 
-function fromLedger(e: LedgerEntry, n: NoticePayload): NoticeResult {
-  if (e.state === 'rejected') throw permanentFailure(n, e.response, e.rejected, e.response);
+function fromLedger(e: LedgerEntry): NoticeResult {
   return {
     messageId: e.messageId, accepted: e.accepted, rejected: e.rejected, response: e.response,
     ...(e.state === 'suppressed' ? { suppressed: e.response } : {}),
@@ -60,7 +60,14 @@ export function createSendNotice(ctx: ActivityContext) {
   // Every result tells the workflow how many global webhooks this worker has, so that a review without
   // webhooks of its own schedules no webhook activity while none are configured.
   const withTargets = (r: NoticeResult): NoticeResult => ({ ...r, webhookTargets: ctx.o.webhooks.urls.length });
+  const inline = createInlineDelivery(ctx);
   return async (n: NoticePayload): Promise<NoticeResult> => withTargets(await send(n));
+
+  /** Refused for good: the program manager is alerted (inline payloads), then the notice fails without retry. */
+  async function refused(n: NoticePayload, message: string, rejected: string[], response: string): Promise<never> {
+    await inline.alertRefused(n, rejected, response);
+    throw permanentFailure(n, message, rejected, response);
+  }
 
   async function send(n: NoticePayload): Promise<NoticeResult> {
     const runKey = runKeyOf(n);
@@ -69,7 +76,8 @@ export function createSendNotice(ctx: ActivityContext) {
     const known = ledger.lookup(n.id, runKey);
     if (known) {
       log.info('notice already in the ledger; not sending again', { notice: n.id, state: known.state });
-      return fromLedger(known, n);
+      if (known.state === 'rejected') return refused(n, known.response, known.rejected, known.response);
+      return inline.afterSent(n, fromLedger(known));
     }
     const entry = (state: LedgerEntry['state'], accepted: string[], rejected: string[], response: string): LedgerEntry => ({
       noticeId: n.id, runKey, state, messageId, accepted, rejected, response, recordedAt: new Date().toISOString(),
@@ -91,7 +99,7 @@ export function createSendNotice(ctx: ActivityContext) {
         const response = err.response ?? err.message;
         ledger.record(entry('rejected', [], rejected, response));
         log.warn('notice rejected permanently', { notice: n.id, code: err.responseCode });
-        throw permanentFailure(n, err.message, rejected, response);
+        return refused(n, err.message, rejected, response);
       }
       await alertMailOutage(ctx, n, err);
       throw err; // temporary (connection refused, 4xx, timeout): Temporal retries with backoff
@@ -101,6 +109,6 @@ export function createSendNotice(ctx: ActivityContext) {
     const result: NoticeResult = { messageId, accepted: info.accepted.map(addressOf), rejected: info.rejected.map(addressOf), response: info.response };
     ledger.record(entry('sent', result.accepted, result.rejected, result.response));
     const refusals = (info.rejectedErrors ?? []).map((e) => (e as Error & { response?: string }).response ?? e.message);
-    return refusals.length ? { ...result, rejectedResponse: refusals.join('; ') } : result;
+    return inline.afterSent(n, refusals.length ? { ...result, rejectedResponse: refusals.join('; ') } : result);
   }
 }

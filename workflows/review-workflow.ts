@@ -53,6 +53,13 @@ const { postNoticeWebhooks, sendDeliveryAlert } = proxyActivities<Activities>({
 export const NOTICES_V2 = 'notices-v2';
 /** Reviewers replaced on a track get the closure and disposal notices too (they held access). */
 export const NOTIFY_FORMER_REVIEWERS = 'notify-former-reviewers';
+/**
+ * The notice activity posts the webhook copy (when the review has no webhooks of its own) and alerts the
+ * program manager about a refused address itself. Before, the workflow decided both from activity results,
+ * and a worker restarted between an activity's completion and an update could replay those results after
+ * the update: the commands came out in another order (TMPRL1100) and the review was stuck.
+ */
+export const DELIVERY_IN_ACTIVITY = 'delivery-in-activity';
 
 export interface ReviewResult {
   reviewId: string;
@@ -94,6 +101,8 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   const reasons = new Map<string, NoticeReason>();
   const v2 = patched(NOTICES_V2);
   s.notifyFormerReviewers = patched(NOTIFY_FORMER_REVIEWERS);
+  // Commands depend only on the request and on handled events, never on an activity's result.
+  const inline = v2 && patched(DELIVERY_IN_ACTIVITY);
   const runKey = workflowInfo().firstExecutionRunId;
   const reviewWebhooks = (request.webhooks ?? []).map((w) => w.url);
   /** Global webhooks on the workers, as the last notice result reported (null: not known yet). */
@@ -142,10 +151,12 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
       ...(reason ? { checkBeforeSend: true } : {}),
       ...(invites?.length ? { invites } : {}),
       ...(reviewWebhooks.length ? { webhooks: reviewWebhooks } : {}),
+      ...(inline ? { inline: { webhookCopy: reviewWebhooks.length === 0, programManager: request.programManager } } : {}),
     };
     inFlight(sendNotice(payload).then(
       (r) => {
-        if (typeof r.webhookTargets === 'number') globalWebhooks = r.webhookTargets;
+        if (!inline && typeof r.webhookTargets === 'number') globalWebhooks = r.webhookTargets;
+        if (r.webhook) record.webhook = r.webhook.error ? { state: 'failed', targets: r.webhook.targets, error: r.webhook.error } : { state: 'sent', targets: r.webhook.delivered };
         const n = s.notices.find((x) => x.id === id);
         if (!n) return;
         if (r.suppressed) {
@@ -165,9 +176,10 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
         if (n && rejected.length) addressesRejected(n, rejected, response ?? cause);
       },
     ));
-    // The webhook copy runs beside the mail. Skipped only when the review has no webhooks and the workers
-    // last reported none of their own: then there is nowhere to post, and the history stays small.
-    if (v2 && (reviewWebhooks.length > 0 || globalWebhooks !== 0)) {
+    // The review's webhook copy runs beside the mail (with the global webhooks). Without webhooks of its own,
+    // the notice activity posts the copy to the global ones (patch DELIVERY_IN_ACTIVITY). Before that patch:
+    // skipped when the workers last reported no global webhooks — a result-dependent decision kept for replay.
+    if (inline ? reviewWebhooks.length > 0 : v2 && (reviewWebhooks.length > 0 || globalWebhooks !== 0)) {
       inFlight(postNoticeWebhooks(payload).then(
         (r) => {
           if (r.delivered > 0) record.webhook = { state: 'sent', targets: r.delivered };
@@ -202,6 +214,7 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
       if (s.bounced.some((b) => b.address.toLowerCase() === address.toLowerCase())) continue;
       s.bounced.push({ address, at: now(), error });
       audit('address-rejected', 'system', `${address} refused the ${n.kind} notice to ${n.audience} (${error}); program manager alerted`);
+      if (inline) continue; // the notice activity has alerted the program manager
       const alert: DeliveryAlert = {
         id: `${request.reviewId}/alert/address-rejected:${address}`, kind: 'address-rejected', reviewId: request.reviewId, model: request.model,
         programManager: request.programManager, noticeId: n.id, noticeKind: n.kind, audience: n.audience, address, error, runKey,

@@ -236,6 +236,13 @@ export interface NoticePayload {
   checkBeforeSend?: boolean;
   /** The review's own webhook endpoints (global ones come from the worker's configuration). */
   webhooks?: string[];
+  /**
+   * Delivery side effects done by the notice activity itself (reviews started with patch
+   * `delivery-in-activity`): the webhook copy when the review has no webhooks of its own (so the workflow
+   * never decides from a worker's configuration), and the alert to the program manager when an address is
+   * refused (so no command is ever scheduled from an activity's result).
+   */
+  inline?: { webhookCopy: boolean; programManager: Person };
 }
 
 export interface NoticeResult {
@@ -249,6 +256,8 @@ export interface NoticeResult {
   suppressed?: string;
   /** Global webhook endpoints configured on the worker that sent it. */
   webhookTargets?: number;
+  /** The webhook copy posted by the notice activity itself (payload `inline.webhookCopy`), when there was a target. */
+  webhook?: { targets: number; delivered: number; error?: string };
 }
 
 /** An alert to the program manager about delivery itself (not a review notice): a refused address. */

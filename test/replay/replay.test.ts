@@ -7,7 +7,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { HISTORIES_DIR } from '../support/histories';
+import { HISTORIES_DIR, HISTORY_GENERATION } from '../support/histories';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 const histories = () => files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES_DIR, f), 'utf8'))) }));
@@ -27,14 +27,17 @@ function patchesIn(file: string): string[] {
   });
 }
 
-test('histories recorded before calendar invites, webhooks and alerts lack the notices-v2 patch; the later ones carry it', () => {
+test('each history carries the patch markers of the code generation that recorded it', () => {
   const before = ['assign-and-reassign', 'cancelled', 'completed-closed-early', 'critical-finding', 'expired-with-escalations-and-disposal-overdue', 'lapsed',
     'pause-auto-resume', 'pause-resume', 'release-date-earlier-then-later', 'release-date-superseded-reminders', 'withdrawn-after-access', 'withdrawn-before-access'];
+  const current = ['notices-v2', 'notify-former-reviewers', HISTORY_GENERATION];
   for (const f of files) {
     const name = f.replace(/\.json$/, '');
-    expect([name, patchesIn(f)]).toEqual([name, before.includes(name) ? [] : ['notices-v2']]);
+    const expected = name.endsWith(`@${HISTORY_GENERATION}`) ? current : before.includes(name) ? [] : ['notices-v2'];
+    expect([name, patchesIn(f)]).toEqual([name, expected]);
   }
-  expect(files.length).toBeGreaterThan(before.length);
+  // Every lifecycle path is recorded by the current code too.
+  for (const name of before) expect(files).toContain(`${name}@${HISTORY_GENERATION}.json`);
 });
 
 test('every recorded history replays on the current workflow code', async () => {
@@ -50,7 +53,7 @@ test('every recorded history replays on the current workflow code', async () => 
   expect(replayed).toBe(files.length);
 });
 
-test('without the patch guard, the new notice behaviour would break every review recorded before it', async () => {
+test('without the patch guards, each change would break the reviews recorded before it', async () => {
   // The same workflow code, bundled with patched() answering true: what an unguarded change would be.
   const shim = require.resolve('./unpatched/workflow-shim');
   const workflowsDir = path.dirname(require.resolve('../../workflows'));
@@ -74,7 +77,19 @@ test('without the patch guard, the new notice behaviour would break every review
   for await (const r of Worker.runReplayHistories({ workflowBundle: { code } }, histories().filter((h) => old.includes(`${h.workflowId}.json`)))) {
     if (r.error) failures.push(r.workflowId);
   }
-  expect(failures.sort()).toEqual(old.map((f) => f.replace(/\.json$/, '')).sort());
+  // Reviews that never got access sent only their two intake notices, which no later change alters (since
+  // delivery-in-activity, a notice without review webhooks is one activity, as before notices-v2).
+  const unchanged = ['cancelled', 'lapsed', 'withdrawn-before-access'];
+  expect(failures.sort()).toEqual(old.map((f) => f.replace(/\.json$/, '')).filter((f) => !unchanged.includes(f)).sort());
+
+  // The same for delivery-in-activity: reviews recorded by notices-v2 code scheduled webhook activities.
+  const v2 = files.filter((f) => patchesIn(f).join() === 'notices-v2');
+  expect(v2.length).toBeGreaterThanOrEqual(4);
+  const v2Failures: string[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: { code } }, histories().filter((h) => v2.includes(`${h.workflowId}.json`)))) {
+    if (r.error) v2Failures.push(r.workflowId);
+  }
+  expect(v2Failures.sort()).toEqual(v2.map((f) => f.replace(/\.json$/, '')).sort());
 });
 
 test('a deliberately changed workflow fails replay', async () => {

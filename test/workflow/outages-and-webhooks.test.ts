@@ -3,6 +3,7 @@
  * rejects, and a real HTTP server receiving the webhooks (signatures checked with node:crypto here).
  */
 import { createHmac } from 'node:crypto';
+import { INLINE_ATTEMPTS } from '../../activities/inline-delivery';
 import { grantAccessUpdate } from '../../workflows/messages';
 import type { ReviewStatus } from '../../workflows/types';
 import { noticesOf, settled } from '../support/assertions';
@@ -63,22 +64,39 @@ test('every notice is POSTed, signed, to the global and the review\'s own webhoo
   expect(String(clock?.json.text)).toMatch(/Review clock started: window ends .* \(to lab\)\nAccess to Atlas-7 rc1/);
 });
 
-test('a failing webhook is retried with backoff and never holds up the e-mail', async () => {
+test('a failing webhook copy is retried with backoff; the e-mail goes first, and only once', async () => {
   hooks.failNext(4, 503);
   const req = request();
   await t.start(req);
-  const s = await settled(t, req.reviewId);
-  await hooks.waitFor((r) => r.filter((x) => x.status === 503).length === 2); // the first attempt of each notice's copy
-  // The mail went out while the webhook endpoint was still failing.
-  for (const n of noticesOf(s, 'intake-ack')) expect(copies(n.messageId)).toBe(1);
+  await hooks.waitFor((r) => r.filter((x) => x.status === 503).length >= 2); // the first try of each notice's copy
+  // A copy is posted after its e-mail: both intake e-mails are already out while the endpoint fails.
+  const intake = (m: { raw: string }): boolean => m.raw.includes(`X-Frontier-Review-Notice: ${req.reviewId}/intake-ack/`);
+  expect(t.sink.messages.filter(intake)).toHaveLength(2);
   expect(hooks.accepted).toHaveLength(0);
-  await t.env.sleep('2 minutes'); // backoff 2 s, 4 s, … : the third attempts succeed
+  await t.env.sleep('2 minutes'); // the notices' retry backoff (5 s, 10 s): the third tries succeed
   const done = await settledWebhooks(req.reviewId);
   for (const n of done.notices) {
+    expect(n.state).toBe('sent');
     expect(n.webhook).toEqual({ state: 'sent', targets: 1 });
     expect(hooks.accepted.filter((r) => r.json.id === n.id)).toHaveLength(1); // delivered once
+    expect(copies(n.messageId)).toBe(1); // the copy's retries never sent the e-mail again (the ledger)
   }
   expect(hooks.received.filter((r) => r.status === 503)).toHaveLength(4);
+});
+
+test('a webhook that keeps failing is given up after a few tries and recorded; the notice is sent', async () => {
+  hooks.failNext(1000, 503);
+  const req = request();
+  await t.start(req);
+  await hooks.waitFor((r) => r.filter((x) => x.status === 503).length >= 2);
+  await t.env.sleep('10 minutes');
+  const done = await settledWebhooks(req.reviewId, 30_000);
+  for (const n of done.notices) {
+    expect(n.state).toBe('sent');
+    expect(n.webhook).toMatchObject({ state: 'failed', targets: 1, error: expect.stringMatching(/503/) });
+    expect(copies(n.messageId)).toBe(1);
+  }
+  expect(hooks.received.filter((r) => r.status === 503)).toHaveLength(2 * INLINE_ATTEMPTS);
 });
 
 test('SMTP answering 421 for over an hour: the PM is alerted through the webhook while retries go on; the notice then arrives once', async () => {
