@@ -2,6 +2,7 @@
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import type { Ledger } from './ledger';
 import { SqliteLedger } from './ledger';
 import type { ActivitiesOptions, ResolvedOptions } from './options';
@@ -13,6 +14,12 @@ export interface ActivityContext {
   ledger(): Ledger;
   /** The sender as a calendar ORGANIZER (name and address of MAIL_FROM). */
   organizer: { name: string; email: string };
+  /**
+   * Runs `fn` after every earlier call with the same key has settled. The ledger is checked before a send and
+   * written after it, so two activities delivering the same thing at once (one alert about an address that
+   * several notices found refused) must take turns, or both would send.
+   */
+  serial<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export function createContext(options: ActivitiesOptions): ActivityContext {
@@ -20,12 +27,22 @@ export function createContext(options: ActivitiesOptions): ActivityContext {
   let transport: Transporter | undefined;
   let ledger: Ledger | undefined = options.ledger;
   const from = addressparser(o.mailFrom, { flatten: true })[0];
+  const turns = new Map<string, Promise<unknown>>();
   return {
     o,
-    transport: () =>
-      (transport ??= nodemailer.createTransport(o.smtpUrl, { connectionTimeout: o.smtpTimeoutMs, greetingTimeout: o.smtpTimeoutMs, socketTimeout: o.smtpTimeoutMs })),
+    // The URL's settings plus our timeouts (a second argument to createTransport would be message defaults).
+    transport: () => (transport ??= nodemailer.createTransport({
+      ...parseConnectionUrl(o.smtpUrl), connectionTimeout: o.smtpTimeoutMs, greetingTimeout: o.smtpTimeoutMs, socketTimeout: o.smtpTimeoutMs,
+    })),
     ledger: () => (ledger ??= new SqliteLedger(o.ledgerPath)),
     organizer: { name: from?.name || 'frontier-review', email: from?.address || 'noreply@frontier-review.local' },
+    serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      const run = (turns.get(key) ?? Promise.resolve()).then(fn, fn);
+      const settled = run.then(() => undefined, () => undefined);
+      turns.set(key, settled);
+      void settled.then(() => { if (turns.get(key) === settled) turns.delete(key); });
+      return run;
+    },
   };
 }
 

@@ -86,7 +86,10 @@ export function renderAddressAlert(a: DeliveryAlert): { subject: string; text: s
 }
 
 export function createSendDeliveryAlert(ctx: ActivityContext) {
-  return async function sendDeliveryAlert(a: DeliveryAlert): Promise<{ emailed: boolean; webhooks: number }> {
+  // One alert at a time per id: several notices can find the same address refused at once.
+  return (a: DeliveryAlert): Promise<{ emailed: boolean; webhooks: number }> => ctx.serial(a.id, () => deliver(a));
+
+  async function deliver(a: DeliveryAlert): Promise<{ emailed: boolean; webhooks: number }> {
     const runKey = runKeyOf(a);
     const ledger = ctx.ledger();
     const rendered = renderAddressAlert(a);
@@ -117,5 +120,5 @@ export function createSendDeliveryAlert(ctx: ActivityContext) {
     });
     if (!emailed && webhooks === 0) log.warn('delivery alert reached nobody', { alert: a.id, targets: targets.map(redact) });
     return { emailed, webhooks };
-  };
+  }
 }
