@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the cost of a review against the engine's own floor (issue 6). Starts its own Temporal
  * dev server (SQLite file in WAL mode) and SMTP sink, bundles the review and the no-op workflows once, runs
- * the phases, prints a markdown table and writes bench/results/<date>.json. See BENCHMARKS.md.
+ * the phases, prints a markdown table and writes bench/results/<date>T<hhmm>.json. See BENCHMARKS.md.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
@@ -107,8 +107,9 @@ async function main(): Promise<void> {
 
   const results: Results = { ...partial, durationSeconds: (Date.now() - began) / 1000, verdicts: [] };
   results.verdicts = verdicts(results);
-  const day = results.date.slice(0, 10);
-  const out = cfg.out ?? path.join(__dirname, 'results', `${day}${cfg.smoke ? '-smoke' : ''}.json`);
+  // Date and time: a second run on the same day must not overwrite the first.
+  const stamp = results.date.slice(0, 16).replace(':', '');
+  const out = cfg.out ?? path.join(__dirname, 'results', `${stamp}${cfg.smoke ? '-smoke' : ''}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${table(results)}\n\nresults: ${path.relative(process.cwd(), out)}`);
