@@ -7,4 +7,5 @@ module.exports = {
   testTimeout: 120_000,
   maxWorkers: 2,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

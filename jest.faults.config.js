@@ -12,5 +12,5 @@ module.exports = {
   testTimeout: 500_000,
   maxWorkers: 1,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/faults/global-teardown.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -131,9 +131,10 @@ export function buildProgram(): Command {
     .requiredOption('--reviewer-id <id>', 'reviewer id').requiredOption('--reviewer-name <name>', 'reviewer name')
     .requiredOption('--reviewer-email <email>', 'reviewer e-mail')
     .addOption(new Option('--due-day <n>', 'due this many days after the clock start (default: policy.dueDay)').argParser(wholeDays))
-    .action((id: string, o: { track: string; reviewerId: string; reviewerName: string; reviewerEmail: string; dueDay?: number }, cmd: Command) =>
+    .option('--by <name>', 'who assigns (audit trail; default "pm")')
+    .action((id: string, o: { track: string; reviewerId: string; reviewerName: string; reviewerEmail: string; dueDay?: number; by?: string }, cmd: Command) =>
       runUpdate(cmd, 'assignReviewer', id, compact({
-        track: o.track, reviewer: { id: o.reviewerId, name: o.reviewerName, email: o.reviewerEmail }, dueDay: o.dueDay,
+        track: o.track, reviewer: { id: o.reviewerId, name: o.reviewerName, email: o.reviewerEmail }, dueDay: o.dueDay, by: o.by,
       })));
 
   program.command('submit').description("submit a track's evaluation").argument('<id>', 'review id')
@@ -148,7 +149,8 @@ export function buildProgram(): Command {
 
   program.command('set-release-date').description("record the lab's planned release (caps the window)").argument('<id>', 'review id')
     .argument('<iso>', 'ISO 8601 date-time with offset, e.g. 2027-01-20T09:00:00-08:00')
-    .action((id: string, iso: string, _o: unknown, cmd: Command) => runUpdate(cmd, 'setReleaseDate', id, { plannedReleaseAt: iso }));
+    .option('--by <name>', 'who reports the date (audit trail; default "lab")')
+    .action((id: string, iso: string, o: { by?: string }, cmd: Command) => runUpdate(cmd, 'setReleaseDate', id, compact({ plannedReleaseAt: iso, by: o.by })));
 
   actorCommand(program, 'pause', 'pauseClock', 'pause the clock (lab-side access outage)');
   actorCommand(program, 'resume', 'resumeClock', 'resume a paused clock');

@@ -455,13 +455,13 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     return touched();
   }, { validator: guard(v.parseGrantAccess, () => requirePhase(['awaiting-access'], 'grant access')) });
 
-  setHandler(m.assignReviewerUpdate, ({ track, reviewer, dueDay, dueBusinessDays }) => {
+  setHandler(m.assignReviewerUpdate, ({ track, reviewer, dueDay, dueBusinessDays, by = 'pm' }) => {
     const t = now();
     const existing = s.evaluations.find((e) => e.track === track);
     if (existing) {
       const previous = existing.reviewer;
       const rule = dueDay ? `, dueDay ${dueDay}` : dueBusinessDays ? `, dueBusinessDays ${dueBusinessDays}` : '';
-      audit('reviewer-reassigned', 'pm', `${track}: ${existing.reviewer.id} → ${reviewer.id}${rule}`);
+      audit('reviewer-reassigned', by, `${track}: ${existing.reviewer.id} → ${reviewer.id}${rule}`);
       if (!s.formerReviewers.some((r) => r.id === previous.id)) s.formerReviewers.push(previous);
       existing.reviewer = reviewer;
       if (dueDay !== undefined) Object.assign(existing, { dueDay, dueBusinessDays: null });
@@ -481,7 +481,7 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
       s.evaluations.push({
         track, reviewer, dueDay: dueDay ?? s.policy.dueDay, dueBusinessDays: dueBusinessDays ?? null, assignedAt: t, submittedAt: null, severity: null, summary: null,
       });
-      audit('reviewer-assigned', 'pm', `${track}: ${reviewer.id}`);
+      audit('reviewer-assigned', by, `${track}: ${reviewer.id}`);
     }
     if (s.accessGrantedAt !== null) {
       if (!s.accessHolders.includes(reviewer.id)) s.accessHolders.push(reviewer.id);
@@ -537,11 +537,11 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     }),
   });
 
-  setHandler(m.setReleaseDateUpdate, ({ plannedReleaseAt }) => {
+  setHandler(m.setReleaseDateUpdate, ({ plannedReleaseAt, by = 'lab' }) => {
     const before = currentWindowEnd(s, now());
     s.plannedReleaseAt = parseInstant(plannedReleaseAt);
     const after = currentWindowEnd(s, now());
-    audit('release-date-set', 'lab', `planned release ${iso(s.plannedReleaseAt as number)}${after !== before && after !== null ? `; window now ends ${iso(after)}` : ''}`);
+    audit('release-date-set', by, `planned release ${iso(s.plannedReleaseAt as number)}${after !== before && after !== null ? `; window now ends ${iso(after)}` : ''}`);
     publish();
     return touched();
   }, {

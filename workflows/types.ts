@@ -79,9 +79,11 @@ export interface ActorInput {
   reason?: string;
 }
 export type GrantAccessInput = { by: string };
-export type AssignReviewerInput = { track: string; reviewer: Reviewer; dueDay?: number; dueBusinessDays?: number };
+/** `by`: who acted, for the audit trail (default 'pm'). */
+export type AssignReviewerInput = { track: string; reviewer: Reviewer; dueDay?: number; dueBusinessDays?: number; by?: string };
 export type SubmitEvaluationInput = { track: string; reviewerId: string; severity: Severity; summary: string };
-export type SetReleaseDateInput = { plannedReleaseAt: string };
+/** `by`: who acted, for the audit trail (default 'lab'). */
+export type SetReleaseDateInput = { plannedReleaseAt: string; by?: string };
 export type CancelInput = { by: string; reason: string };
 export type ConfirmDisposalInput = { party: string; by: string; note?: string };
 

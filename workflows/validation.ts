@@ -97,14 +97,16 @@ const by = text(200);
 const grantAccess = z.strictObject({ by });
 const actor = z.strictObject({ by, reason: optionalText(2000) });
 const cancel = z.strictObject({ by, reason: text(2000) });
-const assignReviewer = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays.optional() });
+const assignReviewer = z.strictObject({
+  track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays.optional(), by: by.optional(),
+});
 const submitEvaluation = z.strictObject({
   track: slug('track name', 64),
   reviewerId: idFormat,
   severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
   summary: z.string().trim().min(1, 'must not be empty').max(MAX_SUMMARY_CHARS, `must be at most ${MAX_SUMMARY_CHARS} characters`),
 });
-const setReleaseDate = z.strictObject({ plannedReleaseAt: instant });
+const setReleaseDate = z.strictObject({ plannedReleaseAt: instant, by: by.optional() });
 const confirmDisposal = z.strictObject({ party: idFormat, by, note: optionalText(2000) });
 
 /** Never echo a hostile input back at length: quote at most five names, each cut to 40 characters. */

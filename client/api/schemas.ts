@@ -69,13 +69,13 @@ export const updateBodySchemas: Record<string, JsonSchema> = {
   grantAccess: obj({ by }, ['by']),
   assignReviewer: obj({
     track: str('A new track or one to reassign.'), reviewer: reviewerSchema,
-    dueDay: days('Due day after the clock start.'), dueBusinessDays: days('Due after this many business days instead.'),
+    dueDay: days('Due day after the clock start.'), dueBusinessDays: days('Due after this many business days instead.'), by,
   }, ['track', 'reviewer']),
   submitEvaluation: obj({
     track: str(), reviewerId: str('The assigned reviewer (a reviewer token may only submit as itself).'),
     severity: { type: 'string', enum: [...SEVERITIES] }, summary: str('Findings; internal: never shown to the lab.'),
   }, ['track', 'reviewerId', 'severity', 'summary']),
-  setReleaseDate: obj({ plannedReleaseAt: instant('The new planned release.') }, ['plannedReleaseAt']),
+  setReleaseDate: obj({ plannedReleaseAt: instant('The new planned release.'), by }, ['plannedReleaseAt']),
   pauseClock: obj({ by, reason }, ['by']),
   resumeClock: obj({ by, reason }, ['by']),
   withdraw: obj({ by, reason }, ['by']),

@@ -15,6 +15,9 @@ import type { StatusView } from './access';
 import type { Principal } from './auth';
 import { ApiError, forbidden } from './http-errors';
 
+/** Updates whose input names who acted (`by`); submitEvaluation names its reviewer instead. */
+const TAKES_BY: ReadonlySet<UpdateName> = new Set<UpdateName>(['grantAccess', 'assignReviewer', 'setReleaseDate', 'pauseClock', 'resumeClock', 'withdraw', 'closeReview', 'cancelReview', 'confirmDisposal']);
+
 export interface ReviewRow {
   reviewId: string;
   workflowId: string;
@@ -123,8 +126,11 @@ export class ReviewService {
       await this.rawStatus(p, reviewId);
       if (argError) throw argError;
     }
-    // The audit trail records who acted: a lab or reviewer token is its own "by" (a PM may record on someone's behalf).
-    const arg = p.role !== 'pm' && typeof input === 'object' && input !== null && 'by' in input ? { ...input, by: p.name } : input;
+    // The audit trail records who acted: a lab or reviewer token is its own "by"; a PM may record on someone's
+    // behalf, and is the actor when the request names nobody.
+    const named = typeof input === 'object' && input !== null && 'by' in input;
+    const arg = typeof input !== 'object' || input === null || Array.isArray(input) || !TAKES_BY.has(name) || (p.role === 'pm' && named)
+      ? input : { ...input, by: p.name };
     const status = await this.reviews.update(name, reviewId, arg as UpdateArg<N>);
     return viewFor(p, status);
   }

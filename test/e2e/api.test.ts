@@ -185,12 +185,15 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(s.events.find((e) => e.type === 'access-granted')?.by).toBe('Acme Security');
     s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/assignReviewer`, { track: 'bio-misuse', reviewer: { id: 'r2', name: 'Robin', email: 'robin@clearinghouse.example' }, dueDay: 20 }));
     expect(s.evaluations.map((e) => e.track)).toEqual(['cyber-offense', 'bio-misuse']);
+    // A PM naming nobody is the actor.
+    expect(s.events.find((e) => e.type === 'reviewer-assigned' && e.detail.startsWith('bio-misuse'))?.by).toBe('Pat PM');
     s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/pauseClock`, { by: 'Pat PM', reason: 'lab VPN outage' }));
     expect(s.phase).toBe('paused');
     s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/resumeClock`, { by: 'Pat PM' }));
     expect(s.phase).toBe('in-review');
-    s = await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${D}/setReleaseDate`, { plannedReleaseAt: future(150) }));
+    s = await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${D}/setReleaseDate`, { plannedReleaseAt: future(150), by: 'Someone Else' }));
     expect(s.plannedReleaseAt).not.toBeNull();
+    expect(s.events.filter((e) => e.type === 'release-date-set').map((e) => e.by)).toEqual(['Acme Security']); // the token's name, not the claim
     s = await ok<StatusView>(api.call('r1', 'POST', `/api/reviews/${D}/submitEvaluation`, { track: 'cyber-offense', reviewerId: 'r1', severity: 'medium', summary: 'INTERNAL: exploit chain against harness X' }));
     expect(s.evaluations[0]).toMatchObject({ status: 'submitted', summary: 'INTERNAL: exploit chain against harness X' });
     // r2 sees its own assignment but not r1's note; the lab sees neither note nor non-lab notices; the director sees all.

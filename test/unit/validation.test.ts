@@ -290,6 +290,18 @@ describe('update parsers', () => {
     expect(paths(issuesOf(() => parseAssignReviewer({ ...ok, dueDay: 0 })))).toEqual(['dueDay']);
     expect(paths(issuesOf(() => parseAssignReviewer({ ...ok, track: 'Bio Track' })))).toEqual(['track']);
     expect(issuesOf(() => parseAssignReviewer({ track: 'bio' }))).toEqual([{ path: 'reviewer', message: 'is required' }]);
+    // Optional `by` for the audit trail, checked like every other name.
+    expect(parseAssignReviewer({ ...ok, by: 'Pat PM' }).by).toBe('Pat PM');
+    expect(paths(issuesOf(() => parseAssignReviewer({ ...ok, by: 'Pat\r\nPM' })))).toEqual(['by']);
+    expect(paths(issuesOf(() => parseAssignReviewer({ ...ok, by: 7 })))).toEqual(['by']);
+  });
+
+  test('parseSetReleaseDate takes an optional by', () => {
+    const ok = { plannedReleaseAt: '2027-01-20T09:00:00-08:00' };
+    expect(parseSetReleaseDate(ok)).toEqual(ok);
+    expect(parseSetReleaseDate({ ...ok, by: 'Acme Release Desk' })).toEqual({ ...ok, by: 'Acme Release Desk' });
+    expect(paths(issuesOf(() => parseSetReleaseDate({ ...ok, by: '' })))).toEqual(['by']);
+    expect(paths(issuesOf(() => parseSetReleaseDate({ ...ok, by: 'x'.repeat(201) })))).toEqual(['by']);
   });
 
   test('parseSubmitEvaluation', () => {

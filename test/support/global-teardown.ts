@@ -1,4 +1,4 @@
-/** After the fault suite: remove the workflow bundle the shared global setup wrote to the temp directory (3-4 MB a run). */
+/** After a jest run: remove the workflow bundle the shared global setup wrote to the temp directory (3-4 MB a run). */
 import { rmSync } from 'node:fs';
 
 export default function globalTeardown(): void {
