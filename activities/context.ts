@@ -56,3 +56,14 @@ export function isPermanent(err: unknown): err is Error & { responseCode: number
 }
 
 export const addressOf = (a: unknown): string => (typeof a === 'string' ? a : (a as { address: string }).address);
+
+/** What an SMTP send reports, whatever transport typing says (nodemailer types every field optional). */
+export interface SentInfo { accepted: string[]; rejected: string[]; rejectedErrors: Error[]; response: string }
+export function sentInfo(info: unknown): SentInfo {
+  const i = (typeof info === 'object' && info !== null ? info : {}) as { accepted?: unknown; rejected?: unknown; rejectedErrors?: unknown; response?: unknown };
+  const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+  return {
+    accepted: list(i.accepted).map(addressOf), rejected: list(i.rejected).map(addressOf),
+    rejectedErrors: list(i.rejectedErrors).filter((e): e is Error => e instanceof Error), response: typeof i.response === 'string' ? i.response : '',
+  };
+}

@@ -10,7 +10,7 @@ import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
 import type { DeliveryAlert, NoticePayload } from '../workflows/types';
 import { renderHtml, renderText } from './blocks';
 import type { ActivityContext } from './context';
-import { isPermanent } from './context';
+import { isPermanent, sentInfo } from './context';
 import { messageIdFor } from './message-id';
 import { runKeyOf } from './notice-check';
 import { modelLine } from './templates';
@@ -101,10 +101,10 @@ export function createSendDeliveryAlert(ctx: ActivityContext) {
       emailed = known?.state === 'sent';
       if (!known) {
         try {
-          const info = await ctx.transport().sendMail({
+          const info = sentInfo(await ctx.transport().sendMail({
             from: ctx.o.mailFrom, to: { name: a.programManager.name, address: a.programManager.email }, subject: rendered.subject,
             text: rendered.text, html: rendered.html, messageId, headers: { 'X-Frontier-Review-Alert': a.kind },
-          });
+          }));
           ledger.record({ noticeId: a.id, runKey, state: 'sent', messageId, accepted: [a.programManager.email], rejected: [], response: info.response, recordedAt: new Date().toISOString() });
           emailed = true;
         } catch (e) {

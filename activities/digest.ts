@@ -7,7 +7,7 @@ import type { DigestDeadline, DigestMail, DigestReview } from '../workflows/dige
 import { statusQuery, WORKFLOW_TYPE } from '../workflows/messages';
 import type { NoticeResult, ReviewStatus } from '../workflows/types';
 import type { ActivityContext } from './context';
-import { addressOf } from './context';
+import { sentInfo } from './context';
 import { renderDigest } from './digest-template';
 import { messageIdFor } from './message-id';
 
@@ -56,10 +56,10 @@ export function createDigestActivities(ctx: ActivityContext) {
       const known = ledger.lookup(d.id, '');
       if (known) return { messageId, accepted: known.accepted, rejected: known.rejected, response: known.response };
       const { subject, text, html } = renderDigest(d);
-      const info = await ctx.transport().sendMail({
+      const info = sentInfo(await ctx.transport().sendMail({
         from: ctx.o.mailFrom, to: { name: d.to.name, address: d.to.email }, subject, text, html, messageId, headers: { 'X-Frontier-Review-Digest': d.id },
-      });
-      const result = { messageId, accepted: info.accepted.map(addressOf), rejected: info.rejected.map(addressOf), response: info.response };
+      }));
+      const result = { messageId, accepted: info.accepted, rejected: info.rejected, response: info.response };
       ledger.record({ noticeId: d.id, runKey: '', state: 'sent', ...result, recordedAt: new Date().toISOString() });
       return result;
     },

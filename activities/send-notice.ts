@@ -8,8 +8,8 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import type { NoticePayload, NoticeResult } from '../workflows/types';
 import { renderInvite } from './calendar';
-import type { ActivityContext } from './context';
-import { addressOf, isPermanent } from './context';
+import type { ActivityContext, SentInfo } from './context';
+import { addressOf, isPermanent, sentInfo } from './context';
 import { alertMailOutage } from './delivery-alerts';
 import { createInlineDelivery } from './inline-delivery';
 import type { LedgerEntry } from './ledger';
@@ -90,9 +90,9 @@ export function createSendNotice(ctx: ActivityContext) {
         return { messageId, accepted: [], rejected: [], response: '', suppressed: lapsed };
       }
     }
-    let info: { accepted: unknown[]; rejected: unknown[]; rejectedErrors?: Error[]; response: string };
+    let info: SentInfo;
     try {
-      info = await ctx.transport().sendMail(composeNotice(ctx, n));
+      info = sentInfo(await ctx.transport().sendMail(composeNotice(ctx, n)));
     } catch (err) {
       if (isPermanent(err)) {
         const rejected = Array.isArray(err.rejected) && err.rejected.length ? err.rejected.map(addressOf) : n.to.map((p) => p.email);
@@ -106,9 +106,9 @@ export function createSendNotice(ctx: ActivityContext) {
     }
     // --- crash window: the server has accepted the message (250); until the next line commits, a crash or a
     // failed write means the retry sends it again, with the same Message-ID. ---
-    const result: NoticeResult = { messageId, accepted: info.accepted.map(addressOf), rejected: info.rejected.map(addressOf), response: info.response };
+    const result: NoticeResult = { messageId, accepted: info.accepted, rejected: info.rejected, response: info.response };
     ledger.record(entry('sent', result.accepted, result.rejected, result.response));
-    const refusals = (info.rejectedErrors ?? []).map((e) => (e as Error & { response?: string }).response ?? e.message);
+    const refusals = info.rejectedErrors.map((e) => (e as Error & { response?: string }).response ?? e.message);
     return inline.afterSent(n, refusals.length ? { ...result, rejectedResponse: refusals.join('; ') } : result);
   }
 }
