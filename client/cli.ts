@@ -43,6 +43,11 @@ const isoInstant = (v: string): number => {
   if (ms === null) throw new InvalidArgumentError('must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
   return ms;
 };
+const clockTime = (v: string): { hour: number; minute: number } => {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(v);
+  if (!match) throw new InvalidArgumentError('must be a 24-hour time, HH:MM (e.g. 08:00)');
+  return { hour: Number(match[1]), minute: Number(match[2]) };
+};
 const port = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
@@ -206,6 +211,24 @@ export function buildProgram(): Command {
         writeFileSync(o.output, body);
         process.stderr.write(`wrote ${o.output}\n`);
       } else process.stdout.write(body);
+    });
+
+  const digest = program.command('digest').description('the weekly digest: each program manager gets what falls due in the coming week');
+  digest.command('schedule').description('create the weekly digest schedule, or bring it up to date (safe to repeat)')
+    .option('--time-zone <zone>', 'the program office\'s IANA zone (default $PROGRAM_OFFICE_TIME_ZONE, else America/New_York)')
+    .addOption(new Option('--at <HH:MM>', 'local time on Mondays').argParser(clockTime).default({ hour: 8, minute: 0 }, '08:00'))
+    .action(async (o: { timeZone?: string; at: { hour: number; minute: number } }, cmd: Command) => {
+      const g = globals(cmd);
+      const result = await withClient(g, (c) => c.ensureDigestSchedule(compact({ timeZone: o.timeZone, ...o.at })));
+      const zone = o.timeZone ?? process.env.PROGRAM_OFFICE_TIME_ZONE ?? 'America/New_York';
+      const at = `${String(o.at.hour).padStart(2, '0')}:${String(o.at.minute).padStart(2, '0')}`;
+      print(g, { schedule: result, timeZone: zone, at }, () => `Digest schedule ${result}: Mondays ${at} ${zone}.`);
+    });
+  digest.command('send').description("send this week's digest now (one run of the schedule)")
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await withClient(g, (c) => c.sendDigestNow());
+      print(g, { triggered: true }, () => 'Digest started: every program manager with open reviews gets an e-mail.');
     });
 
   program.command('serve').description('serve the HTTP API and the web dashboard for the configured Temporal server')

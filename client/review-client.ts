@@ -3,9 +3,11 @@
  * the workflow uses (so a bad input fails before it reaches Temporal, with the same field path), then sent
  * as a Temporal update/query. All failures surface as ReviewError.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { ensureDigestSchedule } from '../activities/digest-schedule';
+import type { EnsureResult } from '../activities/digest-schedule';
 import { ConfigError, loadConfig } from '../worker/config';
 import type { AppConfig } from '../worker/config';
 import { EncryptionCodec, loadKeyRing } from '../worker/encryption';
@@ -13,6 +15,7 @@ import type { KeyRing } from '../worker/encryption';
 import * as m from '../workflows/messages';
 import { LAB_SA, OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from '../workflows/search-attributes';
 import type { Outcome, Phase, ReviewStatus } from '../workflows/types';
+import { isValidTimeZone } from '../workflows/timeline';
 import * as v from '../workflows/validation';
 import { asReviewError, ReviewError, unreachable } from './errors';
 import { labSearchValue, labSearchValues } from './lab-search';
@@ -245,6 +248,29 @@ export class ReviewClient {
   closeReview = (reviewId: string, a: UpdateArg<'closeReview'>) => this.update('closeReview', reviewId, a);
   cancelReview = (reviewId: string, a: UpdateArg<'cancelReview'>) => this.update('cancelReview', reviewId, a);
   confirmDisposal = (reviewId: string, a: UpdateArg<'confirmDisposal'>) => this.update('confirmDisposal', reviewId, a);
+
+  /**
+   * The weekly digest's schedule (each program manager gets their open reviews' coming week, Mondays at `at`,
+   * default 08:00, in the program office's zone): created, or brought up to date. Safe to repeat.
+   */
+  async ensureDigestSchedule(o: { timeZone?: string; hour?: number; minute?: number } = {}): Promise<EnsureResult> {
+    if (o.timeZone !== undefined && !isValidTimeZone(o.timeZone)) {
+      throw new ReviewError('validation', `timeZone: "${o.timeZone}" is not an IANA time zone (e.g. America/New_York)`, [{ path: 'timeZone', message: 'is not an IANA time zone' }]);
+    }
+    return this.call(undefined, () => ensureDigestSchedule(this.client, { taskQueue: this.taskQueue, ...o }));
+  }
+
+  /** One run of the digest schedule now (this week's digest, to every program manager with open reviews). */
+  async sendDigestNow(): Promise<void> {
+    try {
+      await this.call(undefined, () => this.client.schedule.getHandle(m.DIGEST_SCHEDULE_ID).trigger());
+    } catch (e) {
+      if (e instanceof ScheduleNotFoundError || (e instanceof ReviewError && e.kind === 'not-found')) {
+        throw new ReviewError('not-found', `no digest schedule "${m.DIGEST_SCHEDULE_ID}" in namespace ${this.client.options.namespace}; create it with \`review digest schedule\``);
+      }
+      throw e;
+    }
+  }
 
   /** Reviews from the server's visibility store (eventually consistent: a change shows up within a second or so). */
   async list(filter: ListFilter = {}): Promise<ReviewSummary[]> {

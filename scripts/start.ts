@@ -111,6 +111,8 @@ async function main(): Promise<number> {
       ...(codec ? { codec: { ...codec, tokenHashes: [...codec.tokenHashes, ...tokens.hashesOf(['pm', 'director'])] } } : {}),
     });
     await api.listen({ port: apiPort, host: HOST });
+    // The program managers' weekly digest (idempotent: brought up to date on every start).
+    await reviews.ensureDigestSchedule();
     banner({ address: env.address, namespace, uiPort, apiPort, smtpUrl: sink.url, taskQueue: config.taskQueue, encrypted: dataConverter !== undefined, demo });
     await worker.run(); // returns after Ctrl-C / SIGTERM, once in-flight tasks are done
     console.log('\nStopping ...');
@@ -164,6 +166,7 @@ function banner(o: {
     `  Temporal web UI http://${HOST}:${o.uiPort}/namespaces/${o.namespace}/workflows`,
     `  SMTP sink       ${o.smtpUrl}  (every notice is saved under ${rel(MAIL_DIR)}/ as .eml)`,
     `  Worker          task queue "${o.taskQueue}"${o.encrypted ? ' (payloads encrypted: the CLI needs the same FRONTIER_REVIEW_KEYS)' : ''}`,
+    `  Weekly digest   Mondays 08:00 ${process.env.PROGRAM_OFFICE_TIME_ZONE ?? 'America/New_York'} to each program manager (\`npx review digest send\` sends one now)`,
     `  Dashboard       http://${HOST}:${o.apiPort}/  (sign in with a token below; Outbox shows the sink's mail)`,
     `  HTTP API        http://${HOST}:${o.apiPort}/api  (OpenAPI: http://${HOST}:${o.apiPort}/openapi.json)${o.encrypted ? `; codec endpoint http://${HOST}:${o.apiPort}/codec` : ''}`,
     '',

@@ -178,3 +178,39 @@ describe('review CLI errors', () => {
     expect(r.ms).toBeLessThan(15_000);
   });
 });
+
+describe('the weekly digest', () => {
+  test('sending before the schedule exists is a clear not-found', async () => {
+    const r = await cli(['digest', 'send']);
+    expect(r.code).toBe(3);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toContain('create it with `review digest schedule`');
+  });
+
+  test('schedule: created, then unchanged, then updated to a new zone and time; bad input is refused', async () => {
+    expect(await cliJson(['digest', 'schedule'])).toEqual({ schedule: 'created', timeZone: 'America/New_York', at: '08:00' });
+    expect(await cliJson(['digest', 'schedule'])).toMatchObject({ schedule: 'unchanged' });
+    const moved = await cli(['digest', 'schedule', '--time-zone', 'Europe/Berlin', '--at', '07:30']);
+    expect(moved.stdout.trim()).toBe('Digest schedule updated: Mondays 07:30 Europe/Berlin.');
+    const zone = await cli(['digest', 'schedule', '--time-zone', 'Mars/Olympus']);
+    expect(zone.code).toBe(2);
+    expect(zone.stderr).toContain('"Mars/Olympus" is not an IANA time zone');
+    const time = await cli(['digest', 'schedule', '--at', '25:00']);
+    expect(time.code).toBe(2);
+    expect(time.stderr).toContain('HH:MM');
+  });
+
+  test("send: the program manager of an open review gets this week's digest by e-mail", async () => {
+    const id = uniqueId('e2e-digest');
+    const { file } = writeRequest({ reviewId: id });
+    await cliJson(['start', file]);
+    await eventually(() => cliJson<ReviewSummary[]>(['list']), (l) => l.some((r) => r.reviewId === id)); // visible to the digest's query
+    const r = await cli(['digest', 'send']);
+    expect(r.code).toBe(0);
+    const digests = await eventually(
+      async () => env.sink.messages.filter((m) => m.envelopeTo.includes(EXAMPLE.programManager.email) && m.raw.includes('X-Frontier-Review-Digest')),
+      (d) => d.some((m) => m.raw.includes(id)),
+    );
+    expect(digests.length).toBeGreaterThanOrEqual(1);
+  });
+});
