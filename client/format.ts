@@ -2,6 +2,7 @@
 import { DateTime } from 'luxon';
 import type { ReviewStatus } from '../workflows/types';
 import type { ReviewSummary, StartedReview, UpdateName } from './review-client';
+import { describeDelivery } from './notice-state';
 
 const DASH = '—';
 export const RECENT_EVENTS = 10;
@@ -56,7 +57,7 @@ export function formatStatus(s: ReviewStatus): string {
   }
   out.push('', `Notices (${s.notices.length}):`);
   out.push(...(s.notices.length
-    ? indent(table(['AT', 'KIND', 'TO', 'STATE'], s.notices.map((n) => [t(n.at), n.kind, `${n.audience}: ${n.to.join(', ')}`, n.error ? `${n.state} (${n.error})` : n.state])))
+    ? indent(table(['AT', 'KIND', 'TO', 'STATE'], s.notices.map((n) => [t(n.at), n.kind, `${n.audience}: ${n.to.join(', ')}`, describeDelivery(n)])))
     : ['  none']));
   const recent = s.events.slice(-RECENT_EVENTS);
   out.push('', `Recent events (${recent.length} of ${s.events.length}):`);

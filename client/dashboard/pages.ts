@@ -9,6 +9,7 @@ import type { ApiError } from '../api/http-errors';
 import type { ReviewRow, RowFilter } from '../api/service';
 import { deadlineOf } from '../api/service';
 import type { Plan } from '../plan';
+import { describeDelivery } from '../notice-state';
 import { PHASES } from '../review-client';
 import type { UpdateName } from '../review-client';
 import type { FormFields } from './forms';
@@ -268,7 +269,7 @@ ${s.disposal.length ? html`<section aria-labelledby="h-disposal"><h2 id="h-dispo
 <tbody>${s.disposal.map((d) => html`<tr><td>${d.party}</td><td>${when(d.confirmedAt, z)}</td><td>${d.by ?? '—'}</td></tr>`)}</tbody></table></section>` : ''}
 <section aria-labelledby="h-notices"><h2 id="h-notices">Notices (${s.notices.length})</h2>
 ${s.notices.length === 0 ? html`<p>None.</p>` : html`<table id="notices"><thead><tr><th scope="col">At</th><th scope="col">Kind</th><th scope="col">To</th><th scope="col">State</th></tr></thead>
-<tbody>${s.notices.map((n) => html`<tr><td>${when(n.at, z)}</td><td>${n.kind}${n.track ? html` <span class="muted">[${n.track}]</span>` : ''}</td><td>${n.audience}: ${n.to.join(', ')}</td><td>${n.state}${n.error ? ` (${n.error})` : ''}</td></tr>`)}</tbody></table>`}
+<tbody>${s.notices.map((n) => html`<tr><td>${when(n.at, z)}</td><td>${n.kind}${n.track ? html` <span class="muted">[${n.track}]</span>` : ''}</td><td>${n.audience}: ${n.to.join(', ')}</td><td>${describeDelivery(n)}</td></tr>`)}</tbody></table>`}
 </section>
 <section aria-labelledby="h-audit"><h2 id="h-audit">Audit trail (${s.events.length})</h2>
 <table id="audit"><thead><tr><th scope="col">At</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Detail</th></tr></thead>
