@@ -25,7 +25,7 @@ import type { EvaluationState, ReviewState } from './review-state';
 import { OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from './search-attributes';
 import {
   accessDeadline, daysRemaining, disposalDue, dueActions, nextActionAt, parseInstant, pauseBudgetEndsAt, pauseBudgetMs,
-  pausedMs, toIso,
+  pausedMs, sameOnCalendar, toIso,
 } from './timeline';
 import type { TimelineAction } from './timeline';
 import type {
@@ -60,6 +60,8 @@ export const NOTIFY_FORMER_REVIEWERS = 'notify-former-reviewers';
  * the update: the commands came out in another order (TMPRL1100) and the review was stuck.
  */
 export const DELIVERY_IN_ACTIVITY = 'delivery-in-activity';
+/** A date that moved by less than a minute (a pause of seconds) sends no calendar update. */
+export const CALENDAR_MINUTE_MOVES = 'calendar-minute-moves';
 
 export interface ReviewResult {
   reviewId: string;
@@ -269,6 +271,9 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
       if (ev.key !== WINDOW_END_EVENT && (!e || e.submittedAt !== null)) continue;
       const current = e ? evaluationDueAt(s, e, t) : currentWindowEnd(s, t);
       if (current === null || current === ev.at) continue;
+      // Same minute on the calendar: no update e-mail. The event keeps its date and later moves are measured
+      // from it. patched() here, at the branch, so reviews recorded before it replay unchanged.
+      if (sameOnCalendar(current, ev.at) && patched(CALENDAR_MINUTE_MOVES)) continue;
       const previous = ev.at;
       ev.at = current;
       ev.sequence++;

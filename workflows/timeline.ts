@@ -10,6 +10,11 @@ import type { NoticeKind, Policy } from './types';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Calendars show minutes: two instants less than a minute apart are the same date on an invite. */
+export function sameOnCalendar(a: number, b: number): boolean {
+  return Math.abs(a - b) < 60_000;
+}
+
 export const DEFAULT_POLICY: Policy = {
   windowDays: 30,
   accessReminderDays: [3, 7],

@@ -31,9 +31,11 @@ test('each history carries the patch markers of the code generation that recorde
   const before = ['assign-and-reassign', 'cancelled', 'completed-closed-early', 'critical-finding', 'expired-with-escalations-and-disposal-overdue', 'lapsed',
     'pause-auto-resume', 'pause-resume', 'release-date-earlier-then-later', 'release-date-superseded-reminders', 'withdrawn-after-access', 'withdrawn-before-access'];
   const current = ['notices-v2', 'notify-former-reviewers', HISTORY_GENERATION];
+  // Patches taken at a branch (patched() where the new behaviour differs) appear only in histories that reach it.
+  const atBranch: Record<string, string[]> = { [`calendar-seconds-move@${HISTORY_GENERATION}`]: ['calendar-minute-moves'] };
   for (const f of files) {
     const name = f.replace(/\.json$/, '');
-    const expected = name.endsWith(`@${HISTORY_GENERATION}`) ? current : before.includes(name) ? [] : ['notices-v2'];
+    const expected = name.endsWith(`@${HISTORY_GENERATION}`) ? [...current, ...(atBranch[name] ?? [])] : before.includes(name) ? [] : ['notices-v2'];
     expect([name, patchesIn(f)]).toEqual([name, expected]);
   }
   // Every lifecycle path is recorded by the current code too.
@@ -90,6 +92,13 @@ test('without the patch guards, each change would break the reviews recorded bef
     if (r.error) v2Failures.push(r.workflowId);
   }
   expect(v2Failures.sort()).toEqual(v2.map((f) => f.replace(/\.json$/, '')).sort());
+
+  // And for calendar-minute-moves: a review that sent calendar updates for a pause of seconds.
+  const seconds = histories().filter((h) => h.workflowId === `calendar-seconds-move-before-patch@${HISTORY_GENERATION}`);
+  expect(seconds).toHaveLength(1);
+  const secondsFailures: string[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: { code } }, seconds)) if (r.error) secondsFailures.push(r.workflowId);
+  expect(secondsFailures).toEqual([seconds[0].workflowId]);
 });
 
 test('a deliberately changed workflow fails replay', async () => {

@@ -132,3 +132,29 @@ test('business days: due 10 business days after the clock start; the invite and 
   expect(invitesOf(await mailWith(t.sink, update?.messageId))[0]).toMatchObject({ sequence: 1, start: utc(due2) });
   await recordHistory(h, 'business-days-due');
 });
+
+test('a pause of seconds moves the dates by seconds: no calendar update for that; a later real move is measured from the first date', async () => {
+  const req = request();
+  const h = await t.start(req);
+  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  await t.env.sleep('1 hour');
+  await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'VPN blip' }] });
+  await t.env.sleep('20 seconds');
+  const resumed = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
+  await t.env.sleep('1 minute');
+  let s = await settled(t, req.reviewId);
+  const moved = Date.parse(resumed.clock.windowEndsAt as string) - Date.parse(g.clock.windowEndsAt as string);
+  expect(moved).toBeGreaterThanOrEqual(20_000); // the window end did move by the pause…
+  expect(moved).toBeLessThan(60_000);
+  expect(s.notices.filter((n) => n.id.includes(':seq'))).toEqual([]); // …but nobody's calendar is bothered with it
+  // A second pause, of two hours: now the dates move for real, and the update carries the full move.
+  await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'gateway outage' }] });
+  await t.env.sleep('2 hours');
+  const again = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
+  await t.env.sleep('1 minute');
+  s = await settled(t, req.reviewId);
+  const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
+  expect(lab1).toEqual([expect.objectContaining({ method: 'REQUEST', sequence: 1, start: utc(again.clock.windowEndsAt) })]);
+  expect(s.notices.filter((n) => n.id.includes(':seq2'))).toEqual([]);
+  await recordHistory(h, 'calendar-seconds-move');
+});
