@@ -33,44 +33,50 @@ export class ValidationError extends Error {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/*
+ * Every schema is built by a function, when a parse needs it, and dropped afterwards. The workflow bundle's
+ * modules are evaluated for each workflow, so module-level schemas (some 250 zod objects) stayed in memory
+ * with every cached review: ~1.2 MB each (BENCHMARKS.md).
+ */
 const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
     .refine((s) => !CONTROL.test(s), 'must not contain control characters (line breaks, tabs)');
 const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).optional();
-const email = z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be a valid e-mail address'));
-const zone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York');
-const instant = z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
+const email = () => z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be a valid e-mail address'));
+const zone = () => z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York');
+const instant = () => z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
 const slug = (what: string, max: number) =>
   z.string().regex(new RegExp(`^[a-z0-9][a-z0-9-]{0,${max - 1}}$`), `must be a ${what}: lowercase letters, digits and hyphens, at most ${max} characters`);
-const idFormat = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, hyphens or underscores');
-const reviewerId = idFormat
+const idFormat = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, hyphens or underscores');
+const reviewerId = () => idFormat()
   .refine((s) => s !== 'lab', '"lab" is reserved for the lab\'s disposal confirmation');
 const days = (min: number, max: number) => z.number().int('must be a whole number of days').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-const dayList = z.array(days(1, 60)).max(10, 'must list at most 10 days');
+const dayList = () => z.array(days(1, 60)).max(10, 'must list at most 10 days');
 
-const person = z.strictObject({ name: text(200), email });
-const reviewer = z.strictObject({ id: reviewerId, name: text(200), email });
+const person = () => z.strictObject({ name: text(200), email: email() });
+const reviewer = () => z.strictObject({ id: reviewerId(), name: text(200), email: email() });
 
-const policy = z.strictObject({
+const policy = () => z.strictObject({
   windowDays: days(1, 365).refine((d) => d <= MAX_WINDOW_DAYS, `must be at most ${MAX_WINDOW_DAYS} (the order allows up to 30 days of access)`),
-  accessReminderDays: dayList,
+  accessReminderDays: dayList(),
   accessGrantDeadlineDays: days(1, 60),
-  closeReminderDays: dayList,
+  closeReminderDays: dayList(),
   dueDay: days(1, MAX_WINDOW_DAYS),
-  reviewerReminderDays: dayList,
+  reviewerReminderDays: dayList(),
   directorEscalationDays: days(1, 30),
   maxPauseDays: days(0, 30),
   disposalDays: days(1, 60),
 }).partial();
 
-const businessDays = z.number().int('must be a whole number of business days').min(1, 'must be at least 1').max(MAX_DUE_BUSINESS_DAYS, `must be at most ${MAX_DUE_BUSINESS_DAYS}`);
-const evaluation = z.strictObject({ track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays.optional() });
+const businessDays = () => z.number().int('must be a whole number of business days').min(1, 'must be at least 1').max(MAX_DUE_BUSINESS_DAYS, `must be at most ${MAX_DUE_BUSINESS_DAYS}`);
+const evaluation = () => z.strictObject({ track: slug('track name', 64), reviewer: reviewer(), dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays().optional() });
 
 /**
  * A webhook endpoint: http(s), no credentials in the URL (the URL is kept in the review's history; the
  * signing secret lives only in the worker's configuration).
  */
-const webhookUrl = z.string().max(2048, 'must be at most 2048 characters').refine((u) => {
+const webhookUrl = () => z.string().max(2048, 'must be at most 2048 characters').refine((u) => {
   try {
     const url = new URL(u);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '' && url.hostname !== '';
@@ -78,36 +84,36 @@ const webhookUrl = z.string().max(2048, 'must be at most 2048 characters').refin
     return false;
   }
 }, 'must be an http(s) URL without user name or password');
-const webhook = z.strictObject({ url: webhookUrl });
+const webhook = () => z.strictObject({ url: webhookUrl() });
 
-const reviewRequest = z.strictObject({
+const reviewRequest = () => z.strictObject({
   reviewId: slug('review id', 80),
   model: z.strictObject({ name: text(200), version: text(100) }),
-  lab: z.strictObject({ name: text(200), timeZone: zone, contacts: z.array(person).min(1, 'must list at least one contact').max(20, 'must list at most 20 contacts') }),
-  programManager: person,
-  director: person,
-  evaluations: z.array(evaluation).max(50, 'must list at most 50 tracks'),
-  plannedReleaseAt: instant.optional(),
-  timeZone: zone,
-  policy: policy.optional(),
-  webhooks: z.array(webhook).max(MAX_WEBHOOKS, `must list at most ${MAX_WEBHOOKS} webhooks`).optional(),
+  lab: z.strictObject({ name: text(200), timeZone: zone(), contacts: z.array(person()).min(1, 'must list at least one contact').max(20, 'must list at most 20 contacts') }),
+  programManager: person(),
+  director: person(),
+  evaluations: z.array(evaluation()).max(50, 'must list at most 50 tracks'),
+  plannedReleaseAt: instant().optional(),
+  timeZone: zone(),
+  policy: policy().optional(),
+  webhooks: z.array(webhook()).max(MAX_WEBHOOKS, `must list at most ${MAX_WEBHOOKS} webhooks`).optional(),
 });
 
-const by = text(200);
-const grantAccess = z.strictObject({ by });
-const actor = z.strictObject({ by, reason: optionalText(2000) });
-const cancel = z.strictObject({ by, reason: text(2000) });
-const assignReviewer = z.strictObject({
-  track: slug('track name', 64), reviewer, dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays.optional(), by: by.optional(),
+const by = () => text(200);
+const grantAccess = () => z.strictObject({ by: by() });
+const actor = () => z.strictObject({ by: by(), reason: optionalText(2000) });
+const cancel = () => z.strictObject({ by: by(), reason: text(2000) });
+const assignReviewer = () => z.strictObject({
+  track: slug('track name', 64), reviewer: reviewer(), dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays().optional(), by: by().optional(),
 });
-const submitEvaluation = z.strictObject({
+const submitEvaluation = () => z.strictObject({
   track: slug('track name', 64),
-  reviewerId: idFormat,
+  reviewerId: idFormat(),
   severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
   summary: z.string().trim().min(1, 'must not be empty').max(MAX_SUMMARY_CHARS, `must be at most ${MAX_SUMMARY_CHARS} characters`),
 });
-const setReleaseDate = z.strictObject({ plannedReleaseAt: instant, by: by.optional() });
-const confirmDisposal = z.strictObject({ party: idFormat, by, note: optionalText(2000) });
+const setReleaseDate = () => z.strictObject({ plannedReleaseAt: instant(), by: by().optional() });
+const confirmDisposal = () => z.strictObject({ party: idFormat(), by: by(), note: optionalText(2000) });
 
 /** Never echo a hostile input back at length: quote at most five names, each cut to 40 characters. */
 function unknownFields(keys: string[]): string {
@@ -139,7 +145,7 @@ export function resolvePolicy(p: Partial<Policy> | undefined): Policy {
 
 /** Validates a start request; `now` (epoch ms) is the caller's clock for "not in the past" checks. */
 export function parseReviewRequest(input: unknown, now: number): ReviewRequest {
-  const req = parse(reviewRequest, input) as ReviewRequest;
+  const req = parse(reviewRequest(), input) as ReviewRequest;
   const issues: ValidationIssue[] = [];
   const pol = resolvePolicy(req.policy);
   const tracks = new Set<string>();
@@ -166,14 +172,14 @@ export function parseReviewRequest(input: unknown, now: number): ReviewRequest {
   return req;
 }
 
-export const parseGrantAccess = (i: unknown): GrantAccessInput => parse(grantAccess, i);
-export const parseActor = (i: unknown): ActorInput => parse(actor, i);
-export const parseCancel = (i: unknown): CancelInput => parse(cancel, i);
+export const parseGrantAccess = (i: unknown): GrantAccessInput => parse(grantAccess(), i);
+export const parseActor = (i: unknown): ActorInput => parse(actor(), i);
+export const parseCancel = (i: unknown): CancelInput => parse(cancel(), i);
 export function parseAssignReviewer(i: unknown): AssignReviewerInput {
-  const a = parse(assignReviewer, i);
+  const a = parse(assignReviewer(), i);
   if (a.dueDay !== undefined && a.dueBusinessDays !== undefined) throw new ValidationError([{ path: 'dueBusinessDays', message: 'give either dueDay or dueBusinessDays, not both' }]);
   return a;
 }
-export const parseSubmitEvaluation = (i: unknown): SubmitEvaluationInput => parse(submitEvaluation, i);
-export const parseSetReleaseDate = (i: unknown): SetReleaseDateInput => parse(setReleaseDate, i);
-export const parseConfirmDisposal = (i: unknown): ConfirmDisposalInput => parse(confirmDisposal, i);
+export const parseSubmitEvaluation = (i: unknown): SubmitEvaluationInput => parse(submitEvaluation(), i);
+export const parseSetReleaseDate = (i: unknown): SetReleaseDateInput => parse(setReleaseDate(), i);
+export const parseConfirmDisposal = (i: unknown): ConfirmDisposalInput => parse(confirmDisposal(), i);
