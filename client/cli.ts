@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
-import { parseInstant } from '../workflows/timeline';
+import { isValidTimeZone, parseInstant } from '../workflows/timeline';
 import { SEVERITIES } from '../workflows/types';
 import type { ReviewStatus } from '../workflows/types';
 import { makeToken, parseTokenEntries, ROLES, TokenConfigError } from './api/auth';
@@ -47,6 +47,10 @@ const clockTime = (v: string): { hour: number; minute: number } => {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(v);
   if (!match) throw new InvalidArgumentError('must be a 24-hour time, HH:MM (e.g. 08:00)');
   return { hour: Number(match[1]), minute: Number(match[2]) };
+};
+const ianaZone = (v: string): string => {
+  if (!isValidTimeZone(v)) throw new InvalidArgumentError(`"${v}" is not an IANA time zone (e.g. America/New_York)`);
+  return v;
 };
 const port = (v: string): number => {
   const n = Number(v);
@@ -215,7 +219,7 @@ export function buildProgram(): Command {
 
   const digest = program.command('digest').description('the weekly digest: each program manager gets what falls due in the coming week');
   digest.command('schedule').description('create the weekly digest schedule, or bring it up to date (safe to repeat)')
-    .option('--time-zone <zone>', 'the program office\'s IANA zone (default $PROGRAM_OFFICE_TIME_ZONE, else America/New_York)')
+    .addOption(new Option('--time-zone <zone>', 'the program office\'s IANA zone (default $PROGRAM_OFFICE_TIME_ZONE, else America/New_York)').argParser(ianaZone))
     .addOption(new Option('--at <HH:MM>', 'local time on Mondays').argParser(clockTime).default({ hour: 8, minute: 0 }, '08:00'))
     .action(async (o: { timeZone?: string; at: { hour: number; minute: number } }, cmd: Command) => {
       const g = globals(cmd);
