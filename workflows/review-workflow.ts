@@ -158,7 +158,10 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     inFlight(sendNotice(payload).then(
       (r) => {
         if (!inline && typeof r.webhookTargets === 'number') globalWebhooks = r.webhookTargets;
-        if (r.webhook) record.webhook = r.webhook.error ? { state: 'failed', targets: r.webhook.targets, error: r.webhook.error } : { state: 'sent', targets: r.webhook.delivered };
+        if (r.webhook?.error) {
+          record.webhook = { state: 'failed', targets: r.webhook.targets, error: r.webhook.error };
+          audit('webhook-failed', 'system', `${kind} to ${audience}: ${r.webhook.error}`);
+        } else if (r.webhook) record.webhook = { state: 'sent', targets: r.webhook.delivered };
         const n = s.notices.find((x) => x.id === id);
         if (!n) return;
         if (r.suppressed) {

@@ -97,6 +97,9 @@ test('a webhook that keeps failing is given up after a few tries and recorded; t
     expect(copies(n.messageId)).toBe(1);
   }
   expect(hooks.received.filter((r) => r.status === 503)).toHaveLength(2 * INLINE_ATTEMPTS);
+  expect(done.events.filter((e) => e.type === 'webhook-failed').map((e) => e.detail)).toEqual([
+    expect.stringMatching(/^intake-ack to (lab|pm): .*503/), expect.stringMatching(/^intake-ack to (lab|pm): .*503/),
+  ]);
 });
 
 test('SMTP answering 421 for over an hour: the PM is alerted through the webhook while retries go on; the notice then arrives once', async () => {
