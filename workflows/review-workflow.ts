@@ -441,6 +441,9 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
     return status();
   };
 
+  // First in the audit trail even when an update came with the start: registering its handler below runs it at once.
+  audit('review-started', 'pm', `${request.model.name} ${request.model.version} from ${request.lab.name}; access deadline ${iso(accessDeadline(toTimelineState(s)))}`);
+
   // ---------- handlers (registered before the first await) ----------
   setHandler(m.statusQuery, status);
   setHandler(m.noticeCheckQuery, (id: string): m.NoticeCheck => {
@@ -617,7 +620,6 @@ export async function reviewWorkflow(input: ReviewRequest): Promise<ReviewResult
   });
 
   // ---------- main loop ----------
-  audit('review-started', 'pm', `${request.model.name} ${request.model.version} from ${request.lab.name}; access deadline ${iso(accessDeadline(toTimelineState(s)))}`);
   const deadline = accessDeadline(toTimelineState(s));
   notify('intake-ack', 'lab', 'intake', { accessDeadlineAt: deadline, releaseAt: s.plannedReleaseAt }, { windowDays: s.policy.windowDays });
   notify('intake-ack', 'pm', 'intake', { accessDeadlineAt: deadline, releaseAt: s.plannedReleaseAt }, { windowDays: s.policy.windowDays });

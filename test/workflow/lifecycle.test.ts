@@ -1,9 +1,11 @@
 /** Every way a review can end, on the time-skipping server, with notices checked by recipient and time. */
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { simpleParser } from 'mailparser';
 import {
   assignReviewerUpdate, cancelReviewUpdate, closeReviewUpdate, confirmDisposalUpdate, grantAccessUpdate, submitEvaluationUpdate,
-  withdrawUpdate,
+  withdrawUpdate, workflowIdFor,
 } from '../../workflows/messages';
+import { reviewWorkflow } from '../../workflows/review-workflow';
 import { advanceDays, noticeLog, noticesOf, plusDays, settled, wall } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
@@ -207,4 +209,17 @@ test('cancelled by the PM before access', async () => {
   expect(await h.result()).toMatchObject({ outcome: 'cancelled' });
   expect(s.events.at(-1)).toMatchObject({ type: 'review-closed', by: 'Pat PM' });
   await recordHistory(h, 'cancelled');
+});
+
+test('an update that arrives with the start (update-with-start) runs after the review is recorded as started', async () => {
+  const req = request();
+  const startWorkflowOperation = new WithStartWorkflowOperation(reviewWorkflow, {
+    workflowId: workflowIdFor(req.reviewId), taskQueue: t.taskQueue, args: [req], workflowIdConflictPolicy: 'FAIL',
+  });
+  const s = await t.env.client.workflow.executeUpdateWithStart(grantAccessUpdate, { args: [{ by: 'Sec Team' }], startWorkflowOperation });
+  expect(s.phase).toBe('in-review');
+  expect(s.events.map((e) => e.type)).toEqual(['review-started', 'access-granted']);
+  const done = await settled(t, req.reviewId);
+  expect(noticesOf(done, 'intake-ack').map((n) => n.state)).toEqual(['sent', 'sent']);
+  expect(noticesOf(done, 'clock-started').length).toBeGreaterThanOrEqual(3);
 });
