@@ -148,6 +148,9 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
       connection: env.nativeConnection,
       namespace,
       taskQueue,
+      // A what-if must end: activities still running at the end are cancelled, and the worker is forced down.
+      shutdownGraceTime: '2 seconds',
+      shutdownForceTime: '20 seconds',
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
       activities: createActivities({
         smtpUrl: sink.url, mailFrom: 'frontier-review simulation <noreply@simulation.invalid>', smtpTimeoutSeconds: 10,
@@ -194,12 +197,14 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
       const disposalOver = s.phase === 'disposal' && s.disposalDueAt !== null && (await env.currentTimeMs()) > Date.parse(s.disposalDueAt) + STEP_MS;
       if (s.phase === 'closed' || disposalOver) break;
     }
+    progress('letting the last notices settle ...');
     const final = await settle(reviews, request.reviewId);
     return {
       reviewId: request.reviewId, timeZone: zone, startAt: first.createdAt, endAt: toIso(await env.currentTimeMs(), zone), steps,
       notices: final.notices, mails: sink.messages.length, final,
     };
   } finally {
+    progress('stopping the worker and the server ...');
     worker?.shutdown();
     await running?.catch(() => undefined);
     await sink.close().catch(() => undefined);

@@ -95,7 +95,12 @@ test('what-if simulation: access on day 2, critical finding on day 20, release m
     ],
   });
   const lines: string[] = [];
-  const result = await simulate(req, {
+  // Bounded, with the simulation's own progress in the failure (one CI run hung here once, without a trace).
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`simulate did not finish within 240 s; progress: ${lines.join(' | ')}`)), 240_000);
+  });
+  const result = await Promise.race([stuck, simulate(req, {
     steps: [
       { day: 2, action: 'grantAccess', args: { by: 'Acme Security' } },
       { day: 10, action: 'setReleaseDate', args: { plannedReleaseAt: 'day 26' } },
@@ -103,7 +108,8 @@ test('what-if simulation: access on day 2, critical finding on day 20, release m
       { day: 30, action: 'submitEvaluation', args: { track: 'bio-misuse', reviewerId: 'r2', severity: 'low', summary: 'too late' } },
     ],
     untilDay: 30,
-  }, { onProgress: (l) => lines.push(l), workflowBundlePath: process.env.FRONTIER_REVIEW_TEST_BUNDLE });
+  }, { onProgress: (l) => lines.push(`${new Date().toISOString().slice(11, 19)} ${l}`), workflowBundlePath: process.env.FRONTIER_REVIEW_TEST_BUNDLE })])
+    .finally(() => clearTimeout(timer));
   expect(result.steps.map((s) => [s.action, s.ok])).toEqual([['grantAccess', true], ['setReleaseDate', true], ['submitEvaluation', true], ['submitEvaluation', false]]);
   expect(result.steps[3].error).toMatch(/disposal|closed/);
   const kinds = result.notices.map((n) => `${n.kind}->${n.audience}`);
