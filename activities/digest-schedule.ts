@@ -7,6 +7,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleOptions, ScheduleSpec } from '@temporalio/client';
 import { DIGEST_SCHEDULE_ID, DIGEST_WORKFLOW_TYPE, TASK_QUEUE_DEFAULT } from '../workflows/messages';
+import { DEFAULT_PROGRAM_OFFICE_ZONE } from '../workflows/digest-types';
 import type { DigestInput } from '../workflows/digest-types';
 import { isValidTimeZone } from '../workflows/timeline';
 
@@ -23,8 +24,13 @@ export interface DigestScheduleOptions {
 
 export type EnsureResult = 'created' | 'updated' | 'unchanged';
 
+/** The zone the digest schedule uses unless told otherwise: $PROGRAM_OFFICE_TIME_ZONE, else America/New_York. */
+export function programOfficeZone(env: Record<string, string | undefined> = process.env): string {
+  return env.PROGRAM_OFFICE_TIME_ZONE ?? DEFAULT_PROGRAM_OFFICE_ZONE;
+}
+
 export function digestScheduleOptions(o: DigestScheduleOptions = {}, env: Record<string, string | undefined> = process.env): ScheduleOptions {
-  const timeZone = o.timeZone ?? env.PROGRAM_OFFICE_TIME_ZONE ?? 'America/New_York';
+  const timeZone = o.timeZone ?? programOfficeZone(env);
   if (!isValidTimeZone(timeZone)) throw new Error(`digest schedule: "${timeZone}" is not an IANA time zone`);
   const spec: ScheduleSpec = { calendars: [{ dayOfWeek: 'MONDAY', hour: o.hour ?? 8, minute: o.minute ?? 0, comment: 'weekly review digest' }], timezone: timeZone };
   const args: [DigestInput] = [{ timeZone }];

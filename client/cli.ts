@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
+import { programOfficeZone } from '../activities/digest-schedule';
 import { isValidTimeZone, parseInstant } from '../workflows/timeline';
 import { SEVERITIES } from '../workflows/types';
 import type { ReviewStatus } from '../workflows/types';
@@ -224,7 +225,7 @@ export function buildProgram(): Command {
     .action(async (o: { timeZone?: string; at: { hour: number; minute: number } }, cmd: Command) => {
       const g = globals(cmd);
       const result = await withClient(g, (c) => c.ensureDigestSchedule(compact({ timeZone: o.timeZone, ...o.at })));
-      const zone = o.timeZone ?? process.env.PROGRAM_OFFICE_TIME_ZONE ?? 'America/New_York';
+      const zone = o.timeZone ?? programOfficeZone();
       const at = `${String(o.at.hour).padStart(2, '0')}:${String(o.at.minute).padStart(2, '0')}`;
       print(g, { schedule: result, timeZone: zone, at }, () => `Digest schedule ${result}: Mondays ${at} ${zone}.`);
     });

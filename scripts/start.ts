@@ -15,6 +15,7 @@ import { loadTokenStore, makeToken, TokenConfigError, TokenStore } from '../clie
 import type { TokenEntry } from '../client/api/auth';
 import { createApiServer } from '../client/api/server';
 import { ReviewClient } from '../client/review-client';
+import { programOfficeZone } from '../activities/digest-schedule';
 import { codecOptionsFromEnv } from '../worker/codec-server';
 import { loadConfig } from '../worker/config';
 import { EncryptionCodec, loadKeyRing } from '../worker/encryption';
@@ -166,7 +167,7 @@ function banner(o: {
     `  Temporal web UI http://${HOST}:${o.uiPort}/namespaces/${o.namespace}/workflows`,
     `  SMTP sink       ${o.smtpUrl}  (every notice is saved under ${rel(MAIL_DIR)}/ as .eml)`,
     `  Worker          task queue "${o.taskQueue}"${o.encrypted ? ' (payloads encrypted: the CLI needs the same FRONTIER_REVIEW_KEYS)' : ''}`,
-    `  Weekly digest   Mondays 08:00 ${process.env.PROGRAM_OFFICE_TIME_ZONE ?? 'America/New_York'} to each program manager (\`npx review digest send\` sends one now)`,
+    `  Weekly digest   Mondays 08:00 ${programOfficeZone()} to each program manager (\`npx review digest send\` sends one now)`,
     `  Dashboard       http://${HOST}:${o.apiPort}/  (sign in with a token below; Outbox shows the sink's mail)`,
     `  HTTP API        http://${HOST}:${o.apiPort}/api  (OpenAPI: http://${HOST}:${o.apiPort}/openapi.json)${o.encrypted ? `; codec endpoint http://${HOST}:${o.apiPort}/codec` : ''}`,
     '',

@@ -1,6 +1,9 @@
 /** Shapes of the weekly digest (digestWorkflow and its activities). */
 import type { Person, Phase } from './types';
 
+/** Where the program office is when nobody says: digest dates and the Monday schedule. */
+export const DEFAULT_PROGRAM_OFFICE_ZONE = 'America/New_York';
+
 export interface DigestInput {
   /** The program office's IANA zone: dates in the digest are written there. Default America/New_York. */
   timeZone?: string;

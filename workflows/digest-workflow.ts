@@ -7,10 +7,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { groupDigest } from './digest';
+import { DEFAULT_PROGRAM_OFFICE_ZONE } from './digest-types';
 import type { DigestInput, DigestResult } from './digest-types';
 import { digestWeek, isValidTimeZone, toIso } from './timeline';
 
-export const DEFAULT_PROGRAM_OFFICE_ZONE = 'America/New_York';
+export { DEFAULT_PROGRAM_OFFICE_ZONE };
 
 const { listOpenReviews, sendDigest } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
