@@ -17,7 +17,7 @@ import { grantAccessUpdate, statusQuery, workflowIdFor } from '../../workflows/m
 import { freePort, RestartableDevServer } from './dev-server';
 import { RetryingClient, sleep } from './retrying-client';
 import { reviewRequest } from './scenarios';
-import { WorkerProcess } from './worker-process';
+import { WorkerProcess, workerEnv } from './worker-process';
 import { serverPaths } from '../../scripts/servers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -42,9 +42,7 @@ beforeAll(async () => {
   sink = new SmtpSink();
   await sink.listen(0, '127.0.0.1');
   rc = await RetryingClient.connect(server.address, () => undefined);
-  const inherited = /^(TEMPORAL_|FRONTIER_REVIEW_|WEBHOOK_|SMTP_URL$|MAIL_FROM$|NOTICE_LEDGER_PATH$)/;
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !inherited.test(k)));
-  Object.assign(env, {
+  const env = workerEnv({
     TEMPORAL_ADDRESS: server.address, TASK_QUEUE, SMTP_URL: sink.url, FRONTIER_REVIEW_WORKFLOW_BUNDLE: bundle(),
     NOTICE_LEDGER_PATH: path.join(dir, 'ledger.sqlite'),
   });

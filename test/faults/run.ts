@@ -38,7 +38,7 @@ import {
   awaitResult, driveReview, EXPECTED, fetchHistory, queryStatus, reviewRequest, SCENARIOS, STEPS, TIMED_SCENARIOS,
 } from './scenarios';
 import type { DriveContext, PlanOptions, ReviewPlan, ScenarioName } from './scenarios';
-import { WorkerProcess } from './worker-process';
+import { WorkerProcess, workerEnv } from './worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECOND = 1000;
@@ -199,9 +199,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     rc = await RetryingClient.connect(server.address, log);
     const taskQueue = `faults-${cfg.seed.toString(36)}`;
     // The child gets only the settings the brief names; nothing inherited may point it elsewhere (TEMPORAL_*, keys).
-    const inherited = /^(TEMPORAL_|FRONTIER_REVIEW_|WEBHOOK_|SMTP_URL$|MAIL_FROM$|NOTICE_LEDGER_PATH$|MAIL_OUTAGE_ALERT_MINUTES$)/;
-    const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !inherited.test(k)));
-    Object.assign(childEnv, {
+    const childEnv = workerEnv({
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: 'default',
       TASK_QUEUE: taskQueue,

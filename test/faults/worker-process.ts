@@ -21,6 +21,14 @@ export interface WorkerProcessOptions {
 
 const READY_LINE = 'worker: polling task queue';
 
+/** Settings a worker reads that this shell may have set: a test's worker must not inherit any of them. */
+const WORKER_SETTINGS = /^(TEMPORAL_|FRONTIER_REVIEW_|WEBHOOK_|SMTP_URL$|MAIL_FROM$|NOTICE_LEDGER_PATH$|MAIL_OUTAGE_ALERT_MINUTES$)/;
+
+/** This process's environment without the worker's settings, plus exactly the ones given. */
+export function workerEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !WORKER_SETTINGS.test(k))), ...settings };
+}
+
 export class WorkerProcess {
   readonly stats = { starts: 0, kills: 0, failedStarts: 0, crashes: 0, startupMs: [] as number[], lines: {} as Record<string, number> };
   private child: ChildProcess | undefined;
