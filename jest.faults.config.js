@@ -1,16 +1,17 @@
 /**
  * `npm run test:faults`: the fault-injection suite (test/faults) against the real dev server, a worker in a child
  * process and the SMTP sink. Separate from `jest` (jest.config.js does not match *.faults.ts): it takes minutes.
+ * Same setup as jest.config.js (transform, global setup and teardown); only what differs is set here.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config file extending its sibling
+const base = require('./jest.config.js');
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  transform: { '^.+\\.ts$': 'ts-jest' },
+  ...base,
   testMatch: ['<rootDir>/test/faults/**/*.faults.ts'],
   // One run injects faults for ~2 minutes (longer on a loaded machine) and then waits for every review to finish
   // (notices caught by a kill wait out their 2-minute activity timeout).
   testTimeout: 500_000,
   maxWorkers: 1,
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
