@@ -1,8 +1,9 @@
 /**
  * sendNotice: one notice, one e-mail, exactly once (see ledger.ts for the scheme and its one crash window).
  * Order on every attempt: ledger → "still due?" → SMTP → ledger → alerts and webhook copy (inline-delivery.ts).
- * Temporary SMTP trouble (no connection, 421, 451, timeouts) is thrown for Temporal to retry with backoff, and after a long enough outage the
- * program manager is alerted through the webhooks; a permanent rejection (5xx) is recorded and not retried.
+ * Temporary SMTP trouble (no connection, 421, 451, timeouts) is thrown for Temporal to retry with backoff, and
+ * after a long enough outage the program manager is alerted through the webhooks; a permanent rejection (5xx)
+ * is recorded and not retried.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';

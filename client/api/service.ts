@@ -128,9 +128,9 @@ export class ReviewService {
     }
     // The audit trail records who acted: a lab or reviewer token is its own "by"; a PM may record on someone's
     // behalf, and is the actor when the request names nobody.
-    const named = typeof input === 'object' && input !== null && 'by' in input;
-    const arg = typeof input !== 'object' || input === null || Array.isArray(input) || !TAKES_BY.has(name) || (p.role === 'pm' && named)
-      ? input : { ...input, by: p.name };
+    const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : null;
+    const ownName = record !== null && TAKES_BY.has(name) && !(p.role === 'pm' && 'by' in record);
+    const arg = ownName ? { ...record, by: p.name } : input;
     const status = await this.reviews.update(name, reviewId, arg as UpdateArg<N>);
     return viewFor(p, status);
   }
