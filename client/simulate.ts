@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { createActivities } from '../activities';
 import { serverPaths } from '../scripts/servers';
 import { SmtpSink } from '../scripts/smtp-sink';
+import { workflowIdFor } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { addCalendarDays, toIso } from '../workflows/timeline';
 import type { NoticeRecord, ReviewRequest, ReviewStatus } from '../workflows/types';
@@ -184,6 +185,7 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
         if (!(e instanceof ReviewError)) throw e;
         steps.push({ day: step.day, action: step.action, at, ok: false, error: e.message });
         progress(`day ${step.day}: ${step.action} rejected: ${e.message}`);
+        if (e.kind === 'unavailable') progress(`workflow tasks that did not complete: ${await stalledTasks(env.client, request.reviewId)}`);
       }
     }
     // Then let the clock run: to untilDay, or until the review is over (closed, or in disposal with every reminder past).
@@ -210,6 +212,21 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
     await sink.close().catch(() => undefined);
     await env.teardown().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The review's failed or timed-out workflow tasks, for a simulation whose review stopped answering. */
+async function stalledTasks(client: Client, reviewId: string): Promise<string> {
+  try {
+    const history = await client.workflow.getHandle(workflowIdFor(reviewId)).fetchHistory();
+    const bad = (history.events ?? []).flatMap((ev) => {
+      if (ev.workflowTaskFailedEventAttributes) return [`event ${String(ev.eventId)} failed: ${ev.workflowTaskFailedEventAttributes.failure?.message ?? ''}`];
+      if (ev.workflowTaskTimedOutEventAttributes) return [`event ${String(ev.eventId)} timed out`];
+      return [];
+    });
+    return bad.length ? bad.slice(-5).join('; ') : `none among ${history.events?.length ?? 0} events`;
+  } catch (e) {
+    return `history unavailable (${e instanceof Error ? e.message : String(e)})`;
   }
 }
 
