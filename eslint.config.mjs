@@ -17,7 +17,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'use sleep/condition from @temporalio/workflow' }],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'not deterministic' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['fs', 'http', 'https', 'net', 'child_process', 'nodemailer'], message: 'no I/O in workflow code' }] }],
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['fs', 'http', 'https', 'net', 'child_process', 'nodemailer'], message: 'no I/O in workflow code' },
+        // shared/ (config, encryption, codec server, servers, SMTP sink) is Node I/O, imported by the doors, never by workflows.
+        { group: ['**/shared/**'], message: 'shared/ is Node I/O for the worker, client and scripts; workflows import none of it' },
+      ] }],
     },
   },
   // Root config files (jest.config.js) are CommonJS too.

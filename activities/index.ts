@@ -14,8 +14,6 @@ export type { ActivitiesOptions } from './options';
 export type { Ledger, LedgerEntry } from './ledger';
 export { SqliteLedger, DEFAULT_LEDGER_PATH } from './ledger';
 export { PERMANENT_REJECTION } from './send-notice';
-export { ensureDigestSchedule, digestScheduleOptions } from './digest-schedule';
-export type { DigestScheduleOptions } from './digest-schedule';
 export { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } from './webhooks';
 
 export function createActivities(options: ActivitiesOptions = {}) {

@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { SmtpSink, StoredMail } from '../scripts/smtp-sink';
+import type { SmtpSink, StoredMail } from '../shared/smtp-sink';
 import type { BenchConfig } from './config';
 import { WorkerProcess } from './worker-process';
 import type { WorkerTuning } from './worker-protocol';

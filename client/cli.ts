@@ -4,12 +4,12 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
-import { programOfficeZone } from '../activities/digest-schedule';
 import { isValidTimeZone, parseInstant } from '../workflows/timeline';
 import { SEVERITIES } from '../workflows/types';
 import type { ReviewStatus } from '../workflows/types';
 import { makeToken, parseTokenEntries, ROLES, TokenConfigError } from './api/auth';
 import type { Role, TokenEntry } from './api/auth';
+import { programOfficeZone } from './digest-schedule';
 import { buildExport, EXPORT_FORMATS, renderExport } from './export';
 import type { ExportFormat } from './export';
 import { formatList, formatStarted, formatStatus, formatUpdated } from './format';

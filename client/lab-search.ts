@@ -4,7 +4,7 @@
  * maps to the same value, so `list --lab` still works, but the server cannot read the name.
  */
 import { createHmac } from 'node:crypto';
-import type { KeyRing } from '../worker/encryption';
+import type { KeyRing } from '../shared/encryption';
 
 const pseudonym = (lab: string, key: Buffer): string =>
   `lab-${createHmac('sha256', key).update(`ReviewLab\0${lab.trim()}`, 'utf8').digest('hex').slice(0, 24)}`;

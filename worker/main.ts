@@ -3,8 +3,8 @@
  * TEMPORAL_* variables). Ctrl-C / SIGTERM drain it (the Worker listens for them) and close the connection.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, loadConfig } from './config';
-import { dataConverterFromEnv } from './encryption';
+import { ConfigError, loadConfig } from '../shared/config';
+import { dataConverterFromEnv } from '../shared/encryption';
 import { holdShutdownSignals, shortConnectError, stopWhenOrphaned } from './signals';
 import { createReviewWorker } from './worker';
 

@@ -1,6 +1,6 @@
 /**
  * digestWorkflow: the weekly digest. A Temporal Schedule starts it every Monday 08:00 in the program
- * office's zone (activities/digest-schedule.ts); it lists the open reviews (a visibility query on the
+ * office's zone (client/digest-schedule.ts); it lists the open reviews (a visibility query on the
  * search attributes, in an activity), groups them by program manager and e-mails each PM theirs with what
  * falls due in the coming week.
  */

@@ -19,7 +19,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
-import type { SmtpSink } from '../../scripts/smtp-sink';
+import type { SmtpSink } from '../../shared/smtp-sink';
 import {
   closeReviewUpdate, confirmDisposalUpdate, grantAccessUpdate, statusQuery, submitEvaluationUpdate, workflowIdFor,
 } from '../../workflows/messages';

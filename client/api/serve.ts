@@ -3,8 +3,8 @@
  * (TEMPORAL_*, TASK_QUEUE, FRONTIER_REVIEW_KEYS). Tokens: FRONTIER_REVIEW_API_TOKENS_FILE or
  * FRONTIER_REVIEW_API_TOKENS (required). With encryption keys, /codec/* serves the Temporal web UI too.
  */
-import { EncryptionCodec, loadKeyRing } from '../../worker/encryption';
-import { codecOptionsFromEnv } from '../../worker/codec-server';
+import { codecOptionsFromEnv } from '../../shared/codec-server';
+import { EncryptionCodec, loadKeyRing } from '../../shared/encryption';
 import { ReviewError } from '../errors';
 import { ReviewClient } from '../review-client';
 import { loadTokenStore, TokenConfigError } from './auth';

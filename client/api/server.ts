@@ -6,7 +6,7 @@
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
-import { createCodecHandler } from '../../worker/codec-server';
+import { createCodecHandler } from '../../shared/codec-server';
 import { EXPORT_FORMATS } from '../export';
 import type { ExportFormat } from '../export';
 import { UPDATES } from '../review-client';

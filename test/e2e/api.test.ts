@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EncryptionCodec } from '../../worker/encryption';
+import { EncryptionCodec } from '../../shared/encryption';
 import type { StatusView } from '../../client/api/access';
 import { sha256Hex } from '../../client/api/auth';
 import type { ReviewRow } from '../../client/api/service';

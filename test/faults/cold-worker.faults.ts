@@ -12,13 +12,13 @@ import { Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SmtpSink } from '../../scripts/smtp-sink';
+import { SmtpSink } from '../../shared/smtp-sink';
 import { grantAccessUpdate, statusQuery, workflowIdFor } from '../../workflows/messages';
 import { freePort, RestartableDevServer } from './dev-server';
 import { RetryingClient, sleep } from './retrying-client';
 import { reviewRequest } from './scenarios';
 import { WorkerProcess, workerEnv } from './worker-process';
-import { serverPaths } from '../../scripts/servers';
+import { serverPaths } from '../../shared/temporal-servers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const REFUSED = 'security@acme.example';

@@ -3,7 +3,7 @@
  * delivery alerts the program manager gets when an address is refused — matched by Message-ID against what the SMTP
  * sink accepted, with every extra copy checked against the faults that could explain it. Pure: no I/O.
  */
-import type { StoredMail } from '../../scripts/smtp-sink';
+import type { StoredMail } from '../../shared/smtp-sink';
 import type { ReviewStatus } from '../../workflows/types';
 
 /** A fault the ledger can blame a duplicate on: the worker killed at `at`, or the server down from `at` to `until`. */

@@ -3,7 +3,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serverPaths } from '../../scripts/servers';
+import { serverPaths } from '../../shared/temporal-servers';
 
 export default async function globalSetup(): Promise<void> {
   const paths = serverPaths();

@@ -2,7 +2,7 @@
 import ICAL from 'ical.js';
 import { simpleParser } from 'mailparser';
 import type { ParsedMail } from 'mailparser';
-import type { SmtpSink } from '../../scripts/smtp-sink';
+import type { SmtpSink } from '../../shared/smtp-sink';
 
 export interface ParsedInvite {
   method: string;

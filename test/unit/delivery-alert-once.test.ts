@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createActivities } from '../../activities';
-import { SmtpSink } from '../../scripts/smtp-sink';
+import { SmtpSink } from '../../shared/smtp-sink';
 import type { DeliveryAlert } from '../../workflows/types';
 
 let sink: SmtpSink;

@@ -1,6 +1,6 @@
 /** The weekly digest's pure parts: deadlines from a status, grouping per program manager, the e-mail, the schedule spec. */
 import { deadlinesOf } from '../../activities/digest';
-import { digestScheduleOptions } from '../../activities/digest-schedule';
+import { digestScheduleOptions } from '../../client/digest-schedule';
 import { renderDigest } from '../../activities/digest-template';
 import { groupDigest } from '../../workflows/digest';
 import type { DigestReview } from '../../workflows/digest-types';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EncryptionCodec, loadKeyRing } from '../../worker/encryption';
+import { EncryptionCodec, loadKeyRing } from '../../shared/encryption';
 
 const k = (): string => randomBytes(32).toString('base64');
 const secret = { summary: 'Exploit chain for CVE-2026-0001', email: 'security@acme.example' };

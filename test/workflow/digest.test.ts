@@ -4,7 +4,7 @@
  * program manager their open reviews with what falls due this week, once.
  */
 import { simpleParser } from 'mailparser';
-import { ensureDigestSchedule } from '../../activities/digest-schedule';
+import { ensureDigestSchedule } from '../../client/digest-schedule';
 import { OPEN_REVIEWS_QUERY } from '../../activities/digest';
 import { cancelReviewUpdate, grantAccessUpdate } from '../../workflows/messages';
 import type { DigestResult } from '../../workflows/digest-types';

@@ -1,4 +1,4 @@
-/** Locates (and if needed provisions) the Temporal server binaries; see provision-servers.sh. */
+/** Locates (and if needed provisions) the Temporal server binaries; see scripts/provision-servers.sh. */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -11,7 +11,7 @@ let cached: ServerPaths | undefined;
 
 export function serverPaths(): ServerPaths {
   if (cached) return cached;
-  const script = path.join(__dirname, 'provision-servers.sh');
+  const script = path.join(__dirname, '..', 'scripts', 'provision-servers.sh');
   let out: string;
   try {
     out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,8 +1,8 @@
 /**
  * The weekly digest's Temporal Schedule: every Monday 08:00 in the program office's zone, start
  * digestWorkflow. `ensureDigestSchedule` is idempotent — it creates the schedule, or brings an existing one
- * to the wanted spec — so `npm start` or the CLI can call it on every start. (Client-side code: it lives
- * beside the activities because it only needs a Client, not a worker.)
+ * to the wanted spec — so `npm start` or the CLI can call it on every start. Client code: it needs a Client,
+ * not a worker.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleOptions, ScheduleSpec } from '@temporalio/client';
