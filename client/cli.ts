@@ -80,7 +80,7 @@ async function withClient<T>(g: GlobalOptions, fn: (c: ReviewClient) => Promise<
 async function runUpdate<N extends UpdateName>(cmd: Command, name: N, reviewId: string, input: unknown): Promise<void> {
   const g = globals(cmd);
   const arg: UpdateArg<N> = validateUpdate(name, input);
-  const status: ReviewStatus = await withClient(g, (c) => c.update(name, reviewId, arg));
+  const { status }: { status: ReviewStatus } = await withClient(g, (c) => c.updateThenStatus(name, reviewId, arg));
   print(g, status, () => formatUpdated(name, status));
 }
 

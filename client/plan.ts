@@ -3,17 +3,18 @@
  * request will produce if nothing else happens — access granted at a given instant (or never), no evaluation
  * submitted, no pause, no disposal confirmed — without starting anything.
  *
- * It drives the workflow's own pure modules: the state is `initialState`, every date comes from the timeline
- * (`dueActions`/`nextActionAt`/`windowEnd`/`evaluationDue`/`disposalDue`), recipients from `recipients`, and
- * notice ids are built as the workflow builds them. What is mirrored here is only which audiences each
- * timeline action addresses; test/workflow/plan.test.ts runs the same request on the time-skipping server
+ * It drives the workflow's own transitions (workflows/transitions.ts) over virtual time with an outbox that
+ * lists the notices instead of sending them: ids, audiences and instants come from the same code, and nothing
+ * of the workflow is copied here. test/workflow/plan.test.ts runs the same request on the time-skipping server
  * and proves that the notices (ids, kinds, audiences, instants) are the same.
  */
 import { DateTime } from 'luxon';
 import { currentWindowEnd, evaluationDueAt, initialState, recipients, toTimelineState } from '../workflows/review-state';
 import type { ReviewState } from '../workflows/review-state';
-import { accessDeadline, disposalDue, dueActions, nextActionAt, parseInstant, toIso } from '../workflows/timeline';
+import { accessDeadline, disposalDue, nextActionAt, parseInstant, toIso } from '../workflows/timeline';
 import type { TimelineAction } from '../workflows/timeline';
+import { grantAccess, intake, noticeId, processDue } from '../workflows/transitions';
+import type { Outbox, ReviewContext } from '../workflows/transitions';
 import type { Audience, NoticeKind, ReviewRequest } from '../workflows/types';
 import { ReviewError } from './errors';
 
@@ -97,119 +98,55 @@ export function buildPlan(request: ReviewRequest, options: PlanOptions = {}): Pl
   const zone = request.timeZone;
   const labZone = request.lab.timeZone;
   const s: ReviewState = initialState(request, startAt, request.plannedReleaseAt ? parseInstant(request.plannedReleaseAt) : null);
-  const handled = new Set<string>();
   const notices: PlannedNotice[] = [];
   const deadlines: PlannedDeadline[] = [];
   const deadline = (kind: DeadlineKind, label: string, ms: number, track?: string): void => {
     deadlines.push({ kind, label, at: toIso(ms, zone), atLabZone: toIso(ms, labZone), ...(track ? { track } : {}) });
   };
+  let now = startAt;
 
-  // The workflow's notify(): same id, same recipients, never the same notice twice.
-  const notify = (kind: NoticeKind, audience: Audience, key: string, at: number, track?: string): void => {
-    const id = `${request.reviewId}/${kind}/${key}/${audience}`;
-    if (notices.some((n) => n.id === id)) return;
-    const { to, timeZone } = recipients(s, audience);
-    if (to.length === 0) return;
-    const condition = CONDITIONS[kind];
-    notices.push({
-      id, kind, audience, to: to.map((p) => p.email), ...(track ? { track } : {}), at: toIso(at, zone), atRecipientZone: toIso(at, timeZone),
-      recipientTimeZone: timeZone, ...(condition ? { condition } : {}),
-    });
+  // An outbox that lists what the workflow's would send: same ids, same recipients, never the same notice twice.
+  const out: Outbox = {
+    notify({ kind, audience, key, track }) {
+      const id = noticeId(request.reviewId, kind, key, audience);
+      if (notices.some((n) => n.id === id)) return;
+      const { to, timeZone } = recipients(s, audience);
+      if (to.length === 0) return;
+      const condition = CONDITIONS[kind];
+      notices.push({
+        id, kind, audience, to: to.map((p) => p.email), ...(track ? { track } : {}), at: toIso(now, zone), atRecipientZone: toIso(now, timeZone),
+        recipientTimeZone: timeZone, ...(condition ? { condition } : {}),
+      });
+    },
   };
+  const c: ReviewContext = { s, now: () => now, out, flags: { v2: true, coreV2: true }, handled: new Set<string>(), publish: () => undefined };
 
-  const close = (t: number): void => {
-    s.closedAt = t;
-    const hadAccess = s.accessGrantedAt !== null;
-    s.outcome = !hadAccess ? 'lapsed' : s.evaluations.every((e) => e.submittedAt !== null) ? 'completed' : 'expired';
-    const audiences: Audience[] = ['lab', 'pm', ...(hadAccess ? s.accessHolders.map((id) => `reviewer:${id}` as Audience) : [])];
-    for (const a of audiences) notify('review-closed', a, 'close', t);
-    if (hadAccess) {
-      s.phase = 'disposal';
-      s.disposal = ['lab', ...s.accessHolders].map((party) => ({ party, confirmedAt: null, by: null, note: null }));
-      for (const d of s.disposal) notify('disposal-request', d.party === 'lab' ? 'lab' : `reviewer:${d.party}`, 'close', t);
-      deadline('disposal-due', 'Disposal confirmations due', disposalDue(toTimelineState(s)) as number);
-    } else {
-      s.phase = 'closed';
-    }
+  // The deadlines a person plans around, beside the notices.
+  const granted = (): void => {
+    deadline('clock-start', 'Access granted: the clock starts', now);
+    deadline('window-end', 'Window ends: the review closes whatever is pending', currentWindowEnd(s, now) as number);
+    for (const e of s.evaluations) deadline('evaluation-due', `Evaluation due: ${e.track} (${e.reviewer.id})`, evaluationDueAt(s, e, now) as number, e.track);
   };
-
-  const grant = (t: number): void => {
-    s.accessGrantedAt = t;
-    s.phase = 'in-review';
-    s.accessHolders = [...new Set(s.evaluations.map((e) => e.reviewer.id))];
-    deadline('clock-start', 'Access granted: the clock starts', t);
-    for (const a of ['lab', 'pm', ...s.accessHolders.map((id) => `reviewer:${id}`)] as Audience[]) notify('clock-started', a, 'start', t);
-    for (const e of s.evaluations) notify('reviewer-assigned', `reviewer:${e.reviewer.id}`, `${e.track}:${e.reviewer.id}`, t, e.track);
-    deadline('window-end', 'Window ends: the review closes whatever is pending', currentWindowEnd(s, t) as number);
-    for (const e of s.evaluations) {
-      const due = evaluationDueAt(s, e, t) as number;
-      deadline('evaluation-due', `Evaluation due: ${e.track} (${e.reviewer.id})`, due, e.track);
-    }
-  };
-
-  // The workflow's handleAction(), reduced to whom each action addresses.
-  const act = (a: TimelineAction, t: number): void => {
+  const acted = (a: TimelineAction): void => {
     const e = a.track ? s.evaluations.find((x) => x.track === a.track && x.reviewer.id === a.reviewerId) : undefined;
-    switch (a.kind) {
-      case 'access-reminder':
-        notify('access-reminder', 'lab', a.id, t);
-        notify('access-reminder', 'pm', a.id, t);
-        return;
-      case 'lapse':
-        notify('review-lapsed', 'pm', 'lapse', t);
-        notify('review-lapsed', 'lab', 'lapse', t);
-        close(t);
-        return;
-      case 'close-reminder':
-        notify('close-reminder', 'lab', a.id, t);
-        return;
-      case 'window-end':
-        close(t);
-        return;
-      case 'reviewer-reminder':
-        if (e) notify('reviewer-reminder', `reviewer:${e.reviewer.id}`, a.id, t, e.track);
-        return;
-      case 'evaluation-overdue':
-        if (!e) return;
-        for (const who of ['pm', `reviewer:${e.reviewer.id}`] as Audience[]) notify('evaluation-overdue', who, `${e.track}:${e.reviewer.id}`, t, e.track);
-        return;
-      case 'director-escalation':
-        if (!e) return;
-        deadline('director-escalation', `Escalation to the director if ${e.track} is still missing`, t, e.track);
-        notify('director-escalation', 'director', `${e.track}:${e.reviewer.id}`, t, e.track);
-        return;
-      case 'auto-resume':
-        return; // no pause in a plan
-      case 'disposal-overdue': {
-        const party = a.party as string;
-        notify('disposal-overdue', party === 'lab' ? 'lab' : `reviewer:${party}`, party, t);
-        notify('disposal-overdue', 'director', party, t);
-        notify('disposal-overdue', 'pm', party, t);
-        return;
-      }
-    }
+    if (a.kind === 'director-escalation' && e) deadline('director-escalation', `Escalation to the director if ${e.track} is still missing`, now, e.track);
   };
 
   // The workflow's main loop over virtual time: intake, then every due action in order, access at grantAt.
-  notify('intake-ack', 'lab', 'intake', startAt);
-  notify('intake-ack', 'pm', 'intake', startAt);
+  intake(c);
   if (s.plannedReleaseAt !== null) deadline('planned-release', "Lab's planned release (caps the window)", s.plannedReleaseAt);
   if (grantAt === 'never') deadline('access-deadline', 'Access deadline: the review lapses without access', accessDeadline(toTimelineState(s)));
-  let now = startAt;
   let grantPending = grantAt !== 'never';
   for (let guard = 0; guard < 10_000 && s.phase !== 'closed'; guard++) {
-    const { due, superseded } = dueActions(toTimelineState(s), now, handled);
-    for (const a of superseded) handled.add(a.id);
-    if (due.length > 0) {
-      handled.add(due[0].id);
-      act(due[0], now);
-      continue;
-    }
-    const next = nextActionAt(toTimelineState(s), now, handled);
-    if (grantPending && (next === null || (grantAt as number) <= next)) {
+    const open = s.phase !== 'disposal';
+    processDue(c, acted);
+    if (open && s.phase === 'disposal') deadline('disposal-due', 'Disposal confirmations due', disposalDue(toTimelineState(s)) as number);
+    const next = nextActionAt(toTimelineState(s), now, c.handled);
+    if (grantPending && s.phase === 'awaiting-access' && (next === null || (grantAt as number) <= next)) {
       now = grantAt as number;
       grantPending = false;
-      grant(now);
+      grantAccess(c, 'lab');
+      granted();
       continue;
     }
     if (next === null) break;

@@ -12,7 +12,7 @@ import { EncryptionCodec, loadKeyRing } from '../shared/encryption';
 import type { KeyRing } from '../shared/encryption';
 import * as m from '../workflows/messages';
 import { LAB_SA, OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from '../workflows/search-attributes';
-import type { Outcome, Phase, ReviewStatus } from '../workflows/types';
+import type { Outcome, Phase, ReviewStatus, UpdateAck } from '../workflows/types';
 import { isValidTimeZone } from '../workflows/timeline';
 import * as v from '../workflows/validation';
 import { ensureDigestSchedule } from './digest-schedule';
@@ -31,10 +31,10 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 interface UpdateSpec<A> {
-  def: UpdateDefinition<ReviewStatus, [A]>;
+  def: UpdateDefinition<UpdateAck, [A]>;
   parse: (input: unknown) => A;
 }
-const spec = <A>(def: UpdateDefinition<ReviewStatus, [A]>, parse: (input: unknown) => A): UpdateSpec<A> => ({ def, parse });
+const spec = <A>(def: UpdateDefinition<UpdateAck, [A]>, parse: (input: unknown) => A): UpdateSpec<A> => ({ def, parse });
 
 /** Every update of the contract, with its client-side validation. */
 export const UPDATES = {
@@ -215,8 +215,11 @@ export class ReviewClient {
     return status;
   }
 
-  /** Sends one update after validating its argument; resolves with the review's status after the change. */
-  async update<N extends UpdateName>(name: N, reviewId: string, input: UpdateArg<N>): Promise<ReviewStatus> {
+  /**
+   * Sends one update after validating its argument; resolves with the review's acknowledgement (phase, window
+   * end, what changed). Read the whole status with `status()`, or use `updateThenStatus()`.
+   */
+  async update<N extends UpdateName>(name: N, reviewId: string, input: UpdateArg<N>): Promise<UpdateAck> {
     const arg = validateUpdate(name, input);
     const { def } = UPDATES[name] as unknown as UpdateSpec<UpdateArg<N>>;
     try {
@@ -225,6 +228,12 @@ export class ReviewClient {
       if (e instanceof ReviewError && e.kind === 'not-found') throw await this.finishedOrMissing(reviewId, e);
       throw e;
     }
+  }
+
+  /** An update, then the review's status after it (what the CLI and the API show). */
+  async updateThenStatus<N extends UpdateName>(name: N, reviewId: string, input: UpdateArg<N>): Promise<{ ack: UpdateAck; status: ReviewStatus }> {
+    const ack = await this.update(name, reviewId, input);
+    return { ack, status: await this.status(reviewId) };
   }
 
   /** The server answers "not found" for updates to a finished workflow too: tell the two apart. */

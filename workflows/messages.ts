@@ -2,23 +2,23 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type {
   ActorInput, AssignReviewerInput, CancelInput, ConfirmDisposalInput, GrantAccessInput, ReviewStatus,
-  SetReleaseDateInput, SubmitEvaluationInput,
+  SetReleaseDateInput, SubmitEvaluationInput, UpdateAck,
 } from './types';
 
 export const TASK_QUEUE_DEFAULT = 'frontier-review';
 export const WORKFLOW_TYPE = 'reviewWorkflow';
 export const workflowIdFor = (reviewId: string): string => `review-${reviewId}`;
 
-export const grantAccessUpdate = defineUpdate<ReviewStatus, [GrantAccessInput]>('grantAccess');
-export const assignReviewerUpdate = defineUpdate<ReviewStatus, [AssignReviewerInput]>('assignReviewer');
-export const submitEvaluationUpdate = defineUpdate<ReviewStatus, [SubmitEvaluationInput]>('submitEvaluation');
-export const setReleaseDateUpdate = defineUpdate<ReviewStatus, [SetReleaseDateInput]>('setReleaseDate');
-export const pauseClockUpdate = defineUpdate<ReviewStatus, [ActorInput]>('pauseClock');
-export const resumeClockUpdate = defineUpdate<ReviewStatus, [ActorInput]>('resumeClock');
-export const withdrawUpdate = defineUpdate<ReviewStatus, [ActorInput]>('withdraw');
-export const closeReviewUpdate = defineUpdate<ReviewStatus, [ActorInput]>('closeReview');
-export const cancelReviewUpdate = defineUpdate<ReviewStatus, [CancelInput]>('cancelReview');
-export const confirmDisposalUpdate = defineUpdate<ReviewStatus, [ConfirmDisposalInput]>('confirmDisposal');
+export const grantAccessUpdate = defineUpdate<UpdateAck, [GrantAccessInput]>('grantAccess');
+export const assignReviewerUpdate = defineUpdate<UpdateAck, [AssignReviewerInput]>('assignReviewer');
+export const submitEvaluationUpdate = defineUpdate<UpdateAck, [SubmitEvaluationInput]>('submitEvaluation');
+export const setReleaseDateUpdate = defineUpdate<UpdateAck, [SetReleaseDateInput]>('setReleaseDate');
+export const pauseClockUpdate = defineUpdate<UpdateAck, [ActorInput]>('pauseClock');
+export const resumeClockUpdate = defineUpdate<UpdateAck, [ActorInput]>('resumeClock');
+export const withdrawUpdate = defineUpdate<UpdateAck, [ActorInput]>('withdraw');
+export const closeReviewUpdate = defineUpdate<UpdateAck, [ActorInput]>('closeReview');
+export const cancelReviewUpdate = defineUpdate<UpdateAck, [CancelInput]>('cancelReview');
+export const confirmDisposalUpdate = defineUpdate<UpdateAck, [ConfirmDisposalInput]>('confirmDisposal');
 
 export const statusQuery = defineQuery<ReviewStatus>('status');
 

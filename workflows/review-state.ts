@@ -20,6 +20,8 @@ export interface EvaluationState {
   submittedAt: number | null;
   severity: Severity | null;
   summary: string | null;
+  /** How often the track changed hands (bounded: see limits.ts). Absent in states carried from older code. */
+  reassignments?: number;
 }
 
 export interface DisposalState {
@@ -41,6 +43,8 @@ export interface CalendarEvent {
   sequence: number;
   audiences: Audience[];
   cancelled: boolean;
+  /** When the last date update went out (coalesced updates: at most one per event per gap, see calendar-sync.ts). */
+  updatedAt?: number;
 }
 
 export interface ReviewState {
@@ -69,6 +73,12 @@ export interface ReviewState {
   formerReviewers: Reviewer[];
   /** Set from patched('notify-former-reviewers'): reviews started before it keep their recorded notices. */
   notifyFormerReviewers: boolean;
+  /** Accepted setReleaseDate calls (bounded: see limits.ts). */
+  releaseDateMoves?: number;
+  /** When the last update was accepted: calendar updates wait until the dates have settled. */
+  lastUpdateAt?: number;
+  /** Runs of this review before the current one (continue-as-new). */
+  continuedRuns?: number;
 }
 
 export function initialState(request: ReviewRequest, now: number, plannedReleaseAt: number | null): ReviewState {

@@ -71,6 +71,8 @@ export interface ReviewRequest {
   policy?: Partial<Policy>;
   /** Optional: endpoints (chat tools, ticketing) that receive a signed JSON copy of every notice. */
   webhooks?: WebhookTarget[];
+  /** Events one run may record before the review continues as new (default and maximum: limits.ts). */
+  historyBudget?: { events?: number };
 }
 
 // ---- update arguments (one object each, see DESIGN.md) ----
@@ -88,6 +90,28 @@ export type CancelInput = { by: string; reason: string };
 export type ConfirmDisposalInput = { party: string; by: string; note?: string };
 
 /** Who a notice is addressed to: one audience per notice, so each e-mail has one set of dates and one call to action. */
+export const UPDATE_NAMES = [
+  'grantAccess', 'assignReviewer', 'submitEvaluation', 'setReleaseDate', 'pauseClock', 'resumeClock', 'withdraw', 'closeReview', 'cancelReview', 'confirmDisposal',
+] as const;
+export type UpdateName = (typeof UPDATE_NAMES)[number];
+
+/**
+ * What an accepted update answers: a few hundred bytes. Temporal stores every update result in the
+ * history, so the full status (which grows with every update) is never returned: read it with `status`.
+ */
+export interface UpdateAck {
+  reviewId: string;
+  update: UpdateName;
+  phase: Phase;
+  outcome: Outcome | null;
+  /** ISO with offset in the review's zone; null before access is granted. */
+  windowEndsAt: string | null;
+  /** What the update changed, as the audit trail says it (at most 300 characters). */
+  detail: string;
+  /** For a limited action (release-date changes, pauses, reassignments of this track): how many more are accepted. */
+  remaining?: number;
+}
+
 export type Audience = 'lab' | 'pm' | 'director' | `reviewer:${string}`;
 
 /**

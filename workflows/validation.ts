@@ -5,6 +5,7 @@
  * is read here; callers pass `now`.
  */
 import { z } from 'zod';
+import { HISTORY_BUDGET, LIMITS, utf8Bytes } from './limits';
 import { DEFAULT_POLICY, isValidTimeZone, parseInstant } from './timeline';
 import { SEVERITIES } from './types';
 import type {
@@ -12,8 +13,8 @@ import type {
   SetReleaseDateInput, SubmitEvaluationInput,
 } from './types';
 
-/** Longest evaluation summary accepted (characters); far below Temporal's 2 MB payload limit. */
-export const MAX_SUMMARY_CHARS = 20_000;
+/** Longest evaluation summary accepted, in UTF-8 bytes (what Temporal stores); see limits.ts. */
+export const MAX_SUMMARY_BYTES = LIMITS.summaryBytes;
 export const MAX_WINDOW_DAYS = 30;
 /** Business days in a 30-day window are at most 22; a larger count would always be capped by the window end. */
 export const MAX_DUE_BUSINESS_DAYS = 22;
@@ -33,6 +34,9 @@ export class ValidationError extends Error {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Prose (a summary, a reason, a note) may have line breaks and tabs; no other control character. */
+// eslint-disable-next-line no-control-regex
+const PROSE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /*
  * Every schema is built by a function, when a parse needs it, and dropped afterwards. The workflow bundle's
@@ -42,7 +46,12 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
     .refine((s) => !CONTROL.test(s), 'must not contain control characters (line breaks, tabs)');
-const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).optional();
+/** Prose up to `maxBytes` UTF-8 bytes: a character cap alone let control characters grow six-fold once JSON-escaped. */
+const prose = (maxBytes: number) =>
+  z.string().trim().max(maxBytes, `must be at most ${maxBytes} bytes of UTF-8`)
+    .refine((s) => s.length > maxBytes || utf8Bytes(s) <= maxBytes, { error: (i) => `must be at most ${maxBytes} bytes of UTF-8 (this one is ${utf8Bytes(String(i.input))})` })
+    .refine((s) => !PROSE_CONTROL.test(s), 'must not contain control characters other than line breaks and tabs');
+const optionalText = (maxBytes: number) => prose(maxBytes).optional();
 const email = () => z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be a valid e-mail address'));
 const zone = () => z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York');
 const instant = () => z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
@@ -92,17 +101,20 @@ const reviewRequest = () => z.strictObject({
   lab: z.strictObject({ name: text(200), timeZone: zone(), contacts: z.array(person()).min(1, 'must list at least one contact').max(20, 'must list at most 20 contacts') }),
   programManager: person(),
   director: person(),
-  evaluations: z.array(evaluation()).max(50, 'must list at most 50 tracks'),
+  evaluations: z.array(evaluation()).max(LIMITS.tracks, `must list at most ${LIMITS.tracks} tracks`),
   plannedReleaseAt: instant().optional(),
   timeZone: zone(),
   policy: policy().optional(),
   webhooks: z.array(webhook()).max(MAX_WEBHOOKS, `must list at most ${MAX_WEBHOOKS} webhooks`).optional(),
+  historyBudget: z.strictObject({
+    events: z.number().int('must be a whole number of events').min(HISTORY_BUDGET.minEvents, `must be at least ${HISTORY_BUDGET.minEvents}`).max(HISTORY_BUDGET.events, `must be at most ${HISTORY_BUDGET.events}`),
+  }).partial().optional(),
 });
 
 const by = () => text(200);
 const grantAccess = () => z.strictObject({ by: by() });
 const actor = () => z.strictObject({ by: by(), reason: optionalText(2000) });
-const cancel = () => z.strictObject({ by: by(), reason: text(2000) });
+const cancel = () => z.strictObject({ by: by(), reason: prose(2000).pipe(z.string().min(1, 'must not be empty')) });
 const assignReviewer = () => z.strictObject({
   track: slug('track name', 64), reviewer: reviewer(), dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays().optional(), by: by().optional(),
 });
@@ -110,7 +122,7 @@ const submitEvaluation = () => z.strictObject({
   track: slug('track name', 64),
   reviewerId: idFormat(),
   severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
-  summary: z.string().trim().min(1, 'must not be empty').max(MAX_SUMMARY_CHARS, `must be at most ${MAX_SUMMARY_CHARS} characters`),
+  summary: prose(MAX_SUMMARY_BYTES).pipe(z.string().min(1, 'must not be empty')),
 });
 const setReleaseDate = () => z.strictObject({ plannedReleaseAt: instant(), by: by().optional() });
 const confirmDisposal = () => z.strictObject({ party: idFormat(), by: by(), note: optionalText(2000) });

@@ -131,7 +131,7 @@ export class ReviewService {
     const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : null;
     const ownName = record !== null && TAKES_BY.has(name) && !(p.role === 'pm' && 'by' in record);
     const arg = ownName ? { ...record, by: p.name } : input;
-    const status = await this.reviews.update(name, reviewId, arg as UpdateArg<N>);
+    const { status } = await this.reviews.updateThenStatus(name, reviewId, arg as UpdateArg<N>);
     return viewFor(p, status);
   }
 

@@ -13,7 +13,7 @@ import {
   submitEvaluationUpdate, withdrawUpdate, workflowIdFor,
 } from '../../workflows/messages';
 import { PHASE_SA } from '../../workflows/search-attributes';
-import type { EvaluationStatus, Outcome, Phase, ReviewRequest, ReviewStatus, Severity } from '../../workflows/types';
+import type { EvaluationStatus, Outcome, Phase, ReviewRequest, ReviewStatus, Severity, UpdateAck } from '../../workflows/types';
 import type { RetryingClient } from './retrying-client';
 import { sleep } from './retrying-client';
 
@@ -120,7 +120,7 @@ async function startReview(ctx: DriveContext, request: ReviewRequest): Promise<v
 }
 
 async function update<A>(
-  ctx: DriveContext, reviewId: string, name: string, def: UpdateDefinition<ReviewStatus, [A]>, arg: A, applied: (s: ReviewStatus) => boolean,
+  ctx: DriveContext, reviewId: string, name: string, def: UpdateDefinition<UpdateAck, [A]>, arg: A, applied: (s: ReviewStatus) => boolean,
 ): Promise<void> {
   ctx.stats.updates++;
   try {

@@ -1,6 +1,6 @@
 /** Validation of the start request and of every update argument: each problem names its field path. */
 import {
-  MAX_SUMMARY_CHARS, MAX_WINDOW_DAYS, ValidationError, parseActor, parseAssignReviewer, parseCancel, parseConfirmDisposal, parseGrantAccess,
+  MAX_SUMMARY_BYTES, MAX_WINDOW_DAYS, ValidationError, parseActor, parseAssignReviewer, parseCancel, parseConfirmDisposal, parseGrantAccess,
   parseReviewRequest, parseSetReleaseDate, parseSubmitEvaluation, resolvePolicy,
 } from '../../workflows/validation';
 import type { ValidationIssue } from '../../workflows/validation';
@@ -316,12 +316,28 @@ describe('update parsers', () => {
     expect(issuesOf(() => parseSubmitEvaluation({ ...ok, reviewerId: undefined }))).toEqual([{ path: 'reviewerId', message: 'is required' }]);
   });
 
-  test(`parseSubmitEvaluation: a summary of ${MAX_SUMMARY_CHARS} characters is the limit`, () => {
+  test(`parseSubmitEvaluation: a summary of ${MAX_SUMMARY_BYTES} UTF-8 bytes is the limit, however many characters that is`, () => {
     const ok = { track: 'cyber-offense', reviewerId: 'r1', severity: 'low' };
-    expect(parseSubmitEvaluation({ ...ok, summary: 'a'.repeat(MAX_SUMMARY_CHARS) }).summary).toHaveLength(MAX_SUMMARY_CHARS);
-    const issues = issuesOf(() => parseSubmitEvaluation({ ...ok, summary: 'a'.repeat(MAX_SUMMARY_CHARS + 1) }));
+    expect(parseSubmitEvaluation({ ...ok, summary: 'a'.repeat(MAX_SUMMARY_BYTES) }).summary).toHaveLength(MAX_SUMMARY_BYTES);
+    const issues = issuesOf(() => parseSubmitEvaluation({ ...ok, summary: 'a'.repeat(MAX_SUMMARY_BYTES + 1) }));
     expect(paths(issues)).toEqual(['summary']);
-    expect(issues[0].message).toContain(String(MAX_SUMMARY_CHARS));
+    expect(issues[0].message).toContain(String(MAX_SUMMARY_BYTES));
+    // 'é' is two bytes: half as many characters reach the same limit.
+    expect(parseSubmitEvaluation({ ...ok, summary: 'é'.repeat(MAX_SUMMARY_BYTES / 2) }).summary).toHaveLength(MAX_SUMMARY_BYTES / 2);
+    const wide = issuesOf(() => parseSubmitEvaluation({ ...ok, summary: 'é'.repeat(MAX_SUMMARY_BYTES / 2 + 1) }));
+    expect(wide[0].message).toMatch(/at most 20000 bytes of UTF-8 \(this one is 20002\)/);
+  });
+
+  test('prose may have line breaks and tabs, no other control character', () => {
+    const ok = { track: 'cyber-offense', reviewerId: 'r1', severity: 'low' };
+    expect(parseSubmitEvaluation({ ...ok, summary: 'Line one\n\tLine two\r\nthree' }).summary).toBe('Line one\n\tLine two\r\nthree');
+    for (const bad of ['\u0000', '\u0007', '\u001b[31m', '\u007f']) {
+      const issues = issuesOf(() => parseSubmitEvaluation({ ...ok, summary: `before${bad}after` }));
+      expect(issues).toEqual([{ path: 'summary', message: 'must not contain control characters other than line breaks and tabs' }]);
+    }
+    expect(paths(issuesOf(() => parseActor({ by: 'Pat', reason: 'a\u0000b' })))).toEqual(['reason']);
+    expect(paths(issuesOf(() => parseConfirmDisposal({ party: 'lab', by: 'Pat', note: 'x\u001bz' })))).toEqual(['note']);
+    expect(paths(issuesOf(() => parseCancel({ by: 'Pat', reason: 'x\u0008' })))).toEqual(['reason']);
   });
 
   test('parseSubmitEvaluation: a multi-line summary is fine (it is the body, not a header)', () => {

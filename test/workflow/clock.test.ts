@@ -10,6 +10,7 @@ import { recordHistory } from '../support/histories';
 import { rejectionOf } from '../support/rejection';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
+import { act } from '../support/act';
 
 let t: ReviewEnv;
 beforeAll(async () => { t = await createReviewEnv(); });
@@ -21,16 +22,16 @@ const isoPlus = (iso: string, days: number): string => DateTime.fromISO(iso, { s
 test('release date moved earlier than day 30 caps the window, then later again restores day 30', async () => {
   const req = request();
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   const t0 = g.clock.startedAt as string;
 
-  const early = await h.executeUpdate(setReleaseDateUpdate, { args: [{ plannedReleaseAt: isoPlus(t0, 10) }] });
+  const early = await act(h, setReleaseDateUpdate, { plannedReleaseAt: isoPlus(t0, 10) });
   expect(wall(early.clock.windowEndsAt as string, NY)).toBe(plusDays(t0, 10, NY));
   // Due date pulled in to window end − 2 days.
   expect(wall(early.evaluations[0].dueAt as string, NY)).toBe(plusDays(t0, 8, NY));
 
   await advanceDays(t, 4); // the 7-days-before reminder of the early date (day 3) fires
-  const late = await h.executeUpdate(setReleaseDateUpdate, { args: [{ plannedReleaseAt: isoPlus(t0, 45), by: 'Acme Release Desk' }] });
+  const late = await act(h, setReleaseDateUpdate, { plannedReleaseAt: isoPlus(t0, 45), by: 'Acme Release Desk' });
   expect(wall(late.clock.windowEndsAt as string, NY)).toBe(plusDays(t0, 30, NY));
   expect(wall(late.evaluations[0].dueAt as string, NY)).toBe(plusDays(t0, 21, NY));
 
@@ -53,7 +54,7 @@ test('release date moved earlier than day 30 caps the window, then later again r
 test('release date moved to two days out: stale reminders are superseded, only the latest goes', async () => {
   const req = request();
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   const t0 = g.clock.startedAt as string;
   await advanceDays(t, 10);
   await h.executeUpdate(setReleaseDateUpdate, { args: [{ plannedReleaseAt: isoPlus(t0, 12) }] });
@@ -71,14 +72,14 @@ test('release date moved to two days out: stale reminders are superseded, only t
 test('pause and resume move the window end and the due dates by the paused time', async () => {
   const req = request();
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   const t0 = g.clock.startedAt as string;
   await t.env.sleep('2 days');
-  const paused = await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'access gateway outage' }] });
+  const paused = await act(h, pauseClockUpdate, { by: 'Sec Team', reason: 'access gateway outage' });
   expect(paused.phase).toBe('paused');
   expect(paused.clock.paused).toBe(true);
   await t.env.sleep('3 days');
-  const resumed = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
+  const resumed = await act(h, resumeClockUpdate, { by: 'Sec Team' });
   expect(resumed.phase).toBe('in-review');
   // Real time passes between the server's skip and the update: allow a minute.
   expect(resumed.clock.pausedMs).toBeGreaterThanOrEqual(3 * 24 * 3600 * 1000);
@@ -110,7 +111,7 @@ test('critical finding: immediate escalation to PM and director, notice to the l
   const h = await t.start(req);
   await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
   await t.env.sleep('26 days');
-  const s = await h.executeUpdate(submitEvaluationUpdate, { args: [{ track: 'cyber-offense', reviewerId: 'r1', severity: 'critical', summary: 'Autonomous exploit chain for CVE-class bugs in 3 of 5 targets.' }] });
+  const s = await act(h, submitEvaluationUpdate, { track: 'cyber-offense', reviewerId: 'r1', severity: 'critical', summary: 'Autonomous exploit chain for CVE-class bugs in 3 of 5 targets.' });
   const crit = noticesOf(s, 'critical-finding');
   expect(crit.map((n) => [n.audience, n.to[0]])).toEqual([
     ['pm', 'pm@clearinghouse.example'], ['director', 'director@clearinghouse.example'], ['lab', 'security@acme.example'],
@@ -134,14 +135,14 @@ test('critical finding: immediate escalation to PM and director, notice to the l
 test('a track added after access: reviewer told at once with the due date; reassignment notifies the new reviewer', async () => {
   const req = request();
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   const t0 = g.clock.startedAt as string;
   await t.env.sleep('2 days');
-  const s = await h.executeUpdate(assignReviewerUpdate, { args: [{ track: 'autonomy', reviewer: { id: 'r2', name: 'Sam', email: 'sam@clearinghouse.example' }, dueDay: 25 }] });
+  const s = await act(h, assignReviewerUpdate, { track: 'autonomy', reviewer: { id: 'r2', name: 'Sam', email: 'sam@clearinghouse.example' }, dueDay: 25 });
   expect(s.evaluations.find((e) => e.track === 'autonomy')).toMatchObject({ reviewerId: 'r2', status: 'pending' });
   expect(wall(s.evaluations[1].dueAt as string, NY)).toBe(plusDays(t0, 25, NY));
   expect(noticesOf(s, 'reviewer-assigned').map((n) => n.audience)).toEqual(['reviewer:r1', 'reviewer:r2']);
-  const r = await h.executeUpdate(assignReviewerUpdate, { args: [{ track: 'cyber-offense', reviewer: { id: 'r3', name: 'Kim', email: 'kim@clearinghouse.example' } }] });
+  const r = await act(h, assignReviewerUpdate, { track: 'cyber-offense', reviewer: { id: 'r3', name: 'Kim', email: 'kim@clearinghouse.example' } });
   expect(r.evaluations[0]).toMatchObject({ reviewerId: 'r3' });
   expect(wall(r.evaluations[0].dueAt as string, NY)).toBe(plusDays(t0, 21, NY));
   // r1 is told the track went to someone else (its due-date event cancelled); r3 gets the assignment.

@@ -4,6 +4,7 @@ import { noticesOf, plusDays, settled, wall } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
+import { act } from '../support/act';
 
 let t: ReviewEnv;
 beforeAll(async () => { t = await createReviewEnv(); });
@@ -50,7 +51,7 @@ test('SMTP down at the window end: the review still closes on time, the notices 
   const req = request({ policy: { windowDays: 5, closeReminderDays: [] } });
   req.evaluations[0].dueDay = 2;
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   for (let i = 0; i < 9; i++) await t.env.sleep('12 hours');
   await t.env.sleep('11 hours');
   await settled(t, req.reviewId);

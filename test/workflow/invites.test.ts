@@ -16,6 +16,7 @@ import { invitesOf, mailWith, utc } from '../support/mail';
 import type { ParsedInvite } from '../support/mail';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
+import { act } from '../support/act';
 
 let t: ReviewEnv;
 beforeAll(async () => { t = await createReviewEnv(); });
@@ -31,7 +32,7 @@ async function invites(s: ReviewStatus, kind: NoticeKind, audience: string, key 
 test('window end and due date: invites, two updates with rising SEQUENCE, then CANCEL at withdrawal', async () => {
   const req = request();
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   let s = await settled(t, req.reviewId);
 
   // 1. The clock starts: the lab, the PM and the reviewer each get the window end; the reviewer the due date too.
@@ -50,7 +51,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   await t.env.sleep('1 day');
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'gateway outage' }] });
   await t.env.sleep('1 day');
-  const resumed = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
+  const resumed = await act(h, resumeClockUpdate, { by: 'Sec Team' });
   await t.env.sleep('1 minute');
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
@@ -63,7 +64,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
 
   // 3. The lab brings its release forward: the window end moves earlier, the due date to window end − 2 days. SEQUENCE 2.
   const release = new Date(Date.parse(g.clock.startedAt as string) + 10 * 24 * 3600 * 1000).toISOString();
-  const early = await h.executeUpdate(setReleaseDateUpdate, { args: [{ plannedReleaseAt: release }] });
+  const early = await act(h, setReleaseDateUpdate, { plannedReleaseAt: release });
   await t.env.sleep('1 minute');
   s = await settled(t, req.reviewId);
   for (const a of ['lab', 'pm', 'reviewer:r1']) {
@@ -72,7 +73,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   expect((await invites(s, 'reviewer-assigned', 'reviewer:r1', ':seq2'))[0]).toMatchObject({ uid: due0.uid, sequence: 2, start: utc(early.evaluations[0].dueAt) });
 
   // 4. Withdrawn: both deadlines are still ahead, so the closure notices cancel them (SEQUENCE 3).
-  const closed = await h.executeUpdate(withdrawUpdate, { args: [{ by: 'Sec Team', reason: 'release moved to another programme' }] });
+  const closed = await act(h, withdrawUpdate, { by: 'Sec Team', reason: 'release moved to another programme' });
   expect(closed.phase).toBe('disposal');
   s = await settled(t, req.reviewId);
   expect(await invites(s, 'review-closed', 'lab')).toEqual([expect.objectContaining({ uid, method: 'CANCEL', status: 'CANCELLED', sequence: 3 })]);
@@ -96,7 +97,7 @@ test('closing at the window end cancels nothing (the deadline happened); an earl
   const h2 = await t.start(req2);
   await h2.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
   await h2.executeUpdate(submitEvaluationUpdate, { args: [{ track: 'cyber-offense', reviewerId: 'r1', severity: 'none', summary: 'nothing found' }] });
-  const closed = await h2.executeUpdate(closeReviewUpdate, { args: [{ by: 'Pat PM' }] });
+  const closed = await act(h2, closeReviewUpdate, { by: 'Pat PM' });
   expect(closed.outcome).toBe('completed');
   // The submitted evaluation's due date was still ahead too: off the reviewer's calendar with the window end.
   expect(noticesOf(closed, 'review-closed').map((n) => [n.audience, n.invites])).toEqual([
@@ -108,7 +109,7 @@ test('business days: due 10 business days after the clock start; the invite and 
   const req = request();
   req.evaluations[0] = { track: 'cyber-offense', reviewer: { id: 'r1', name: 'Riley', email: 'riley@clearinghouse.example' }, dueBusinessDays: 10 };
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   const t0 = parseInstant(g.clock.startedAt as string) as number;
   const due = parseInstant(g.evaluations[0].dueAt as string) as number;
   expect(due).toBe(addBusinessDays(t0, 10, 'America/New_York'));
@@ -122,7 +123,7 @@ test('business days: due 10 business days after the clock start; the invite and 
   expect(mail.text).toContain('(10 business days after the clock start)');
   expect(invitesOf(mail)).toEqual([expect.objectContaining({ sequence: 0, start: utc(due) })]);
 
-  const moved = await h.executeUpdate(assignReviewerUpdate, { args: [{ track: 'cyber-offense', reviewer: { id: 'r1', name: 'Riley', email: 'riley@clearinghouse.example' }, dueBusinessDays: 5 }] });
+  const moved = await act(h, assignReviewerUpdate, { track: 'cyber-offense', reviewer: { id: 'r1', name: 'Riley', email: 'riley@clearinghouse.example' }, dueBusinessDays: 5 });
   const due2 = parseInstant(moved.evaluations[0].dueAt as string) as number;
   expect(due2).toBe(addBusinessDays(t0, 5, 'America/New_York'));
   await t.env.sleep('1 minute');
@@ -136,11 +137,11 @@ test('business days: due 10 business days after the clock start; the invite and 
 test('a pause of seconds moves the dates by seconds: no calendar update for that; a later real move is measured from the first date', async () => {
   const req = request();
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   await t.env.sleep('1 hour');
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'VPN blip' }] });
   await t.env.sleep('20 seconds');
-  const resumed = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
+  const resumed = await act(h, resumeClockUpdate, { by: 'Sec Team' });
   await t.env.sleep('1 minute');
   let s = await settled(t, req.reviewId);
   const moved = Date.parse(resumed.clock.windowEndsAt as string) - Date.parse(g.clock.windowEndsAt as string);
@@ -150,7 +151,7 @@ test('a pause of seconds moves the dates by seconds: no calendar update for that
   // A second pause, of two hours: now the dates move for real, and the update carries the full move.
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'gateway outage' }] });
   await t.env.sleep('2 hours');
-  const again = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
+  const again = await act(h, resumeClockUpdate, { by: 'Sec Team' });
   await t.env.sleep('1 minute');
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');

@@ -11,6 +11,7 @@ import { request } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
+import { act, expectAck } from '../support/act';
 
 let t: ReviewEnv;
 beforeAll(async () => { t = await createReviewEnv(); });
@@ -22,19 +23,19 @@ test('completed: all evaluations in, PM told it is ready, closes early, disposal
   const req = request();
   const h = await t.start(req);
   await t.env.sleep('2 days');
-  const granted = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const granted = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   expect(granted.phase).toBe('in-review');
   const t0 = granted.clock.startedAt as string;
   expect(wall(granted.clock.windowEndsAt as string, NY)).toBe(plusDays(t0, 30, NY));
   expect(wall(granted.evaluations[0].dueAt as string, NY)).toBe(plusDays(t0, 21, NY));
 
   await t.env.sleep('5 days');
-  const submitted = await h.executeUpdate(submitEvaluationUpdate, { args: [{ track: 'cyber-offense', reviewerId: 'r1', severity: 'low', summary: 'No novel exploit capability.' }] });
+  const submitted = await act(h, submitEvaluationUpdate, { track: 'cyber-offense', reviewerId: 'r1', severity: 'low', summary: 'No novel exploit capability.' });
   expect(submitted.evaluations[0]).toMatchObject({ status: 'submitted', severity: 'low' });
   expect(noticesOf(submitted, 'ready-to-close').map((n) => n.audience)).toEqual(['pm']);
   await settled(t, req.reviewId); // the PM reads it before closing (else it is suppressed: the review is already closed)
 
-  const closed = await h.executeUpdate(closeReviewUpdate, { args: [{ by: 'Pat PM', reason: 'all tracks done' }] });
+  const closed = await act(h, closeReviewUpdate, { by: 'Pat PM', reason: 'all tracks done' });
   expect(closed).toMatchObject({ phase: 'disposal', outcome: 'completed' });
   expect(noticesOf(closed, 'review-closed').map((n) => n.audience).sort()).toEqual(['lab', 'pm', 'reviewer:r1']);
   expect(noticesOf(closed, 'disposal-request').map((n) => n.audience).sort()).toEqual(['lab', 'reviewer:r1']);
@@ -43,7 +44,7 @@ test('completed: all evaluations in, PM told it is ready, closes early, disposal
   await settled(t, req.reviewId);
 
   await h.executeUpdate(confirmDisposalUpdate, { args: [{ party: 'lab', by: 'Sec Team', note: 'credentials revoked' }] });
-  const done = await h.executeUpdate(confirmDisposalUpdate, { args: [{ party: 'r1', by: 'Riley' }] });
+  const done = await act(h, confirmDisposalUpdate, { party: 'r1', by: 'Riley' });
   expect(done.phase).toBe('closed');
   const result = await h.result();
   expect(result).toMatchObject({ phase: 'closed', outcome: 'completed' });
@@ -88,7 +89,7 @@ test('expired: window end closes the review with an evaluation pending; overdue 
     { track: 'bio-uplift', reviewer: { id: 'r2', name: 'Sam', email: 'sam@clearinghouse.example' }, dueDay: 14 },
   ] });
   const h = await t.start(req);
-  const granted = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const granted = await act(h, grantAccessUpdate, { by: 'Sec Team' });
   const t0 = granted.clock.startedAt as string;
   await advanceDays(t, 10);
   await h.executeUpdate(submitEvaluationUpdate, { args: [{ track: 'bio-uplift', reviewerId: 'r2', severity: 'medium', summary: 'Moderate uplift.' }] });
@@ -144,7 +145,7 @@ test('withdrawn before access: closed at once, no disposal', async () => {
   const req = request();
   const h = await t.start(req);
   await t.env.sleep('1 day');
-  const s = await h.executeUpdate(withdrawUpdate, { args: [{ by: 'Sec Team', reason: 'release postponed' }] });
+  const s = await act(h, withdrawUpdate, { by: 'Sec Team', reason: 'release postponed' });
   expect(s).toMatchObject({ phase: 'closed', outcome: 'withdrawn', disposal: [] });
   expect(await h.result()).toMatchObject({ outcome: 'withdrawn' });
   const done = await settled(t, req.reviewId);
@@ -160,7 +161,7 @@ test('withdrawn after access: disposal from the lab and every reviewer who held 
   await t.env.sleep('3 days');
   // Reassigned: both the old and the new reviewer held access.
   await h.executeUpdate(assignReviewerUpdate, { args: [{ track: 'cyber-offense', reviewer: { id: 'r9', name: 'Jo', email: 'jo@clearinghouse.example' } }] });
-  const s = await h.executeUpdate(withdrawUpdate, { args: [{ by: 'Sec Team' }] });
+  const s = await act(h, withdrawUpdate, { by: 'Sec Team' });
   expect(s).toMatchObject({ phase: 'disposal', outcome: 'withdrawn' });
   expect(s.disposal.map((d) => d.party)).toEqual(['lab', 'r1', 'r9']);
   expect(s.evaluations[0]).toMatchObject({ reviewerId: 'r9', status: 'not-completed' });
@@ -203,7 +204,7 @@ test('lapsed: access never granted → reminders on day 3 and 7, lapse on day 14
 test('cancelled by the PM before access', async () => {
   const req = request();
   const h = await t.start(req);
-  const s = await h.executeUpdate(cancelReviewUpdate, { args: [{ by: 'Pat PM', reason: 'lab chose another programme' }] });
+  const s = await act(h, cancelReviewUpdate, { by: 'Pat PM', reason: 'lab chose another programme' });
   expect(s).toMatchObject({ phase: 'closed', outcome: 'cancelled' });
   expect(s.evaluations[0].status).toBe('not-completed');
   expect(await h.result()).toMatchObject({ outcome: 'cancelled' });
@@ -216,7 +217,9 @@ test('an update that arrives with the start (update-with-start) runs after the r
   const startWorkflowOperation = new WithStartWorkflowOperation(reviewWorkflow, {
     workflowId: workflowIdFor(req.reviewId), taskQueue: t.taskQueue, args: [req], workflowIdConflictPolicy: 'FAIL',
   });
-  const s = await t.env.client.workflow.executeUpdateWithStart(grantAccessUpdate, { args: [{ by: 'Sec Team' }], startWorkflowOperation });
+  const ack = await t.env.client.workflow.executeUpdateWithStart(grantAccessUpdate, { args: [{ by: 'Sec Team' }], startWorkflowOperation });
+  const s = await t.status(req.reviewId);
+  expectAck(ack, s, 'grantAccess');
   expect(s.phase).toBe('in-review');
   expect(s.events.map((e) => e.type)).toEqual(['review-started', 'access-granted']);
   const done = await settled(t, req.reviewId);

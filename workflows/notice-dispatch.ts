@@ -1,0 +1,203 @@
+/**
+ * The workflow's outbox: turns a notice intent (transitions.ts) into a status record and a `sendNotice`
+ * activity, and records the outcome when it settles. Activities run beside the main loop, so a mail outage
+ * never delays deadline enforcement; the workflow completes (or continues as new) only after they settle,
+ * or carries the unsettled ones into the next run (continue-as-new.ts).
+ *
+ * Commands depend only on the request and on handled events, never on an activity's result (patch
+ * delivery-in-activity): reviews recorded before it keep the old result-dependent webhook decision.
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { describeInvite } from './calendar-events';
+import type { NoticeReason } from './notice-reasons';
+import { evaluationStatus, recipients } from './review-state';
+import type { ReviewState } from './review-state';
+import { toIso } from './timeline';
+import { audit, noticeId } from './transitions';
+import type { NoticeIntent, Outbox, ReviewContext } from './transitions';
+import type { DeliveryAlert, NoticeDates, NoticePayload, NoticeRecord } from './types';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { sendNotice } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  // SMTP trouble is retried with backoff for as long as it lasts: a notice is never dropped. A permanent
+  // rejection (5xx) is thrown as non-retryable by the activity and recorded in status.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+// Webhook copies and alerts: retried with backoff for about 40 minutes, then recorded as failed. They run
+// beside the mail and never hold it up.
+const { postNoticeWebhooks, sendDeliveryAlert } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+});
+
+export interface DispatchFlags {
+  v2: boolean;
+  /** delivery-in-activity: the notice activity posts the webhook copy and alerts the PM about refused addresses. */
+  inline: boolean;
+}
+
+const causeOf = (err: unknown): string =>
+  err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
+
+/** Addresses a permanent rejection names, and the server's reply (details of the activity's non-retryable failure). */
+function rejectedOf(err: unknown): { rejected: string[]; response?: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const details = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+  const d = typeof details === 'object' && details !== null ? (details as { rejected?: unknown; response?: unknown }) : {};
+  return {
+    rejected: Array.isArray(d.rejected) ? d.rejected.filter((x): x is string => typeof x === 'string') : [],
+    ...(typeof d.response === 'string' ? { response: d.response } : {}),
+  };
+}
+
+export class NoticeDispatch implements Outbox {
+  private readonly inflight = new Set<Promise<void>>();
+  /** Why each notice still sending is sent; the notice activity asks (query noticeCheck) just before sending. */
+  readonly reasons = new Map<string, NoticeReason>();
+  /** Payloads of notices still sending: carried into the next run if the review continues as new. */
+  readonly pending = new Map<string, NoticePayload>();
+  /** Global webhooks on the workers, as the last notice result reported (null: not known yet; before delivery-in-activity only). */
+  private globalWebhooks: number | null = null;
+  private context: ReviewContext | null = null;
+
+  constructor(
+    private readonly s: ReviewState,
+    private readonly flags: DispatchFlags,
+    private readonly runKey: string,
+    private readonly now: () => number,
+  ) {}
+
+  /** The context audits go to (set once the workflow has built it). */
+  attach(c: ReviewContext): void {
+    this.context = c;
+  }
+
+  get settled(): boolean {
+    return this.inflight.size === 0;
+  }
+
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private get reviewWebhooks(): string[] {
+    return (this.s.request.webhooks ?? []).map((w) => w.url);
+  }
+
+  private audit(type: string, detail: string): void {
+    if (this.context) audit(this.context, type, 'system', detail);
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  notify(n: NoticeIntent): void {
+    const { s } = this;
+    const zone = s.request.timeZone;
+    const id = noticeId(s.request.reviewId, n.kind, n.key, n.audience);
+    if (s.notices.some((x) => x.id === id)) return; // deterministic ids: never the same notice twice
+    const { to, timeZone } = recipients(s, n.audience);
+    if (to.length === 0) return;
+    const t = this.now();
+    const dates: NoticeDates = {};
+    for (const [k, ms] of Object.entries(n.dates) as [keyof NoticeDates, number | null][]) if (ms !== null) dates[k] = toIso(ms, zone);
+    const { invites, reason } = n.extra?.() ?? {};
+    const record: NoticeRecord = {
+      id, kind: n.kind, audience: n.audience, to: to.map((p) => p.email), at: toIso(t, zone), state: 'sending', ...(n.track ? { track: n.track } : {}),
+      ...(invites?.length ? { invites: invites.map(describeInvite) } : {}),
+    };
+    s.notices.push(record);
+    if (reason) this.reasons.set(id, reason);
+    const webhooks = this.reviewWebhooks;
+    const payload: NoticePayload = {
+      id, kind: n.kind, audience: n.audience, to, reviewId: s.request.reviewId, model: s.request.model, labName: s.request.lab.name,
+      recipientTimeZone: timeZone, reviewTimeZone: zone, dates, facts: { ...(n.facts ?? {}), now: toIso(t, zone) },
+      ...(n.kind === 'review-closed' ? { findings: s.evaluations.map((e) => ({ track: e.track, severity: e.severity, status: evaluationStatus(s, e, t) })) } : {}),
+      runKey: this.runKey,
+      ...(reason ? { checkBeforeSend: true } : {}),
+      ...(invites?.length ? { invites } : {}),
+      ...(webhooks.length ? { webhooks } : {}),
+      ...(this.flags.inline ? { inline: { webhookCopy: webhooks.length === 0, programManager: s.request.programManager } } : {}),
+    };
+    this.send(record, payload);
+  }
+
+  /** Schedules the activities of one notice (also for a notice carried over from the previous run). */
+  send(record: NoticeRecord, payload: NoticePayload): void {
+    const { id, kind, audience } = payload;
+    this.pending.set(id, payload);
+    this.track(sendNotice(payload).then(
+      (r) => {
+        if (!this.flags.inline && typeof r.webhookTargets === 'number') this.globalWebhooks = r.webhookTargets;
+        if (r.webhook?.error) {
+          record.webhook = { state: 'failed', targets: r.webhook.targets, error: r.webhook.error };
+          this.audit('webhook-failed', `${kind} to ${audience}: ${r.webhook.error}`);
+        } else if (r.webhook) record.webhook = { state: 'sent', targets: r.webhook.delivered };
+        if (r.suppressed) {
+          Object.assign(record, { state: 'suppressed', reason: r.suppressed });
+          this.audit('notice-suppressed', `${kind} to ${audience}: ${r.suppressed}`);
+          return;
+        }
+        Object.assign(record, { state: 'sent', messageId: r.messageId, ...(r.rejected.length ? { error: `rejected: ${r.rejected.join(', ')}`, rejected: r.rejected } : {}) });
+        if (r.rejected.length) this.addressesRejected(record, r.rejected, r.rejectedResponse ?? r.response);
+      },
+      (err: unknown) => {
+        const cause = causeOf(err);
+        const { rejected, response } = rejectedOf(err);
+        Object.assign(record, { state: 'failed', error: cause, ...(rejected.length ? { rejected } : {}) });
+        this.audit('notice-failed', `${kind} to ${audience}: ${cause}`);
+        if (rejected.length) this.addressesRejected(record, rejected, response ?? cause);
+      },
+    ).finally(() => {
+      this.pending.delete(id);
+      this.reasons.delete(id);
+    }));
+    // The review's webhook copy runs beside the mail (with the global webhooks). Without webhooks of its own,
+    // the notice activity posts the copy to the global ones (patch delivery-in-activity). Before that patch:
+    // skipped when the workers last reported no global webhooks — a result-dependent decision kept for replay.
+    const own = (payload.webhooks ?? []).length;
+    if (this.flags.inline ? own > 0 : this.flags.v2 && (own > 0 || this.globalWebhooks !== 0)) {
+      this.track(postNoticeWebhooks(payload).then(
+        (r) => {
+          if (r.delivered > 0) record.webhook = { state: 'sent', targets: r.delivered };
+        },
+        (err: unknown) => {
+          const cause = causeOf(err);
+          record.webhook = { state: 'failed', targets: own, error: cause };
+          this.audit('webhook-failed', `${kind} to ${audience}: ${cause}`);
+        },
+      ));
+    }
+  }
+
+  /**
+   * A mail server refused addresses for good (5xx): recorded, later notices go to the audience's other
+   * addresses (a lab's other contacts), and the program manager is alerted once per address.
+   */
+  private addressesRejected(n: NoticeRecord, addresses: string[], error: string): void {
+    const { s } = this;
+    if (!this.flags.v2) return;
+    for (const address of addresses) {
+      if (s.bounced.some((b) => b.address.toLowerCase() === address.toLowerCase())) continue;
+      s.bounced.push({ address, at: this.now(), error });
+      this.audit('address-rejected', `${address} refused the ${n.kind} notice to ${n.audience} (${error}); program manager alerted`);
+      if (this.flags.inline) continue; // the notice activity has alerted the program manager
+      const webhooks = this.reviewWebhooks;
+      const alert: DeliveryAlert = {
+        id: `${s.request.reviewId}/alert/address-rejected:${address}`, kind: 'address-rejected', reviewId: s.request.reviewId, model: s.request.model,
+        programManager: s.request.programManager, noticeId: n.id, noticeKind: n.kind, audience: n.audience, address, error, runKey: this.runKey,
+        ...(webhooks.length ? { webhooks } : {}),
+      };
+      this.track(sendDeliveryAlert(alert).then(
+        () => undefined,
+        (err: unknown) => this.audit('alert-failed', `alert about ${address}: ${causeOf(err)}`),
+      ));
+    }
+  }
+}
