@@ -5,8 +5,8 @@
  *
  * Coalesced (review-core-v2): a lab moving its release date back and forth used to send every attendee an
  * update per move. Now an update waits until no change has been accepted for SETTLE_MS, and one event is
- * updated at most once per MIN_GAP_MS: however many moves, each attendee gets a few updates a day at most,
- * each with the date as it finally stands.
+ * updated at most MAX_UPDATES_PER_DAY times in any 24 hours: however many moves, each attendee gets a few
+ * updates a day at most, each with the date as it then stands.
  */
 import { inviteOf, WINDOW_END_EVENT } from './calendar-events';
 import type { NoticeReason } from './notice-reasons';
@@ -15,7 +15,8 @@ import { sameOnCalendar } from './timeline';
 import type { ReviewContext } from './transitions';
 
 export const SETTLE_MS = 10 * 60_000;
-export const MIN_GAP_MS = 4 * 60 * 60_000;
+export const MAX_UPDATES_PER_DAY = 3;
+const DAY_MS = 24 * 60 * 60_000;
 
 export interface CalendarSyncOptions {
   /** Reviews started before calendar-minute-moves sent updates for moves of seconds (patched() at the branch). */
@@ -37,12 +38,14 @@ export function syncCalendar(c: ReviewContext, o: CalendarSyncOptions): number |
     // Same minute on the calendar: no update e-mail. The event keeps its date and later moves are measured from it.
     if (sameOnCalendar(current, ev.at) && (o.coalesce || o.minuteMoves())) continue;
     if (o.coalesce) {
-      const ready = Math.max((s.lastUpdateAt ?? 0) + SETTLE_MS, (ev.updatedAt ?? -Infinity) + MIN_GAP_MS);
+      const recent = ev.updates ?? [];
+      const dayFull = recent.length >= MAX_UPDATES_PER_DAY ? recent[recent.length - MAX_UPDATES_PER_DAY] + DAY_MS : 0;
+      const ready = Math.max((s.lastUpdateAt ?? 0) + SETTLE_MS, dayFull);
       if (ready > t) {
         wake = wake === null ? ready : Math.min(wake, ready);
         continue;
       }
-      ev.updatedAt = t;
+      ev.updates = [...recent, t].slice(-MAX_UPDATES_PER_DAY);
     }
     const previous = ev.at;
     ev.at = current;

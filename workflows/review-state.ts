@@ -43,8 +43,8 @@ export interface CalendarEvent {
   sequence: number;
   audiences: Audience[];
   cancelled: boolean;
-  /** When the last date update went out (coalesced updates: at most one per event per gap, see calendar-sync.ts). */
-  updatedAt?: number;
+  /** When the latest date updates went out (coalesced: a few per event per day, see calendar-sync.ts). */
+  updates?: number[];
 }
 
 export interface ReviewState {

@@ -17,6 +17,10 @@ import type { ParsedInvite } from '../support/mail';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
 import { act } from '../support/act';
+import { SETTLE_MS } from '../../workflows/calendar-sync';
+
+/** Calendar updates wait until the dates have settled: SETTLE_MS after the last accepted update. */
+const SETTLED = SETTLE_MS + 60_000;
 
 let t: ReviewEnv;
 beforeAll(async () => { t = await createReviewEnv(); });
@@ -52,7 +56,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'gateway outage' }] });
   await t.env.sleep('1 day');
   const resumed = await act(h, resumeClockUpdate, { by: 'Sec Team' });
-  await t.env.sleep('1 minute');
+  await t.env.sleep(SETTLED);
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
   expect(lab1).toEqual([expect.objectContaining({ uid, method: 'REQUEST', sequence: 1, start: utc(resumed.clock.windowEndsAt) })]);
@@ -65,7 +69,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   // 3. The lab brings its release forward: the window end moves earlier, the due date to window end − 2 days. SEQUENCE 2.
   const release = new Date(Date.parse(g.clock.startedAt as string) + 10 * 24 * 3600 * 1000).toISOString();
   const early = await act(h, setReleaseDateUpdate, { plannedReleaseAt: release });
-  await t.env.sleep('1 minute');
+  await t.env.sleep(SETTLED);
   s = await settled(t, req.reviewId);
   for (const a of ['lab', 'pm', 'reviewer:r1']) {
     expect(await invites(s, 'clock-started', a, 'window-end:seq2')).toEqual([expect.objectContaining({ uid, sequence: 2, start: utc(early.clock.windowEndsAt) })]);
@@ -126,7 +130,7 @@ test('business days: due 10 business days after the clock start; the invite and 
   const moved = await act(h, assignReviewerUpdate, { track: 'cyber-offense', reviewer: { id: 'r1', name: 'Riley', email: 'riley@clearinghouse.example' }, dueBusinessDays: 5 });
   const due2 = parseInstant(moved.evaluations[0].dueAt as string) as number;
   expect(due2).toBe(addBusinessDays(t0, 5, 'America/New_York'));
-  await t.env.sleep('1 minute');
+  await t.env.sleep(SETTLED);
   s = await settled(t, req.reviewId);
   const update = noticesOf(s, 'reviewer-assigned').find((n) => n.id.includes(':seq1'));
   expect(update?.invites).toEqual(['REQUEST due:cyber-offense#1']);
@@ -142,7 +146,7 @@ test('a pause of seconds moves the dates by seconds: no calendar update for that
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'VPN blip' }] });
   await t.env.sleep('20 seconds');
   const resumed = await act(h, resumeClockUpdate, { by: 'Sec Team' });
-  await t.env.sleep('1 minute');
+  await t.env.sleep(SETTLED);
   let s = await settled(t, req.reviewId);
   const moved = Date.parse(resumed.clock.windowEndsAt as string) - Date.parse(g.clock.windowEndsAt as string);
   expect(moved).toBeGreaterThanOrEqual(20_000); // the window end did move by the pause…
@@ -152,7 +156,7 @@ test('a pause of seconds moves the dates by seconds: no calendar update for that
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'gateway outage' }] });
   await t.env.sleep('2 hours');
   const again = await act(h, resumeClockUpdate, { by: 'Sec Team' });
-  await t.env.sleep('1 minute');
+  await t.env.sleep(SETTLED);
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
   expect(lab1).toEqual([expect.objectContaining({ method: 'REQUEST', sequence: 1, start: utc(again.clock.windowEndsAt) })]);
