@@ -27,15 +27,26 @@ function patchesIn(file: string): string[] {
   });
 }
 
+/** The patch markers each code generation records at the start of a review (file suffix `@<generation>`). */
+const GENERATIONS: Record<string, string[]> = {
+  'delivery-in-activity': ['notices-v2', 'notify-former-reviewers', 'delivery-in-activity'],
+  'review-core-v2': ['notices-v2', 'notify-former-reviewers', 'delivery-in-activity', 'review-core-v2'],
+};
+
 test('each history carries the patch markers of the code generation that recorded it', () => {
+  expect(Object.keys(GENERATIONS)).toContain(HISTORY_GENERATION);
   const before = ['assign-and-reassign', 'cancelled', 'completed-closed-early', 'critical-finding', 'expired-with-escalations-and-disposal-overdue', 'lapsed',
     'pause-auto-resume', 'pause-resume', 'release-date-earlier-then-later', 'release-date-superseded-reminders', 'withdrawn-after-access', 'withdrawn-before-access'];
-  const current = ['notices-v2', 'notify-former-reviewers', HISTORY_GENERATION];
   // Patches taken at a branch (patched() where the new behaviour differs) appear only in histories that reach it.
-  const atBranch: Record<string, string[]> = { [`calendar-seconds-move@${HISTORY_GENERATION}`]: ['calendar-minute-moves'] };
+  const atBranch: Record<string, string[]> = { 'calendar-seconds-move@delivery-in-activity': ['calendar-minute-moves'] };
+  // A run a review continued into takes its behaviour from the carried state: it records no marker.
+  const continued = [`continued-as-new-last-run@${HISTORY_GENERATION}`];
   for (const f of files) {
     const name = f.replace(/\.json$/, '');
-    const expected = name.endsWith(`@${HISTORY_GENERATION}`) ? [...current, ...(atBranch[name] ?? [])] : before.includes(name) ? [] : ['notices-v2'];
+    const generation = name.includes('@') ? name.slice(name.indexOf('@') + 1) : null;
+    const expected = continued.includes(name) ? []
+      : generation !== null ? [...(GENERATIONS[generation] ?? [`unknown generation ${generation}`]), ...(atBranch[name] ?? [])]
+        : before.includes(name) ? [] : ['notices-v2'];
     expect([name, patchesIn(f)]).toEqual([name, expected]);
   }
   // Every lifecycle path is recorded by the current code too.
@@ -57,23 +68,8 @@ test('every recorded history replays on the current workflow code', async () => 
 
 test('without the patch guards, each change would break the reviews recorded before it', async () => {
   // The same workflow code, bundled with patched() answering true: what an unguarded change would be.
-  const shim = require.resolve('./unpatched/workflow-shim');
-  const workflowsDir = path.dirname(require.resolve('../../workflows'));
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: silent,
-    webpackConfigHook: (config) => ({
-      ...config,
-      plugins: [...(config.plugins ?? []), {
-        apply(compiler: { hooks: { normalModuleFactory: { tap(name: string, fn: (nmf: { hooks: { beforeResolve: { tap(name: string, fn: (r: { request: string; context: string }) => void): void } } }) => void): void } } }) {
-          compiler.hooks.normalModuleFactory.tap('unpatched', (nmf) => nmf.hooks.beforeResolve.tap('unpatched', (r) => {
-            if (r.request === '@temporalio/workflow' && r.context.startsWith(workflowsDir)) r.request = shim;
-          }));
-        },
-      }],
-    }),
-  });
-  const old = files.filter((f) => patchesIn(f).length === 0);
+  const code = await bundleWithShim(require.resolve('./unpatched/workflow-shim'));
+  const old = files.filter((f) => !f.includes('@') && patchesIn(f).length === 0);
   expect(old.length).toBeGreaterThanOrEqual(12);
   const failures: string[] = [];
   for await (const r of Worker.runReplayHistories({ workflowBundle: { code } }, histories().filter((h) => old.includes(`${h.workflowId}.json`)))) {
@@ -94,12 +90,58 @@ test('without the patch guards, each change would break the reviews recorded bef
   expect(v2Failures.sort()).toEqual(v2.map((f) => f.replace(/\.json$/, '')).sort());
 
   // And for calendar-minute-moves: a review that sent calendar updates for a pause of seconds.
-  const seconds = histories().filter((h) => h.workflowId === `calendar-seconds-move-before-patch@${HISTORY_GENERATION}`);
+  const seconds = histories().filter((h) => h.workflowId === 'calendar-seconds-move-before-patch@delivery-in-activity');
   expect(seconds).toHaveLength(1);
   const secondsFailures: string[] = [];
   for await (const r of Worker.runReplayHistories({ workflowBundle: { code } }, seconds)) if (r.error) secondsFailures.push(r.workflowId);
   expect(secondsFailures).toEqual([seconds[0].workflowId]);
+
+  // And for review-core-v2: reviews recorded before it sent a calendar update as soon as an update moved a
+  // date; the coalesced code waits for the dates to settle. Each earlier history with such an update fails
+  // unguarded. (An auto-resume moves the dates days after the last update: it goes at once either way.)
+  const previous = files.filter((f) => f.endsWith('@delivery-in-activity.json')).map((f) => f.replace(/\.json$/, ''));
+  const withUpdates = previous.filter((name) => calendarUpdatesIn(`${name}.json`) > 0 && !name.startsWith('pause-auto-resume'));
+  expect(withUpdates.length).toBeGreaterThanOrEqual(4);
+  const coreCode = await bundleWithShim(require.resolve('./unpatched-core/workflow-shim'));
+  const coreFailures: string[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: { code: coreCode } }, histories().filter((h) => previous.includes(h.workflowId)))) {
+    if (r.error) {
+      expect([r.workflowId, r.error.message]).toEqual([r.workflowId, expect.stringContaining('Nondeterminism')]);
+      coreFailures.push(r.workflowId);
+    }
+  }
+  expect(coreFailures.sort()).toEqual(withUpdates.sort());
 });
+
+/** The workflow code bundled with `@temporalio/workflow` replaced by `shim` inside workflows/. */
+async function bundleWithShim(shim: string): Promise<string> {
+  const workflowsDir = path.dirname(require.resolve('../../workflows'));
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: silent,
+    webpackConfigHook: (config) => ({
+      ...config,
+      plugins: [...(config.plugins ?? []), {
+        apply(compiler: { hooks: { normalModuleFactory: { tap(name: string, fn: (nmf: { hooks: { beforeResolve: { tap(name: string, fn: (r: { request: string; context: string }) => void): void } } }) => void): void } } }) {
+          compiler.hooks.normalModuleFactory.tap('unpatched', (nmf) => nmf.hooks.beforeResolve.tap('unpatched', (r) => {
+            if (r.request === '@temporalio/workflow' && r.context.startsWith(workflowsDir)) r.request = shim;
+          }));
+        },
+      }],
+    }),
+  });
+  return code;
+}
+
+/** Notices in a history that update a calendar date (ids with `:seq`), from the scheduled activities' inputs. */
+function calendarUpdatesIn(file: string): number {
+  const h = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { events: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string }; input?: { payloads?: { data?: string }[] } } }[] };
+  return h.events.filter((e) => {
+    const a = e.activityTaskScheduledEventAttributes;
+    const data = a?.activityType?.name === 'sendNotice' ? a.input?.payloads?.[0]?.data : undefined;
+    return data !== undefined && /:seq\d+\//.test((JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id);
+  }).length;
+}
 
 test('a deliberately changed workflow fails replay', async () => {
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./changed-workflow'), logger: silent });

@@ -50,7 +50,7 @@ test('in review: wrong track, wrong reviewer, second submission, bad severity, s
   await expectRejected(h, submit({ track: 'bio-uplift' }), /^track: unknown track "bio-uplift"; tracks of this review: cyber-offense/);
   await expectRejected(h, submit({ reviewerId: 'r7' }), /^reviewerId: unknown reviewer "r7"/);
   await expectRejected(h, submit({ severity: 'severe' }), /^severity: must be one of none, low, medium, high, critical/);
-  await expectRejected(h, submit({ summary: 'x'.repeat(20_001) }), /^summary: must be at most 20000 characters/);
+  await expectRejected(h, submit({ summary: 'x'.repeat(20_001) }), /^summary: must be at most 20000 bytes of UTF-8/);
   await expectRejected(h, submit({ summary: '   ' }), /^summary: must not be empty/);
   await expectRejected(h, () => h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] }), /cannot grant access: .* is in-review/);
   await expectRejected(h, () => h.executeUpdate(cancelReviewUpdate, { args: [{ by: 'pm', reason: 'x' }] }), /cannot cancel the review/);
