@@ -1,4 +1,12 @@
-/** Just before a notice goes out, the activity asks the review whether the notice's reason still holds. */
+/**
+ * Just before a notice goes out, the activity asks the review whether the notice's reason still holds.
+ *
+ * Why a query rather than the workflow cancelling the notice: a notice can wait hours in retries through a
+ * mail outage, and an attempt already talking SMTP cannot be recalled; asking at the last moment is the only
+ * check that sees the state the mail will arrive into. A cancel from the workflow would add a command per
+ * lapsed notice to the history and still leave the in-flight attempt. The query reads; it changes nothing.
+ * It is addressed by workflow id, not run id: after continue-as-new the current run holds the state.
+ */
 import { activityInfo, cancelled, CancelledFailure, getClient, log } from '@temporalio/activity';
 import { noticeCheckQuery } from '../workflows/messages';
 
@@ -16,7 +24,7 @@ export async function lapsedReason(noticeId: string, timeoutMs: number): Promise
   if (!wf) return null;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const handle = getClient().workflow.getHandle(wf.workflowId, wf.runId);
+    const handle = getClient().workflow.getHandle(wf.workflowId);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
