@@ -18,6 +18,7 @@ import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
+import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2 } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
@@ -26,29 +27,12 @@ import { OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from './search-attributes';
 import { accessDeadline, nextActionAt, parseInstant, toIso } from './timeline';
 import * as t from './transitions';
 import type { ReviewContext } from './transitions';
-import type { Outcome, Phase, ReviewRequest, UpdateAck, UpdateName } from './types';
+import type { Phase, ReviewRequest, ReviewResult, UpdateAck, UpdateName } from './types';
+
+export type { ReviewResult } from './types';
 import { buildAck } from './update-ack';
 import * as rules from './update-rules';
 import * as v from './validation';
-
-/** Calendar invites, webhooks and address-rejection alerts (reviews started before keep their recorded commands). */
-export const NOTICES_V2 = 'notices-v2';
-/** Reviewers replaced on a track get the closure and disposal notices too (they held access). */
-export const NOTIFY_FORMER_REVIEWERS = 'notify-former-reviewers';
-/** The notice activity posts webhook copies and alerts itself: commands never depend on an activity's result (TMPRL1100). */
-export const DELIVERY_IN_ACTIVITY = 'delivery-in-activity';
-/** A date that moved by less than a minute (a pause of seconds) sends no calendar update. */
-export const CALENDAR_MINUTE_MOVES = 'calendar-minute-moves';
-/** Coalesced calendar updates, summary excerpts in notices, and the history budget (continue-as-new). */
-export const REVIEW_CORE_V2 = 'review-core-v2';
-
-export interface ReviewResult {
-  reviewId: string;
-  phase: 'closed';
-  outcome: Outcome | null;
-  closedAt: string | null;
-  error?: string;
-}
 
 function reject(e: unknown): never {
   if (e instanceof v.ValidationError) throw ApplicationFailure.create({ type: 'ValidationError', message: e.message, nonRetryable: true, details: [e.issues] });

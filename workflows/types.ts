@@ -112,6 +112,15 @@ export interface UpdateAck {
   remaining?: number;
 }
 
+/** What a review's workflow returns when it completes. */
+export interface ReviewResult {
+  reviewId: string;
+  phase: 'closed';
+  outcome: Outcome | null;
+  closedAt: string | null;
+  error?: string;
+}
+
 export type Audience = 'lab' | 'pm' | 'director' | `reviewer:${string}`;
 
 /**

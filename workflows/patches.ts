@@ -1,0 +1,15 @@
+/**
+ * The patch ids of reviewWorkflow, oldest first. Each guards a change of what the workflow does; reviews
+ * recorded before it keep their commands (test/replay proves each guard matters). README: "Changing workflow
+ * code safely".
+ */
+/** Calendar invites, webhooks and address-rejection alerts. */
+export const NOTICES_V2 = 'notices-v2';
+/** Reviewers replaced on a track get the closure and disposal notices too (they held access). */
+export const NOTIFY_FORMER_REVIEWERS = 'notify-former-reviewers';
+/** The notice activity posts webhook copies and alerts itself: commands never depend on an activity's result (TMPRL1100). */
+export const DELIVERY_IN_ACTIVITY = 'delivery-in-activity';
+/** A date that moved by less than a minute (a pause of seconds) sends no calendar update (taken at the branch). */
+export const CALENDAR_MINUTE_MOVES = 'calendar-minute-moves';
+/** Coalesced calendar updates, summary excerpts in notices, and the history budget (continue-as-new). */
+export const REVIEW_CORE_V2 = 'review-core-v2';
