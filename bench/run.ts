@@ -14,6 +14,7 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { parseConfig } from './config';
 import { BREAKDOWN_VARIANTS } from './context';
 import type { BreakdownVariant, DevContext } from './context';
+import { abusePhase } from './phases/abuse';
 import { historyPhase } from './phases/history';
 import { latencyPhase } from './phases/latency';
 import { memoryPhase } from './phases/memory';
@@ -91,6 +92,10 @@ async function main(): Promise<void> {
       if (cfg.phases.includes('memory')) {
         log(`worker memory: ${cfg.memLevels.join(', ')} cached; ${cfg.cappedTotal} with maxCachedWorkflows ${cfg.cap}`);
         partial.memory = await memoryPhase(ctx);
+      }
+      if (cfg.phases.includes('abuse')) {
+        log(`abuse: ${cfg.abuseN} valid updates per kind, one review per scenario (${cfg.abuseScenarios.join(', ')})`);
+        partial.abuse = await abusePhase(ctx);
       }
       await env.teardown();
       env = undefined;
