@@ -86,7 +86,7 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)
   --sim-repeats K         runs of the full 30-day review for the simulated-time figure (default 5)
   --history-smtp T        SMTP transport of the history worker: per-mail (default) or pooled
-  --abuse-n N             abuse: valid updates per kind against one review (default 500)
+  --abuse-n N             abuse: valid updates per kind against one review (default 500; 3 with --smoke)
   --abuse-scenarios LIST  abuse scenarios, comma list of ${ABUSE_SCENARIOS.join(',')} (default all)
   --out FILE              results file (default bench/results/<date>.json)
   --report FILE           print the table of a stored results file again, run nothing`;

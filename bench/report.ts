@@ -219,7 +219,7 @@ export function abuseTable(a: AbuseResult): string {
       `update results ${mbytes(h.updateResultBytes)}`,
       ...(h.largestRun && h.largestRun.defaultFetch !== 'ok' ? [`plain fetch: ${clip(h.largestRun.defaultFetch)}`] : []),
       ...(h.terminated !== undefined ? [`**terminated**: ${clip(h.terminated)}`] : []),
-      ...(h.failedTasks ? [`${h.failedTasks} failed workflow tasks: ${clip(h.lastTaskFailure ?? '')}`] : []),
+      ...(h.failedTasks ? [`${h.failedTasks} workflow tasks failed or timed out, last: ${clip(h.lastTaskFailure ?? '')}`] : []),
       ...(h.error ? [clip(h.error)] : [])].join('; ');
     const m = s.mails;
     const mails = `${m.maxPerRecipient ? `${m.maxPerRecipient.mails} (${m.maxPerRecipient.address})` : '0'}; total ${m.total} to ${m.recipients}`;

@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the cost of a review against the engine's own floor (issue 6). Starts its own Temporal
+ * `npm run bench`: the cost of a review against the engine's own floor (issue 6), and what repeated valid
+ * updates do to one review (the abuse phase, issue 10). Starts its own Temporal
  * dev server (SQLite file in WAL mode) and SMTP sink, bundles the review and the no-op workflows once, runs
  * the phases, prints a markdown table and writes bench/results/<date>T<hhmm>.json. See BENCHMARKS.md.
  */

@@ -104,7 +104,7 @@ export interface HistoryChain {
   activityInputBytes: number;
   /** Event types with the most bytes, all runs. */
   topTypes: { type: string; events: number; bytes: number }[];
-  /** Workflow tasks that failed or timed out, and the last failure's message. */
+  /** Workflow tasks that failed or timed out, and the last one's message (a timeout is usually the machine's load). */
   failedTasks: number;
   lastTaskFailure?: string;
   /** Why the last run was terminated, when it was. */
@@ -302,7 +302,10 @@ export async function historyChain(reader: Client, workflowId: string, firstRunI
           chain.failedTasks++;
           chain.lastTaskFailure = e.workflowTaskFailedEventAttributes.failure?.message ?? String(e.workflowTaskFailedEventAttributes.cause);
         }
-        if (e.workflowTaskTimedOutEventAttributes) chain.failedTasks++;
+        if (e.workflowTaskTimedOutEventAttributes) {
+          chain.failedTasks++;
+          chain.lastTaskFailure = `timed out (${temporal.api.enums.v1.TimeoutType[e.workflowTaskTimedOutEventAttributes.timeoutType ?? 0] ?? 'unknown'})`;
+        }
         if (e.workflowExecutionContinuedAsNewEventAttributes) {
           run.closedAs = 'continued-as-new';
           next = e.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId ?? null;
@@ -558,7 +561,7 @@ export async function abusePhase(ctx: DevContext): Promise<AbuseResult> {
         ctx.log(`  abuse ${d.scenario}: history ${history.events} events, ${history.bytes} bytes over ${history.runs} run(s)` +
           `${lr && history.runs > 1 ? `, largest run ${lr.events} events / ${lr.bytes} bytes` : ''}; update results ${history.updateResultBytes} B` +
           `${lr && lr.defaultFetch !== 'ok' ? `; plain fetch: ${lr.defaultFetch}` : ''}${history.terminated !== undefined ? `; TERMINATED: ${history.terminated}` : ''}` +
-          `${history.failedTasks ? `; ${history.failedTasks} failed workflow tasks, last: ${history.lastTaskFailure}` : ''}${history.error ? `; ${history.error}` : ''}` +
+          `${history.failedTasks ? `; ${history.failedTasks} workflow tasks failed or timed out, last: ${history.lastTaskFailure}` : ''}${history.error ? `; ${history.error}` : ''}` +
           `; mails ${mails.total}, max ${mails.maxPerRecipient?.mails ?? 0} to ${mails.maxPerRecipient?.address ?? '-'}` +
           `; round-trip p50 first 10 ${r.first10.p50} ms, last 10 ${r.last10.p50} ms (history read: ${history.pages} pages, ${history.readSeconds} s)`);
       }
