@@ -3,11 +3,13 @@
  * (`--samples 200` = `BENCH_SAMPLES=200`). `--smoke` is a tiny run (< 1 minute) for CI.
  */
 import { parseArgs } from 'node:util';
+import { ABUSE_SCENARIOS } from './phases/abuse';
+import type { AbuseScenario } from './phases/abuse';
 import { TRANSPORTS } from './phases/latency';
 import type { Transport } from './phases/latency';
 import type { WorkerTuning } from './worker-protocol';
 
-export const PHASES = ['throughput', 'latency', 'memory', 'history'] as const;
+export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchConfig {
@@ -48,6 +50,9 @@ export interface BenchConfig {
   stepDays: number;
   historySmtp: 'per-mail' | 'pooled';
   simRepeats: number;
+  /** Abuse: valid updates per kind against one review (one review per scenario), and which scenarios. */
+  abuseN: number;
+  abuseScenarios: AbuseScenario[];
   /** Results file; default bench/results/<date>.json (<date>-smoke.json for --smoke). */
   out?: string;
 }
@@ -81,6 +86,8 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)
   --sim-repeats K         runs of the full 30-day review for the simulated-time figure (default 5)
   --history-smtp T        SMTP transport of the history worker: per-mail (default) or pooled
+  --abuse-n N             abuse: valid updates per kind against one review (default 500; 3 with --smoke)
+  --abuse-scenarios LIST  abuse scenarios, comma list of ${ABUSE_SCENARIOS.join(',')} (default all)
   --out FILE              results file (default bench/results/<date>.json)
   --report FILE           print the table of a stored results file again, run nothing`;
 
@@ -118,6 +125,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'step-days': { type: 'string' },
       'history-smtp': { type: 'string' },
       'sim-repeats': { type: 'string' },
+      'abuse-n': { type: 'string' },
+      'abuse-scenarios': { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -190,6 +199,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     stepDays: int('step-days', 40),
     simRepeats: int('sim-repeats', smoke ? 1 : 5),
     historySmtp: get('history-smtp') === 'pooled' ? 'pooled' : 'per-mail',
+    abuseN: int('abuse-n', smoke ? 3 : 500),
+    abuseScenarios: (() => {
+      const raw = get('abuse-scenarios');
+      const xs = (raw === undefined ? [...ABUSE_SCENARIOS] : raw.split(',').map((x) => x.trim())) as AbuseScenario[];
+      for (const x of xs) if (!ABUSE_SCENARIOS.includes(x)) throw new Error(`unknown abuse scenario "${x}"; scenarios: ${ABUSE_SCENARIOS.join(', ')}`);
+      return xs;
+    })(),
     out: get('out'),
   };
 }

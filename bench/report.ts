@@ -1,6 +1,7 @@
 /** The results table (markdown, printed and pasted into BENCHMARKS.md) and the machine description. */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import type { AbuseResult, ScenarioResult } from './phases/abuse';
 import type { HistoryResult } from './phases/history';
 import type { LatencyResult } from './phases/latency';
 import { cappedDeviation } from './phases/memory';
@@ -66,6 +67,7 @@ export interface Results {
   latency?: LatencyResult;
   memory?: MemoryResult;
   history?: HistoryResult;
+  abuse?: AbuseResult;
   verdicts: Verdict[];
 }
 
@@ -185,7 +187,56 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
       met: sim.real.p50 <= 2000,
     });
   }
+  const a = r.abuse;
+  if (a) {
+    for (const s of a.scenarios) {
+      const largest = s.history.largestRun?.bytes ?? 0;
+      const answers = s.end.status.ok && (s.end.legit?.ok ?? true);
+      v.push({
+        figure: `abuse: ${s.scenario} (${a.n} per kind)`,
+        measured: `largest run **${mbytes(largest)}**, ${s.history.runs} run(s); max **${s.mails.maxPerRecipient?.mails ?? 0}** mails to one recipient`,
+        context: `${acceptedText(s)}; ${answers ? 'answers at the end' : '**does not answer at the end**'}${s.stuck ? '; STUCK' : ''}`,
+        target: `every run < ${mbytes(ABUSE_RUN_LIMIT)}, answers at the end`,
+        met: largest < ABUSE_RUN_LIMIT && answers && !s.stuck,
+      });
+    }
+  }
   return v;
+}
+
+/** A run's history must stay under gRPC's default 4 MB message: what a plain history read (CLI, web UI, replay) gets in one page. */
+export const ABUSE_RUN_LIMIT = 4 * 1024 * 1024;
+const mbytes = (b: number): string => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MB` : `${(b / 1024).toFixed(0)} KB`);
+const acceptedText = (s: ScenarioResult): string => Object.entries(s.kinds).map(([k, c]) => `${k} ${c.accepted}/${c.attempts}`).join(', ');
+
+/** The abuse phase in detail: one row per scenario. */
+export function abuseTable(a: AbuseResult): string {
+  const clip = (t: string, max = 140): string => (t.length > max ? `${t.slice(0, max)}…` : t).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const rows = a.scenarios.map((s) => {
+    const h = s.history;
+    const refusals = Object.entries(s.kinds).filter(([, c]) => c.firstRefusal).map(([k, c]) => `${k} #${c.firstRefusal?.attempt}: ${clip(c.firstRefusal?.message ?? '')}`);
+    const hist = [`${n(h.events)} events, ${mbytes(h.bytes)}`, `${h.runs} run(s)${h.runs > 1 && h.largestRun ? `, largest ${n(h.largestRun.events)} events / ${mbytes(h.largestRun.bytes)}` : ''}`,
+      `update results ${mbytes(h.updateResultBytes)}`,
+      ...(h.largestRun && h.largestRun.defaultFetch !== 'ok' ? [`plain fetch: ${clip(h.largestRun.defaultFetch)}`] : []),
+      ...(h.terminated !== undefined ? [`**terminated**: ${clip(h.terminated)}`] : []),
+      ...(h.failedTasks ? [`${h.failedTasks} workflow tasks failed or timed out, last: ${clip(h.lastTaskFailure ?? '')}`] : []),
+      ...(h.error ? [clip(h.error)] : [])].join('; ');
+    const m = s.mails;
+    const mails = `${m.maxPerRecipient ? `${m.maxPerRecipient.mails} (${m.maxPerRecipient.address})` : '0'}; total ${m.total} to ${m.recipients}`;
+    const rtt = `${ms(s.first10.p50)} → ${ms(s.last10.p50)} ms${s.last10Refused ? ` (${s.last10Refused} of the last 10 refused)` : ''}`;
+    const st = s.end.status;
+    const end = [st.ok ? `status ${st.ms} ms, ${mbytes(st.bytes ?? 0)}` : `status **failed**: ${clip(st.error ?? '')}`,
+      s.end.legit ? (s.end.legit.ok ? `${s.end.legit.update} ${s.end.legit.ms} ms` : `${s.end.legit.update} **failed**: ${clip(s.end.legit.error ?? '')}`) : 'no update left (completed)'].join('; ');
+    return `| ${s.scenario}${s.stuck ? ' (**stuck**)' : ''} | ${acceptedText(s)} | ${refusals.join('<br>') || '—'} | ${hist} | ${mails} | ${rtt} | ${end} |`;
+  });
+  return [
+    `Abuse: ${n(a.n)} valid updates per kind, one review per scenario${a.stoppedBy ? `; **phase stopped**: ${clip(a.stoppedBy)}; not run: ${a.skipped.join(', ') || '—'}` : ''}` +
+      `${a.mailSettle.settled ? '' : `; mails counted before the worker was idle (${clip(a.mailSettle.note ?? '')})`}`,
+    '',
+    '| scenario | accepted / sent | first refusal | history (all runs of the id) | mails: most to one recipient; total | round-trip p50, first 10 → last 10 | at the end |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 export function table(r: Results): string {
@@ -199,5 +250,6 @@ export function table(r: Results): string {
     '| --- | --- | --- | --- | --- |',
     ...r.verdicts.map((v) => `| ${v.figure} | ${v.measured} | ${v.context} | ${v.target} | ${v.met === null ? '' : v.met ? 'met' : '**missed**'} |`),
   ];
+  if (r.abuse) lines.push('', abuseTable(r.abuse));
   return lines.join('\n');
 }

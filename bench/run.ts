@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the cost of a review against the engine's own floor (issue 6). Starts its own Temporal
+ * `npm run bench`: the cost of a review against the engine's own floor (issue 6), and what repeated valid
+ * updates do to one review (the abuse phase, issue 10). Starts its own Temporal
  * dev server (SQLite file in WAL mode) and SMTP sink, bundles the review and the no-op workflows once, runs
  * the phases, prints a markdown table and writes bench/results/<date>T<hhmm>.json. See BENCHMARKS.md.
  */
@@ -14,6 +15,7 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { parseConfig } from './config';
 import { BREAKDOWN_VARIANTS } from './context';
 import type { BreakdownVariant, DevContext } from './context';
+import { abusePhase } from './phases/abuse';
 import { historyPhase } from './phases/history';
 import { latencyPhase } from './phases/latency';
 import { memoryPhase } from './phases/memory';
@@ -91,6 +93,10 @@ async function main(): Promise<void> {
       if (cfg.phases.includes('memory')) {
         log(`worker memory: ${cfg.memLevels.join(', ')} cached; ${cfg.cappedTotal} with maxCachedWorkflows ${cfg.cap}`);
         partial.memory = await memoryPhase(ctx);
+      }
+      if (cfg.phases.includes('abuse')) {
+        log(`abuse: ${cfg.abuseN} valid updates per kind, one review per scenario (${cfg.abuseScenarios.join(', ')})`);
+        partial.abuse = await abusePhase(ctx);
       }
       await env.teardown();
       env = undefined;
