@@ -18,6 +18,9 @@ import type { RetryingClient } from './retrying-client';
 import { sleep } from './retrying-client';
 
 export const SCENARIOS = ['completed', 'expired', 'withdrawn', 'critical', 'cancelled'] as const;
+
+/** The one address the sink refuses with 550 during a fault run. */
+export const REFUSED = 'unreachable@clearinghouse.example';
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ExpectedFinal {
