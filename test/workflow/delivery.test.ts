@@ -1,6 +1,6 @@
 /** Mail trouble never loses or duplicates a notice, and never holds up the review's deadlines. */
 import { grantAccessUpdate, submitEvaluationUpdate } from '../../workflows/messages';
-import { noticesOf, plusDays, settled, wall } from '../support/assertions';
+import { noticesOf, plusDays, settled, waitUntil, wall } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
@@ -32,25 +32,26 @@ test('a permanent rejection (550) is not retried and is recorded in status; othe
 
 test('a temporary failure (421) is retried with backoff until the server recovers; the notice arrives once', async () => {
   t.sink.faults = { temporaryFailure: 421 };
+  const refused = (): number => t.sink.stats.temporaryFailures[421] ?? 0;
+  const before = refused();
   const req = request();
   await t.start(req);
-  await new Promise((r) => setTimeout(r, 1500)); // first attempts fail for real
+  // Both intake notices tried for real and answered 421: wait for those answers themselves.
+  await waitUntil(() => refused() - before >= 2, 'a 421 answer to each intake notice');
   let s = await t.status(req.reviewId);
   expect(noticesOf(s, 'intake-ack').map((n) => n.state)).toEqual(['sending', 'sending']);
   t.sink.faults = {};
   await t.env.sleep('15 minutes'); // let the retry timers fire
   s = await settled(t, req.reviewId);
-  for (const n of noticesOf(s, 'intake-ack')) {
-    expect(n.state).toBe('sent');
-    expect(copies(n.messageId)).toBe(1);
-  }
+  expect(noticesOf(s, 'intake-ack').map((n) => [n.state, copies(n.messageId)])).toEqual([['sent', 1], ['sent', 1]]);
 });
 
 test('SMTP down at the window end: the review still closes on time, the notices go out when mail is back', async () => {
   const req = request({ policy: { windowDays: 5, closeReminderDays: [] } });
   req.evaluations[0].dueDay = 2;
   const h = await t.start(req);
-  const g = await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const g = await t.status(req.reviewId); // an update answers with an acknowledgement; the state is queried
   for (let i = 0; i < 9; i++) await t.env.sleep('12 hours');
   await t.env.sleep('11 hours');
   await settled(t, req.reviewId);
@@ -61,12 +62,12 @@ test('SMTP down at the window end: the review still closes on time, the notices 
   expect(s.phase).toBe('disposal');
   expect(s.outcome).toBe('expired');
   expect(wall(s.closedAt as string, NY)).toBe(plusDays(g.clock.startedAt as string, 5, NY));
-  expect(noticesOf(s, 'review-closed').every((n) => n.state === 'sending')).toBe(true);
+  const closing = noticesOf(s, 'review-closed');
+  expect(closing.length).toBeGreaterThan(0);
+  expect(closing.filter((n) => n.state !== 'sending')).toEqual([]);
   t.sink.faults = {};
   await t.env.sleep('2 hours');
   s = await settled(t, req.reviewId, 30_000);
-  for (const n of s.notices) {
-    expect(n.state).toBe('sent');
-    expect(copies(n.messageId)).toBe(1);
-  }
+  expect(s.notices.length).toBeGreaterThan(closing.length);
+  expect(s.notices.filter((n) => n.state !== 'sent' || copies(n.messageId) !== 1)).toEqual([]);
 });
