@@ -9,7 +9,7 @@ import {
 } from '../../workflows/messages';
 import { addBusinessDays, isBusinessDayAt, parseInstant } from '../../workflows/timeline';
 import type { NoticeKind, ReviewStatus } from '../../workflows/types';
-import { noticesOf, settled } from '../support/assertions';
+import { noticesOf, settled, waitUntil } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { invitesOf, mailWith, utc } from '../support/mail';
@@ -26,6 +26,14 @@ async function invites(s: ReviewStatus, kind: NoticeKind, audience: string, key 
   const n = noticesOf(s, kind).filter((x) => x.audience === audience && x.id.includes(key)).at(-1);
   if (!n) throw new Error(`no ${kind} notice to ${audience} (${key})`);
   return invitesOf(await mailWith(t.sink, n.messageId));
+}
+
+/** Waits until the review has issued a notice whose id contains each of `keys` (a calendar update follows its update). */
+async function issued(reviewId: string, ...keys: string[]): Promise<void> {
+  await waitUntil(async () => {
+    const s = await t.status(reviewId);
+    return keys.every((k) => s.notices.some((n) => n.id.includes(k)));
+  }, `notices ${keys.join(', ')} of ${reviewId}`);
 }
 
 test('window end and due date: invites, two updates with rising SEQUENCE, then CANCEL at withdrawal', async () => {
@@ -51,7 +59,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'gateway outage' }] });
   await t.env.sleep('1 day');
   const resumed = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
-  await t.env.sleep('1 minute');
+  await issued(req.reviewId, 'window-end:seq1', ':seq1');
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
   expect(lab1).toEqual([expect.objectContaining({ uid, method: 'REQUEST', sequence: 1, start: utc(resumed.clock.windowEndsAt) })]);
@@ -64,7 +72,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   // 3. The lab brings its release forward: the window end moves earlier, the due date to window end − 2 days. SEQUENCE 2.
   const release = new Date(Date.parse(g.clock.startedAt as string) + 10 * 24 * 3600 * 1000).toISOString();
   const early = await h.executeUpdate(setReleaseDateUpdate, { args: [{ plannedReleaseAt: release }] });
-  await t.env.sleep('1 minute');
+  await issued(req.reviewId, 'window-end:seq2', ':seq2');
   s = await settled(t, req.reviewId);
   for (const a of ['lab', 'pm', 'reviewer:r1']) {
     expect(await invites(s, 'clock-started', a, 'window-end:seq2')).toEqual([expect.objectContaining({ uid, sequence: 2, start: utc(early.clock.windowEndsAt) })]);
@@ -125,7 +133,7 @@ test('business days: due 10 business days after the clock start; the invite and 
   const moved = await h.executeUpdate(assignReviewerUpdate, { args: [{ track: 'cyber-offense', reviewer: { id: 'r1', name: 'Riley', email: 'riley@clearinghouse.example' }, dueBusinessDays: 5 }] });
   const due2 = parseInstant(moved.evaluations[0].dueAt as string) as number;
   expect(due2).toBe(addBusinessDays(t0, 5, 'America/New_York'));
-  await t.env.sleep('1 minute');
+  await issued(req.reviewId, ':seq1');
   s = await settled(t, req.reviewId);
   const update = noticesOf(s, 'reviewer-assigned').find((n) => n.id.includes(':seq1'));
   expect(update?.invites).toEqual(['REQUEST due:cyber-offense#1']);
@@ -141,7 +149,8 @@ test('a pause of seconds moves the dates by seconds: no calendar update for that
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'VPN blip' }] });
   await t.env.sleep('20 seconds');
   const resumed = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
-  await t.env.sleep('1 minute');
+  // No wait for a calendar update that must not come: that no notice of this move exists is proven below too, where
+  // the next real move is sequence 1 (it would be 2 had this one been sent).
   let s = await settled(t, req.reviewId);
   const moved = Date.parse(resumed.clock.windowEndsAt as string) - Date.parse(g.clock.windowEndsAt as string);
   expect(moved).toBeGreaterThanOrEqual(20_000); // the window end did move by the pause…
@@ -151,7 +160,7 @@ test('a pause of seconds moves the dates by seconds: no calendar update for that
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'gateway outage' }] });
   await t.env.sleep('2 hours');
   const again = await h.executeUpdate(resumeClockUpdate, { args: [{ by: 'Sec Team' }] });
-  await t.env.sleep('1 minute');
+  await issued(req.reviewId, 'window-end:seq1');
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
   expect(lab1).toEqual([expect.objectContaining({ method: 'REQUEST', sequence: 1, start: utc(again.clock.windowEndsAt) })]);
