@@ -4,8 +4,9 @@
  * delivery is checked by Message-ID. The tally is printed whatever the outcome.
  *
  * FAULTS_SEED=<n> replays a run's fault schedule (the seed is in the tally); FAULTS_KEEP=1 keeps the run's
- * directory (driver.log, worker.log, the SQLite database) even when it is clean. ~5 minutes on an idle 2-core
- * machine, up to ~7 when it is loaded (a slow worker start stretches the kill phase) or when a review gets stuck.
+ * directory (driver.log, worker.log, the SQLite database) even when it is clean. ~6 minutes on an idle 2-core
+ * machine, 7-8 when it is loaded (a slow worker start stretches the kill phase: 424 s measured at 6.3 s startups);
+ * the limit comes from the run's own bounds (runBoundMs).
  */
 import { DEFAULT_CONFIG, isClean, REFUSED, runBoundMs, runFaults } from './run';
 import type { FaultRunConfig, FaultRunResult } from './run';
