@@ -122,8 +122,9 @@ async function startReview(ctx: DriveContext, request: ReviewRequest): Promise<v
   }, { deadline: ctx.deadline });
 }
 
-async function update<A>(
-  ctx: DriveContext, reviewId: string, name: string, def: UpdateDefinition<ReviewStatus, [A]>, arg: A, applied: (s: ReviewStatus) => boolean,
+/** The update's answer is not used (an acknowledgement, whatever its type): `applied` reads the status by query. */
+async function update<R, A>(
+  ctx: DriveContext, reviewId: string, name: string, def: UpdateDefinition<R, [A]>, arg: A, applied: (s: ReviewStatus) => boolean,
 ): Promise<void> {
   ctx.stats.updates++;
   try {
