@@ -10,8 +10,8 @@ const base = require('./jest.config.js');
 module.exports = {
   ...base,
   testMatch: ['<rootDir>/test/faults/**/*.faults.ts'],
-  // One run injects faults for ~2 minutes (longer on a loaded machine) and then waits for every review to finish
-  // (notices caught by a kill wait out their 2-minute activity timeout).
+  // For the tests that read the run's result. The run itself (in beforeAll) gets its limit from its own bounds
+  // (runBoundMs in test/faults/run.ts), so a slow run fails on the bound that names what was slow.
   testTimeout: 500_000,
   maxWorkers: 1,
 };

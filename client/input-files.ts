@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { ReviewRequest } from '../workflows/types';
 import { ReviewError } from './errors';
+import { withAbsoluteReleaseDate } from './relative-date';
 import { validateRequest } from './review-client';
 
 export function readText(file: string, what: string): string {
@@ -24,9 +25,12 @@ export function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-/** A ReviewRequest from a JSON file, validated as the workflow would (field paths in the message). */
-/** `now`: the instant "in the future" is checked against (a plan may be made for a later start). */
-export function readRequestFile(file: string, now?: number): ReviewRequest {
+/**
+ * A ReviewRequest from a JSON file, validated as the workflow would (field paths in the message). A relative
+ * `plannedReleaseAt` (`+60d`, relative-date.ts) is made absolute from `now`: the instant "in the future" is checked
+ * against (a plan may be made for a later start).
+ */
+export function readRequestFile(file: string, now = Date.now()): ReviewRequest {
   const text = readText(file, 'review request');
   let json: unknown;
   try {
@@ -35,7 +39,7 @@ export function readRequestFile(file: string, now?: number): ReviewRequest {
     throw new ReviewError('validation', `${file} is not valid JSON: ${(e as Error).message}`);
   }
   try {
-    return validateRequest(json, now);
+    return validateRequest(withAbsoluteReleaseDate(json, now), now);
   } catch (e) {
     if (e instanceof ReviewError) throw new ReviewError(e.kind, `${file}: ${e.message}`, e.issues, { cause: e });
     throw e;

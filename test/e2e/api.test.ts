@@ -48,6 +48,12 @@ async function ok<T>(p: Promise<{ status: number; body: unknown }>, status = 200
 
 const request = (reviewId: string, extra: Partial<ReviewRequest> = {}): ReviewRequest => ({ ...EXAMPLE, reviewId, plannedReleaseAt: future(200), ...extra });
 
+/** An update as `who`, then the review as `who` sees it: an update answers with an acknowledgement, the state is read. */
+async function act(who: Who, reviewId: string, update: string, body: unknown): Promise<StatusView> {
+  await ok(api.call(who, 'POST', `/api/reviews/${reviewId}/${update}`, body));
+  return ok<StatusView>(api.call(who, 'GET', `/api/reviews/${reviewId}`));
+}
+
 beforeAll(async () => {
   t = await createReviewEnv('local');
   api = await createApiEnv(t);
@@ -179,31 +185,32 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
 
   test('a whole review through the API, each step by the role that owns it; the lab never sees reviewers\' notes', async () => {
     await ok(api.call('pm', 'POST', '/api/reviews', request(D)), 201);
-    let s = await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${D}/grantAccess`, { by: 'Pat PM' }));
+    let s = await act('lab', D, 'grantAccess', { by: 'Pat PM' });
     expect(s.phase).toBe('in-review');
     // A lab token cannot put someone else's name in the audit trail: its own name is recorded.
     expect(s.events.find((e) => e.type === 'access-granted')?.by).toBe('Acme Security');
-    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/assignReviewer`, { track: 'bio-misuse', reviewer: { id: 'r2', name: 'Robin', email: 'robin@clearinghouse.example' }, dueDay: 20 }));
+    s = await act('pm', D, 'assignReviewer', { track: 'bio-misuse', reviewer: { id: 'r2', name: 'Robin', email: 'robin@clearinghouse.example' }, dueDay: 20 });
     expect(s.evaluations.map((e) => e.track)).toEqual(['cyber-offense', 'bio-misuse']);
     // A PM naming nobody is the actor.
     expect(s.events.find((e) => e.type === 'reviewer-assigned' && e.detail.startsWith('bio-misuse'))?.by).toBe('Pat PM');
-    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/pauseClock`, { by: 'Pat PM', reason: 'lab VPN outage' }));
+    s = await act('pm', D, 'pauseClock', { by: 'Pat PM', reason: 'lab VPN outage' });
     expect(s.phase).toBe('paused');
-    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/resumeClock`, { by: 'Pat PM' }));
+    s = await act('pm', D, 'resumeClock', { by: 'Pat PM' });
     expect(s.phase).toBe('in-review');
-    s = await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${D}/setReleaseDate`, { plannedReleaseAt: future(150), by: 'Someone Else' }));
+    s = await act('lab', D, 'setReleaseDate', { plannedReleaseAt: future(150), by: 'Someone Else' });
     expect(s.plannedReleaseAt).not.toBeNull();
     expect(s.events.filter((e) => e.type === 'release-date-set').map((e) => e.by)).toEqual(['Acme Security']); // the token's name, not the claim
-    s = await ok<StatusView>(api.call('r1', 'POST', `/api/reviews/${D}/submitEvaluation`, { track: 'cyber-offense', reviewerId: 'r1', severity: 'medium', summary: 'INTERNAL: exploit chain against harness X' }));
+    s = await act('r1', D, 'submitEvaluation', { track: 'cyber-offense', reviewerId: 'r1', severity: 'medium', summary: 'INTERNAL: exploit chain against harness X' });
     expect(s.evaluations[0]).toMatchObject({ status: 'submitted', summary: 'INTERNAL: exploit chain against harness X' });
     // r2 sees its own assignment but not r1's note; the lab sees neither note nor non-lab notices; the director sees all.
-    s = await ok<StatusView>(api.call('r2', 'POST', `/api/reviews/${D}/submitEvaluation`, { track: 'bio-misuse', reviewerId: 'r2', severity: 'critical', summary: 'INTERNAL: uplift' }));
+    s = await act('r2', D, 'submitEvaluation', { track: 'bio-misuse', reviewerId: 'r2', severity: 'critical', summary: 'INTERNAL: uplift' });
     expect(s.evaluations.map((e) => e.summary)).toEqual([null, 'INTERNAL: uplift']);
-    expect(s.notices.every((n) => n.audience === 'reviewer:r2')).toBe(true);
+    expect(s.notices.length).toBeGreaterThan(0); // r2 was assigned: at least that notice is theirs
+    expect(s.notices.filter((n) => n.audience !== 'reviewer:r2')).toEqual([]);
     const lab = await ok<StatusView>(api.call('lab', 'GET', `/api/reviews/${D}`));
     expect(lab.evaluations.map((e) => [e.severity, e.summary])).toEqual([['medium', null], ['critical', null]]);
     expect(lab.notices.length).toBeGreaterThan(0);
-    expect(lab.notices.every((n) => n.audience === 'lab')).toBe(true);
+    expect(lab.notices.filter((n) => n.audience !== 'lab')).toEqual([]);
     expect(JSON.stringify(lab)).not.toContain('INTERNAL');
     expect(lab.visibility.redacted.length).toBeGreaterThan(0);
     const labCsv = await api.call('lab', 'GET', `/api/reviews/${D}/export?format=csv`);
@@ -212,19 +219,33 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(director.evaluations.map((e) => e.summary)).toEqual(['INTERNAL: exploit chain against harness X', 'INTERNAL: uplift']);
     expect(director.notices.some((n) => n.kind === 'critical-finding' && n.audience === 'director')).toBe(true);
 
-    s = await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${D}/closeReview`, { by: 'Pat PM', reason: 'all in' }));
+    s = await act('pm', D, 'closeReview', { by: 'Pat PM', reason: 'all in' });
     expect(s).toMatchObject({ phase: 'disposal', outcome: 'completed' });
     await ok(api.call('lab', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'lab', by: 'Acme Security' }));
     await ok(api.call('r1', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'r1', by: 'Riley' }));
-    s = await ok<StatusView>(api.call('r2', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'r2', by: 'Robin', note: 'wiped' }));
+    s = await act('r2', D, 'confirmDisposal', { party: 'r2', by: 'Robin', note: 'wiped' });
     expect(s.phase).toBe('closed');
 
     const E = uid('api-cancel');
     await ok(api.call('pm', 'POST', '/api/reviews', request(E)), 201);
-    expect((await ok<StatusView>(api.call('pm', 'POST', `/api/reviews/${E}/cancelReview`, { by: 'Pat PM', reason: 'duplicate' }))).outcome).toBe('cancelled');
+    expect((await act('pm', E, 'cancelReview', { by: 'Pat PM', reason: 'duplicate' })).outcome).toBe('cancelled');
     const F = uid('api-withdraw');
     await ok(api.call('pm', 'POST', '/api/reviews', request(F)), 201);
-    expect((await ok<StatusView>(api.call('lab', 'POST', `/api/reviews/${F}/withdraw`, { by: 'Acme Security', reason: 'release cancelled' }))).outcome).toBe('withdrawn');
+    expect((await act('lab', F, 'withdraw', { by: 'Acme Security', reason: 'release cancelled' })).outcome).toBe('withdrawn');
+  });
+
+  test('a finished review: an update answers 409 conflict (not "not found"), a new start with its id 409 too; nothing changes', async () => {
+    const G = uid('api-finished');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(G)), 201);
+    await ok(api.call('pm', 'POST', `/api/reviews/${G}/cancelReview`, { by: 'Pat PM', reason: 'finished for this test' }));
+    // Wait for the workflow itself to complete (a cancelled review that never got access ends at once).
+    await t.env.client.workflow.getHandle(`review-${G}`).result();
+    const before = await ok<StatusView>(api.call('pm', 'GET', `/api/reviews/${G}`));
+    const update = expectError(await api.call('pm', 'POST', `/api/reviews/${G}/grantAccess`, { by: 'Acme Security' }), 409, 'conflict');
+    expect(update.message).toMatch(/has finished .*no further changes are accepted/);
+    const start = expectError(await api.call('pm', 'POST', '/api/reviews', request(G)), 409, 'conflict');
+    expect(start.message).toContain('already exists');
+    expect(await ok<StatusView>(api.call('pm', 'GET', `/api/reviews/${G}`))).toEqual(before);
   });
 
   test('list: scoped by role, filtered through the search attributes, least time remaining first', async () => {
@@ -244,11 +265,12 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     const acme = await ok<ReviewRow[]>(api.call('lab', 'GET', '/api/reviews'));
     expect(ids(acme)).not.toContain(other);
     expect(ids(acme)).toEqual(expect.arrayContaining([A, B, C]));
-    const r2 = await ok<ReviewRow[]>(api.call('r2', 'GET', '/api/reviews'));
-    expect(r2.every((r) => r.reviewId.startsWith('api-life-'))).toBe(true);
+    // r2 is assigned only in the lifecycle review: that one, and nothing else
+    const r2 = await eventually(() => ok<ReviewRow[]>(api.call('r2', 'GET', '/api/reviews')), (rows) => ids(rows).includes(D));
+    expect(ids(r2)).toEqual([D]);
 
     const inDisposal = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?phase=disposal')), (rows) => ids(rows).includes(C));
-    expect(inDisposal.every((r) => r.phase === 'disposal')).toBe(true);
+    expect(inDisposal.filter((r) => r.phase !== 'disposal')).toEqual([]);
     const soon = await eventually(() => ok<ReviewRow[]>(api.call('director', 'GET', '/api/reviews?dueWithinDays=31')), (rows) => ids(rows).includes(B));
     expect(ids(soon)).toContain(B);
     expect(ids(soon)).not.toContain(A); // no window yet

@@ -4,10 +4,11 @@
  * delivery is checked by Message-ID. The tally is printed whatever the outcome.
  *
  * FAULTS_SEED=<n> replays a run's fault schedule (the seed is in the tally); FAULTS_KEEP=1 keeps the run's
- * directory (driver.log, worker.log, the SQLite database) even when it is clean. ~5 minutes on an idle 2-core
- * machine, up to ~7 when it is loaded (a slow worker start stretches the kill phase) or when a review gets stuck.
+ * directory (driver.log, worker.log, the SQLite database) even when it is clean. ~6 minutes on an idle 2-core
+ * machine, 7-8 when it is loaded (a slow worker start stretches the kill phase: 424 s measured at 6.3 s startups);
+ * the limit comes from the run's own bounds (runBoundMs).
  */
-import { DEFAULT_CONFIG, isClean, REFUSED, runFaults } from './run';
+import { DEFAULT_CONFIG, isClean, REFUSED, runBoundMs, runFaults } from './run';
 import type { FaultRunConfig, FaultRunResult } from './run';
 
 const seed = process.env.FAULTS_SEED ? Number(process.env.FAULTS_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -18,7 +19,7 @@ beforeAll(async () => {
   run = await runFaults(cfg);
   // Printed whatever the assertions say: the tally is the suite's report.
   process.stdout.write(run.tally);
-}, 480_000);
+}, runBoundMs(cfg)); // the run's own bounds fail first, with the tally; never the runner's clock
 
 test('the run itself went through: no driver step or fault loop failed', () => {
   expect(run.errors).toEqual([]);
@@ -26,9 +27,9 @@ test('the run itself went through: no driver step or fault loop failed', () => {
 
 test('faults of every kind were injected while reviews ran', () => {
   const f = run.faults;
+  // kills of a working (polling) worker; kills during a startup come on top and are counted apart
   expect(f.workerKills).toBeGreaterThanOrEqual(30);
-  // at least a third of them hit a polling worker (the rest may strike a worker still starting on a loaded machine)
-  expect(f.workerKills - f.killsByMode.startup).toBeGreaterThanOrEqual(10);
+  expect(f.workerKills).toBe(f.killsByMode.random + f.killsByMode['after-accept'] + f.killsByMode['during-stall']);
   expect(f.killsByMode['after-accept']).toBeGreaterThan(0);
   expect(f.serverRestarts).toBeGreaterThanOrEqual(10);
   expect(f.smtpRefused).toBeGreaterThan(0); // SMTP down: connections refused
@@ -52,11 +53,13 @@ test('every notice recorded as sent arrived; none lost, none unexpected', () => 
   expect(l.failedUnexpectedly).toEqual([]);
 });
 
-test('no notice arrived twice, except in the crash window (and then with the same Message-ID)', () => {
-  expect(run.ledger.duplicates.filter((d) => d.explainedBy.includes(null))).toEqual([]);
+test('no notice arrived twice, except in the crash window: its sender killed before the ledger entry, the retry in the history', () => {
+  expect(run.ledger.duplicates.filter((d) => d.verdicts.some((v) => !v.explained))).toEqual([]);
   expect(run.ledger.unexplainedDuplicateCopies).toBe(0);
-  // a notice recorded suppressed arrived at most once, and only through the crash window (checked in ledger.ts)
-  expect(run.ledger.sentThoughSuppressed.every((d) => d.copies === 1 && !d.explainedBy.includes(null))).toBe(true);
+});
+
+test('every suppression holds up against the review\'s final state (no notice dropped under a reason that did not hold)', () => {
+  expect(run.ledger.wronglySuppressed).toEqual([]);
 });
 
 test(`the 550 recipient's notices are recorded as failed (or partly refused), never lost silently`, () => {

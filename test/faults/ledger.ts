@@ -1,30 +1,33 @@
 /**
  * The delivery ledger of a fault run: every e-mail the final statuses say was (or was not) sent — notices, and the
  * delivery alerts the program manager gets when an address is refused — matched by Message-ID against what the SMTP
- * sink accepted, with every extra copy checked against the faults that could explain it. Pure: no I/O.
+ * sink accepted. Pure: no I/O.
+ *
+ * An extra copy of a message is explained only by what can cause one under the worker's delivery ledger
+ * (activities/ledger.ts): the worker process that held the message when the sink accepted it was killed (or
+ * its ledger write failed) before the ledger entry was written, and the history shows the activity tried again.
+ * Server outages, SMTP faults and kills of other processes cannot make the worker send a recorded notice again,
+ * so they explain nothing; neither does a kill after the entry was written. Every other extra copy is a failure.
+ *
+ * Suppressed notices are re-checked against the review's final status (suppressions.ts): a retry that dropped a
+ * notice under a reason that did not hold shows up as `wronglySuppressed`, not as a quiet "not sent".
  */
 import type { StoredMail } from '../../shared/smtp-sink';
 import type { ReviewStatus } from '../../workflows/types';
-
-/** A fault the ledger can blame a duplicate on: the worker killed at `at`, or the server down from `at` to `until`. */
-export interface CrashFault {
-  kind: 'worker-kill' | 'server-outage';
-  at: number;
-  until?: number;
-  detail?: string;
-}
+import type { ActivityAttempts } from './history-evidence';
+import { suppressionProblem } from './suppressions';
+import type { WorkerLife } from './worker-process';
 
 export interface LedgerOptions {
   messageIdFor: (id: string) => string;
   /** Addresses the sink refuses with 550. */
   blocked: string[];
-  /**
-   * The crash window: a copy accepted at `t` may be sent again when a fault strikes between `t - windowBeforeMs`
-   * (the sink may record a message an instant before it notices the client is gone) and `t + windowAfterMs`
-   * (before the worker recorded the send in its delivery ledger and reported the activity's completion).
-   */
-  windowBeforeMs: number;
-  windowAfterMs: number;
+  /** Every worker process of the run, on the sink's clock (one at a time). */
+  workers: WorkerLife[];
+  /** When the worker's delivery ledger recorded the mail with this id (notice or alert id), ms; undefined: never. */
+  recordedAt: (id: string) => number | undefined;
+  /** The attempts of the activity that carried the mail, from the history (history-evidence.ts). */
+  attempts: (id: string) => ActivityAttempts | undefined;
 }
 
 /** One e-mail a status accounts for. */
@@ -39,13 +42,19 @@ export interface ExpectedMail {
   messageId: string;
 }
 
+/** Whether one copy may be followed by another (or by a suppression): the crash window, or not. */
+export interface CopyVerdict {
+  explained: boolean;
+  why: string;
+}
+
 export interface Duplicate {
   messageId: string;
   id: string;
   copies: number;
   receivedAt: string[];
-  /** The fault blamed for each extra copy, or null when none fits the crash window. */
-  explainedBy: (string | null)[];
+  /** For each copy but the last (for a suppressed notice: its one copy), what allowed the next one. */
+  verdicts: CopyVerdict[];
 }
 
 export interface LedgerEntry {
@@ -74,6 +83,8 @@ export interface Ledger {
   duplicates: Duplicate[];
   /** A notice recorded suppressed that did go out once (the crash window hid the send from the retry's check). */
   sentThoughSuppressed: Duplicate[];
+  /** Recorded suppressed, but the reason does not hold up against the review's final status (suppressions.ts). */
+  wronglySuppressed: LedgerEntry[];
   /** Recorded sent but absent at the sink, or never settled (still `sending`). */
   lost: LedgerEntry[];
   /** Recorded failed: expected only for notices whose every recipient is refused with 550. */
@@ -107,24 +118,40 @@ export function expectedMails(statuses: ReviewStatus[], messageIdFor: (id: strin
   return out;
 }
 
-function explain(copies: StoredMail[], faults: CrashFault[], o: LedgerOptions): (string | null)[] {
-  const out: (string | null)[] = [];
-  for (let k = 0; k + 1 < copies.length; k++) {
-    const accepted = copies[k].receivedAt.getTime();
-    const next = copies[k + 1].receivedAt.getTime();
-    const from = accepted - o.windowBeforeMs;
-    const to = accepted + o.windowAfterMs;
-    const f = faults.find((x) => x.at < next && (x.kind === 'worker-kill'
-      ? x.at >= from && x.at <= to
-      : x.at <= to && (x.until ?? Number.POSITIVE_INFINITY) >= from));
-    const dt = (f ? f.at - accepted : 0) / 1000;
-    const when = `${Math.abs(dt).toFixed(2)} s ${dt < 0 ? 'before' : 'after'}`;
-    out.push(f ? `${f.kind}${f.detail ? ` (${f.detail})` : ''} ${when} the copy was accepted; sent again ${((next - accepted) / 1000).toFixed(0)} s later` : null);
+const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/** A failed write to the delivery ledger, as the activity's failure names it (SQLite, or a ledger that says so). */
+const LEDGER_WRITE_FAILURE = /SqliteError|SQLITE_|ledger write/i;
+
+/**
+ * Why the copy of mail `id` accepted at `accepted` could be followed by another at `next` (null: none followed;
+ * the retry recorded it suppressed instead), or why it could not. `index`: which copy (0 for the first).
+ */
+export function verdict(id: string, index: number, accepted: number, next: number | null, o: LedgerOptions): CopyVerdict {
+  const no = (why: string): CopyVerdict => ({ explained: false, why });
+  const tries = o.attempts(id);
+  // The attempt that sent copy `index` was attempt `index + 1` at the earliest; another attempt must follow it.
+  if (!tries || tries.attempts < index + 2 || tries.lastFailure === null) {
+    return no(`the history shows no retried attempt after it (${tries ? `last attempt ${tries.attempts}` : 'no activity carried it'})`);
   }
-  return out;
+  const recorded = o.recordedAt(id);
+  if (recorded === undefined) return no('the delivery ledger has no entry for it');
+  if (next !== null && next > recorded) return no(`a copy came ${secs(next - recorded)} after the ledger entry was written`);
+  const sender = o.workers.find((w) => w.spawnedAt <= accepted && (w.endedAt === null || accepted <= w.endedAt));
+  if (!sender) return no('no worker process was running when it was accepted');
+  const retried = `retried (attempt ${tries.attempts} in the history)`;
+  if (sender.killedAt === null) {
+    if (LEDGER_WRITE_FAILURE.test(tries.lastFailure)) return { explained: true, why: `the ledger write failed (${tries.lastFailure.slice(0, 80)}); ${retried}` };
+    return no(`worker pid ${sender.pid}, which sent it, was not killed and no ledger write failed (last failure: ${tries.lastFailure.slice(0, 80)})`);
+  }
+  if (sender.killedAt >= recorded) return no(`worker pid ${sender.pid} was killed ${secs(sender.killedAt - recorded)} after the ledger entry was written`);
+  if (next !== null && sender.killedAt >= next) return no(`worker pid ${sender.pid} was killed only after the next copy was accepted`);
+  const dt = sender.killedAt - accepted;
+  const when = dt >= 0 ? `${secs(dt)} after` : `${secs(-dt)} before (its data was already on the wire)`;
+  return { explained: true, why: `worker pid ${sender.pid} killed ${when} the copy was accepted, before the ledger entry; ${retried}` };
 }
 
-export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], faults: CrashFault[], o: LedgerOptions): Ledger {
+export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], o: LedgerOptions): Ledger {
   const blocked = new Set(o.blocked.map((a) => a.toLowerCase()));
   const byMessageId = new Map<string, StoredMail[]>();
   for (const m of mails) byMessageId.set(m.messageId, [...(byMessageId.get(m.messageId) ?? []), m]);
@@ -132,7 +159,7 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], fault
 
   const ledger: Ledger = {
     expected: 0, sent: 0, alerts: 0, delivered: 0, notSent: 0, duplicateCopies: 0, explainedDuplicateCopies: 0, unexplainedDuplicateCopies: 0,
-    duplicates: [], sentThoughSuppressed: [], lost: [], failedAsRecorded: [], failedUnexpectedly: [], partiallyRejected: [], unexpected: [],
+    duplicates: [], sentThoughSuppressed: [], wronglySuppressed: [], lost: [], failedAsRecorded: [], failedUnexpectedly: [], partiallyRejected: [], unexpected: [],
     deliveredToBlocked: [],
   };
   const known = new Map<string, ExpectedMail>();
@@ -166,16 +193,22 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], fault
         if (copies.length > 0) ledger.unexpected.push({ messageId: m.messageId, envelopeTo: copies[0].envelopeTo, why: `${m.id} is recorded failed but arrived ${copies.length}x` });
         break;
       case 'suppressed':
-      case 'superseded':
+      case 'superseded': {
         ledger.notSent++;
-        if (copies.length > 0) {
-          // Sent, then the worker died before its ledger entry; the retry found the reason gone and suppressed it.
-          const explainedBy = explain([...copies, { ...copies[copies.length - 1], receivedAt: new Date(8.64e15) }], faults, o);
-          const d = { messageId: m.messageId, id: m.id, copies: copies.length, receivedAt: copies.map((c) => c.receivedAt.toISOString()), explainedBy };
-          if (copies.length === 1 && explainedBy[0] !== null) ledger.sentThoughSuppressed.push(d);
-          else ledger.unexpected.push({ messageId: m.messageId, envelopeTo: copies[0].envelopeTo, why: `${m.id} is recorded ${m.state} but arrived ${copies.length}x (${explainedBy.map((e) => e ?? 'no fault in the crash window').join('; ')})` });
+        if (m.state === 'suppressed') {
+          const status = statuses.find((x) => x.reviewId === m.reviewId);
+          const notice = status?.notices.find((x) => x.id === m.id);
+          const problem = status && notice ? suppressionProblem(status, notice) : 'the notice is missing from its status';
+          if (problem) ledger.wronglySuppressed.push(entry(m, problem));
         }
+        if (copies.length === 0) break;
+        // Sent, then the worker died before its ledger entry; the retry found the reason gone and suppressed it.
+        const verdicts = copies.map((c, k) => verdict(m.id, k, c.receivedAt.getTime(), copies[k + 1]?.receivedAt.getTime() ?? null, o));
+        const d = { messageId: m.messageId, id: m.id, copies: copies.length, receivedAt: copies.map((c) => c.receivedAt.toISOString()), verdicts };
+        if (copies.length === 1 && verdicts[0].explained) ledger.sentThoughSuppressed.push(d);
+        else ledger.unexpected.push({ messageId: m.messageId, envelopeTo: copies[0].envelopeTo, why: `${m.id} is recorded ${m.state} but arrived ${copies.length}x (${verdicts.map((v) => v.why).join('; ')})` });
         break;
+      }
       default:
         ledger.lost.push(entry(m, `still ${m.state} when the run ended (never settled)`));
     }
@@ -189,13 +222,13 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], fault
       continue;
     }
     if (copies.length < 2 || (owner.state !== 'sent' && owner.state !== 'alert')) continue;
-    const explainedBy = explain(copies, faults, o);
+    const verdicts = copies.slice(0, -1).map((c, k) => verdict(owner.id, k, c.receivedAt.getTime(), copies[k + 1].receivedAt.getTime(), o));
     const extra = copies.length - 1;
-    const unexplained = explainedBy.filter((e) => e === null).length;
+    const unexplained = verdicts.filter((v) => !v.explained).length;
     ledger.duplicateCopies += extra;
     ledger.unexplainedDuplicateCopies += unexplained;
     ledger.explainedDuplicateCopies += extra - unexplained;
-    ledger.duplicates.push({ messageId, id: owner.id, copies: copies.length, receivedAt: copies.map((c) => c.receivedAt.toISOString()), explainedBy });
+    ledger.duplicates.push({ messageId, id: owner.id, copies: copies.length, receivedAt: copies.map((c) => c.receivedAt.toISOString()), verdicts });
   }
   return ledger;
 }

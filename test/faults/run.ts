@@ -16,7 +16,8 @@
  * The documented crash window (activities/ledger.ts): a notice can arrive twice, both copies with the same
  * Message-ID, when the worker dies after the SMTP server accepted the message (250) and before the send is written
  * to the worker's delivery ledger; the activity is retried after its start-to-close timeout and finds no entry.
- * A server outage in that moment is counted as a possible cause too. Any other duplicate is a bug.
+ * ledger.ts accepts an extra copy only with that evidence: the killed process held the copy, its ledger entry came
+ * later, the history shows the retry. Any other duplicate is a bug, whatever else went wrong at the time.
  */
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -31,27 +32,30 @@ import { workflowIdFor } from '../../workflows/messages';
 import type { ReviewResult } from '../../workflows/review-workflow';
 import type { ReviewStatus } from '../../workflows/types';
 import { freePort, RestartableDevServer } from './dev-server';
+import { attemptsByMail } from './history-evidence';
 import { buildLedger } from './ledger';
-import type { CrashFault, Ledger } from './ledger';
+import type { Ledger } from './ledger';
+import { ledgerRecordTimes } from './ledger-file';
 import { isAnswer, RetryingClient, sleep } from './retrying-client';
 import {
-  awaitResult, driveReview, EXPECTED, fetchHistory, queryStatus, reviewRequest, SCENARIOS, STEPS, TIMED_SCENARIOS,
+  awaitResult, driveReview, EXPECTED, fetchHistory, queryStatus, REFUSED, reviewRequest, SCENARIOS, STEPS, TIMED_SCENARIOS,
 } from './scenarios';
 import type { DriveContext, PlanOptions, ReviewPlan, ScenarioName } from './scenarios';
+import { formatTally, isClean, median } from './tally';
 import { WorkerProcess, workerEnv } from './worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECOND = 1000;
 const DAY = 24 * 3600 * SECOND;
 
-/** The one address the sink refuses with 550 during the run. */
-export const REFUSED = 'unreachable@clearinghouse.example';
+export { REFUSED } from './scenarios';
+export { isClean } from './tally';
 
 export interface FaultRunConfig {
   seed: number;
   /** Reviews under faults, per scenario. */
   reviews: Record<ScenarioName, number>;
-  /** Worker kills and dev server restarts to inject (at least). */
+  /** Kills of a polling worker (kills during its startup come on top, counted apart) and dev server restarts to inject. */
   killTarget: number;
   restartTarget: number;
   /**
@@ -69,15 +73,30 @@ export const DEFAULT_CONFIG: Omit<FaultRunConfig, 'seed'> = {
   reviews: { completed: 5, expired: 5, withdrawn: 3, critical: 4, cancelled: 3 },
   killTarget: 32,
   restartTarget: 11,
-  // Bounds, not durations: on an idle 2-core machine the kills are done in ~110 s and every review has finished
-  // ~130 s later (notices caught by a kill wait out their 2-minute start-to-close timeout). A worker that needs
-  // several seconds to start on a loaded machine stretches the kill phase up to its bound.
-  killPhaseMs: 170 * SECOND,
+  // Bounds, not durations: on an idle 2-core machine the kills are done in ~120 s and every review has finished
+  // ~130 s later (notices caught by a kill wait out their 2-minute start-to-close timeout). Every kill counted waits
+  // for a polling worker: where a worker needs 6 s to start (a loaded machine, measured) a kill takes ~8 s and the
+  // phase ~260 s; the reviews then need another ~130 s to finish.
+  killPhaseMs: 300 * SECOND,
   restartPhaseMs: 170 * SECOND,
   smtpPhaseMs: 280 * SECOND,
-  driveMs: 320 * SECOND,
-  settleMs: 370 * SECOND,
+  driveMs: 450 * SECOND,
+  settleMs: 500 * SECOND,
 };
+
+/** How long the fault-free baseline may take (it waits out a lost activity task's 2-minute timeout at worst). */
+const BASELINE_MS = 150 * SECOND;
+/** Reading statuses and histories after the reviews finished. */
+const COLLECT_MS = 60 * SECOND;
+
+/**
+ * The longest a run can take by its own bounds (baseline, faults and settling, collecting, then replay and teardown):
+ * the suite's time limit, so a slow run fails on the bound that names what was slow, with its tally, never on a
+ * test-runner timeout that says nothing.
+ */
+export function runBoundMs(cfg: Pick<FaultRunConfig, 'settleMs'>): number {
+  return BASELINE_MS + cfg.settleMs + COLLECT_MS + 90 * SECOND;
+}
 
 type SmtpFaultKind = 'down' | '421' | '451' | 'stall';
 /** A window lasts at least `minMs` and until it struck `hits` times (so no fault goes unused when mail is quiet), at most `maxMs`. */
@@ -97,8 +116,8 @@ const SMTP_PLAN: SmtpWindow[] = [
   { kind: 'down', minMs: 5 * SECOND, maxMs: 25 * SECOND, hits: 2 },
 ];
 
-/** Kills that hit a polling worker (not one still starting up), at least. */
-const MIN_POLLING_KILLS = 12;
+/** Polling kills before the first kill during a startup (those then strike every sixth time, on top of the target). */
+const POLLING_KILLS_FIRST = 12;
 
 /** Where a kill strikes: a random moment of a polling worker, its startup, right after an SMTP acceptance, a stalled reply. */
 type KillMode = 'random' | 'startup' | 'after-accept' | 'during-stall';
@@ -117,7 +136,10 @@ export interface FaultRunResult {
   faultPhaseMs: number;
   tally: string;
   faults: {
+    /** Kills of a polling worker (a working one): the figure the target and the README count. */
     workerKills: number;
+    /** Kills of a worker still starting up (not polling yet): on top of `workerKills`. */
+    startupKills: number;
     killsByMode: Record<KillMode, number>;
     serverRestarts: number;
     outageMs: number[];
@@ -170,7 +192,6 @@ function quietRuntime(): void {
   }
 }
 
-const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 const noticeKeys = (s: ReviewStatus): string[] => s.notices.map((n) => `${n.kind} -> ${n.audience}`).sort();
 
@@ -198,6 +219,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     await sink.listen(0, '127.0.0.1');
     rc = await RetryingClient.connect(server.address, log);
     const taskQueue = `faults-${cfg.seed.toString(36)}`;
+    const ledgerPath = path.join(runDir, 'notice-ledger.sqlite');
     // The child gets only the settings the brief names; nothing inherited may point it elsewhere (TEMPORAL_*, keys).
     const childEnv = workerEnv({
       TEMPORAL_ADDRESS: server.address,
@@ -207,7 +229,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
       MAIL_FROM: 'frontier-review <noreply@clearinghouse.example>',
       FRONTIER_REVIEW_WORKFLOW_BUNDLE: bundle,
       // the run's own delivery ledger (the default is .data/ of the working tree, shared with `npm start`)
-      NOTICE_LEDGER_PATH: path.join(runDir, 'notice-ledger.sqlite'),
+      NOTICE_LEDGER_PATH: ledgerPath,
     });
     const w = new WorkerProcess({
       cwd: ROOT, env: childEnv, logFile: path.join(runDir, 'worker.log'), maxStarts: 250, restartDelayMs: 1000,
@@ -221,7 +243,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
 
     const stats = { updates: 0, updatesFoundApplied: 0, startsFoundStarted: 0 };
     // Generous: even without faults an activity task can be lost in dispatch and wait out its 2-minute timeout.
-    const ctx: DriveContext = { rc, taskQueue, deadline: Date.now() + 150 * SECOND, log, stats };
+    const ctx: DriveContext = { rc, taskQueue, deadline: Date.now() + BASELINE_MS, log, stats };
     const tag = Date.now().toString(36);
     const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -264,7 +286,8 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     for (let i = 0; i < cfg.reviews.withdrawn; i++) plan('withdrawn', i, ms(0, 60));
     for (let i = 0; i < cfg.reviews.cancelled; i++) plan('cancelled', i, ms(0, 60));
 
-    const kills: { at: number; mode: KillMode; uptimeMs: number }[] = [];
+    const kills: { at: number; mode: KillMode }[] = [];
+    const pollingKills = (): number => kills.filter((k) => k.mode !== 'startup').length;
     let stallSince: number | null = null;
     let stallAcceptedFrom = 0;
     const smtpWindows: Record<SmtpFaultKind, number> = { down: 0, '421': 0, '451': 0, stall: 0 };
@@ -273,29 +296,29 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
       const until = C + cfg.killPhaseMs;
       let stallKills = 0;
       let acceptKills = 0;
-      while (kills.length < cfg.killTarget && Date.now() < until) {
+      // The target counts kills of a polling worker only: a worker killed while it starts up holds no task, so such
+      // kills (every sixth, for the startup path) come on top and are reported apart.
+      while (pollingKills() < cfg.killTarget && Date.now() < until) {
         if (!w.alive) w.start();
         const spawnedAt = Date.now();
         const n = kills.length;
-        // Time per remaining kill: when a worker takes longer than that to start (a loaded machine), some kills
-        // strike during the startup so the target is met within the phase; the others hit a polling worker.
-        // The first kills all hit a polling worker, whatever the load.
-        const budget = (until - Date.now()) / (cfg.killTarget - n);
         const startup = median(w.stats.startupMs.slice(-6)) || 2 * SECOND;
-        const polled = kills.filter((k) => k.mode !== 'startup').length;
+        // Time left per polling kill still to come: a kill during a startup is extra, made only when there is time for it.
+        const budget = (until - Date.now()) / Math.max(1, cfg.killTarget - pollingKills());
         let mode: KillMode = 'random';
-        if (polled >= MIN_POLLING_KILLS && (n % 6 === 4 || budget < startup + 1300)) {
+        if (pollingKills() >= POLLING_KILLS_FIRST && n % 6 === 4 && budget > 2 * startup + 3 * SECOND) {
           // a random moment of the startup: loading modules and the bundle, connecting, registering
-          await sleep(rnd.between(300, Math.max(400, Math.min(startup, budget) - 200)));
+          await sleep(rnd.between(300, Math.max(400, startup - 200)));
           if (!w.ready) mode = 'startup';
-        } else if (!(await w.waitReady(Math.min(until, spawnedAt + 12 * SECOND)))) {
-          mode = 'startup'; // slow to come up (a loaded machine): killed where it is
+        } else if (!(await w.waitReady(Math.min(until, spawnedAt + 30 * SECOND)))) {
+          // Not up after 30 s: killed where it is, counted apart. (The bound was 12 s; at 10-12 s startups on an
+          // overloaded machine that turned half the kills into startup kills and left SMTP windows without mail.)
+          mode = 'startup';
         } else if (stallSince !== null && stallKills < 1 && sink.stats.stalledAccepted > stallAcceptedFrom) {
           mode = 'during-stall'; // once, after a stalled reply of this window did reach its client
         } else if (n % 6 === 1 && acceptKills < 3) {
           mode = 'after-accept';
         }
-        const readySince = Date.now();
         if (mode === 'during-stall') {
           // kill while the sink holds back its reply: the client hangs up, so nothing was accepted
           const stalled = sink.stats.stalledReplies;
@@ -315,10 +338,12 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
           // a random moment of a polling worker; while the sink stalls, long enough for a stalled reply to get through
           await sleep(stallSince !== null ? rnd.between(STALL_MS + 500, STALL_MS + 1500) : rnd.between(300, 2000));
         }
-        const at = Date.now();
-        if (await w.kill9()) {
-          kills.push({ at, mode, uptimeMs: at - readySince });
-          log(`worker kill #${kills.length} (${mode})`);
+        const killed = await w.kill9();
+        if (killed?.killedAt) {
+          // What the process was doing when the signal went, whatever the plan was: polling or not yet.
+          const struck: KillMode = killed.readyAt === null ? 'startup' : mode === 'startup' ? 'random' : mode;
+          kills.push({ at: killed.killedAt, mode: struck });
+          log(`worker kill #${kills.length} (${struck}, pid ${killed.pid})`);
         }
         await sleep(rnd.between(0, 200));
         w.start();
@@ -427,7 +452,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
       else results.set(id, r.value);
     });
     log('all results in');
-    const collectDeadline = Date.now() + 60 * SECOND;
+    const collectDeadline = Date.now() + COLLECT_MS;
     // A stuck review cannot answer queries: its status is missing (and the review fails below).
     const statusOf = new Map<string, ReviewStatus>();
     const readable = all.filter(({ p }) => !stuck.has(p.reviewId));
@@ -506,20 +531,21 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
       return { reviewId: p.reviewId, scenario: p.scenario, baseline: isBaseline, problems };
     });
 
-    const crashFaults: CrashFault[] = [
-      ...kills.map((k) => ({ kind: 'worker-kill' as const, at: k.at, detail: k.mode })),
-      ...server.outages.map((o) => ({ kind: 'server-outage' as const, at: o.at, until: o.until ?? undefined })),
-    ];
     // Mail of a review without a status cannot be accounted for: left out of the ledger (that review fails above).
     const unreadable = all.map(({ p }) => p.reviewId).filter((id) => !statusOf.has(id));
     const mails = sink.messages.filter((m) => !unreadable.some((id) => m.messageId.startsWith(`<${id}/`)));
-    const ledger = buildLedger([...statusOf.values()], mails, crashFaults, { messageIdFor: (id) => messageIdFor(id), blocked: [REFUSED], windowBeforeMs: 1000, windowAfterMs: 5000 });
+    // The evidence an extra copy needs: which process held it (lives), when the worker's ledger recorded it, the retry.
+    const recorded = ledgerRecordTimes(ledgerPath);
+    const attempts = attemptsByMail(histories);
+    const ledger = buildLedger([...statusOf.values()], mails, {
+      messageIdFor: (id) => messageIdFor(id), blocked: [REFUSED], workers: w.lives, recordedAt: (id) => recorded.get(id), attempts: (id) => attempts.get(id),
+    });
 
     const killsByMode: Record<KillMode, number> = { random: 0, startup: 0, 'after-accept': 0, 'during-stall': 0 };
     for (const k of kills) killsByMode[k.mode]++;
     const outageMs = server.outages.map((o) => (o.until ?? Date.now()) - o.at);
     const faults: FaultRunResult['faults'] = {
-      workerKills: kills.length, killsByMode, serverRestarts: server.outages.length, outageMs, smtpWindows,
+      workerKills: pollingKills(), startupKills: killsByMode.startup, killsByMode, serverRestarts: server.outages.length, outageMs, smtpWindows,
       sink: JSON.parse(JSON.stringify(sink.stats)) as SinkStats,
       smtpRefused: w.stats.lines.smtpRefused ?? 0, workerStarts: w.stats.starts, workerStartupMs: w.stats.startupMs, workerFailedStarts: w.stats.failedStarts, workerCrashes: w.stats.crashes,
       clientCallsRetried: rc.stats.retriedCalls, clientRetries: rc.stats.retries,
@@ -541,62 +567,4 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     // Keep the logs (and the database) of a failed run for inspection; drop those of a clean one.
     if (!keepLogs) rmSync(runDir, { recursive: true, force: true });
   }
-}
-
-/** Every check of the suite, in one place: the logs of a run that fails any of them are kept. */
-export function isClean(r: FaultRunResult, cfg: Pick<FaultRunConfig, 'killTarget' | 'restartTarget'>): boolean {
-  const l = r.ledger;
-  return r.errors.length === 0 && r.faults.workerKills >= cfg.killTarget - 2 && r.faults.serverRestarts >= cfg.restartTarget - 1
-    && l.lost.length === 0 && l.unexpected.length === 0 && l.unexplainedDuplicateCopies === 0 && l.failedUnexpectedly.length === 0
-    && l.deliveredToBlocked.length === 0 && r.history.workflowTaskFailed.length === 0 && r.history.replayFailures.length === 0
-    && r.reviews.every((x) => x.problems.length === 0);
-}
-
-function formatTally(r: FaultRunResult, drive: DriveContext['stats'], mails: number, keptLogs: boolean): string {
-  const f = r.faults;
-  const l = r.ledger;
-  const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const byScenario = SCENARIOS.map((sc) => {
-    const rs = r.reviews.filter((x) => x.scenario === sc && !x.baseline);
-    return `${sc} ${rs.filter((x) => x.problems.length === 0).length}/${rs.length}`;
-  }).join(', ');
-  const temp = (code: number): number => f.sink.temporaryFailures[code] ?? 0;
-  const lines = [
-    '',
-    `== fault injection tally (seed ${r.seed}; ${sec(r.durationMs)} in all, faults for ${sec(r.faultPhaseMs)}) ==`,
-    'faults injected',
-    `  worker kill -9 ............ ${f.workerKills} (polling, at random ${f.killsByMode.random}; starting up ${f.killsByMode.startup}; right after an SMTP acceptance ${f.killsByMode['after-accept']}; during a stalled DATA reply ${f.killsByMode['during-stall']}); startup ${sec(median(f.workerStartupMs))} median, ${sec(Math.max(0, ...f.workerStartupMs))} max`,
-    `  dev server stop+restart ... ${f.serverRestarts} (outages ${sec(Math.min(...f.outageMs))}-${sec(Math.max(...f.outageMs))}, ${sec(f.outageMs.reduce((a, b) => a + b, 0))} in all)`,
-    `  SMTP down (refused) ....... ${f.smtpWindows.down} windows, ${f.smtpRefused} connections refused (counted in the worker's log)`,
-    `  SMTP 421 .................. ${f.smtpWindows['421']} windows, ${temp(421)} replies`,
-    `  SMTP 451 .................. ${f.smtpWindows['451']} windows, ${temp(451)} replies`,
-    `  SMTP stalled DATA reply ... ${f.smtpWindows.stall} windows, ${f.sink.stalledReplies} replies (${f.sink.stalledAccepted} waited for and accepted, ${f.sink.abandoned} abandoned by a killed worker); ${f.sink.connectionErrors} connections reset by a killed worker`,
-    `  SMTP 550 (${REFUSED}) ... ${f.sink.rejectedRecipients} recipients refused`,
-    `  side effects .............. worker starts ${f.workerStarts} (${f.workerFailedStarts} failed while the server was down, ${f.workerCrashes} crashes); client calls retried ${f.clientCallsRetried} (${f.clientRetries} retries); updates ${drive.updates} (${drive.updatesFoundApplied} found applied after a lost reply), starts found started ${drive.startsFoundStarted}`,
-    `  histories ................. workflow tasks timed out ${r.history.workflowTaskTimedOut}, activity retries ${r.history.activityRetries}, activities failed ${r.history.activityFailed}; last failure before an attempt: ${Object.entries(r.history.lastFailures).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `notices (${r.reviews.length} reviews: ${r.reviews.filter((x) => x.baseline).length} fault-free baseline + ${r.reviews.filter((x) => !x.baseline).length} under faults; ${mails} messages at the sink)`,
-    `  expected (recorded) ....... ${l.expected} (notices in every state, and ${l.alerts} delivery alerts to the PM about the refused address)`,
-    `  sent / delivered .......... ${l.sent} / ${l.delivered}`,
-    `  not sent, as recorded ..... ${l.notSent} suppressed (the reason no longer held when due); ${l.sentThoughSuppressed.length} of them went out once first (crash window)`,
-    `  failed, 550 as recorded ... ${l.failedAsRecorded.length}; partially refused (recorded) ${l.partiallyRejected.length}`,
-    `  duplicated, same Message-ID ${l.duplicateCopies} (crash window ${l.explainedDuplicateCopies}, unexplained ${l.unexplainedDuplicateCopies})`,
-    `  lost ...................... ${l.lost.length}`,
-    `  unexpected ................ ${l.unexpected.length}`,
-    `  failed unexpectedly ....... ${l.failedUnexpectedly.length}`,
-    `final states as without faults: ${byScenario}`,
-    `workflow tasks failed: ${r.history.workflowTaskFailed.length}; histories that do not replay: ${r.history.replayFailures.length}`,
-    ...(r.history.baselineTimeouts ? [`note: ${r.history.baselineTimeouts} activity start-to-close timeout(s) in the fault-free baseline (a task lost in dispatch; recovered by the timeout)`] : []),
-    ...l.duplicates.map((d) => `  duplicate ${d.id} x${d.copies} at ${d.receivedAt.join(', ')}: ${d.explainedBy.map((e) => e ?? 'UNEXPLAINED').join('; ')}`),
-    ...l.sentThoughSuppressed.map((d) => `  sent, then recorded suppressed: ${d.id} at ${d.receivedAt.join(', ')}: ${(d.explainedBy[0] ?? '').replace(/; sent again.*$/, '')}`),
-    ...l.lost.map((x) => `  LOST ${x.id} (${x.state}): ${x.detail}`),
-    ...l.unexpected.map((x) => `  UNEXPECTED ${x.messageId}: ${x.why}`),
-    ...l.failedUnexpectedly.map((x) => `  FAILED ${x.id}: ${x.detail}`),
-    ...r.reviews.filter((x) => x.problems.length).map((x) => `  STATE ${x.reviewId}: ${x.problems.join('; ')}`),
-    ...r.history.workflowTaskFailed.map((x) => `  WFT FAILED ${x}`),
-    ...r.history.replayFailures.map((x) => `  REPLAY FAILED ${x}`),
-    ...r.errors.map((x) => `  ERROR ${x}`),
-    `logs: ${r.runDir}${keptLogs ? '' : ' (removed: clean run; FAULTS_KEEP=1 keeps them)'}`,
-    '',
-  ];
-  return lines.join('\n');
 }

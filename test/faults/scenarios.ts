@@ -13,11 +13,14 @@ import {
   submitEvaluationUpdate, withdrawUpdate, workflowIdFor,
 } from '../../workflows/messages';
 import { PHASE_SA } from '../../workflows/search-attributes';
-import type { EvaluationStatus, Outcome, Phase, ReviewRequest, ReviewStatus, Severity, UpdateAck } from '../../workflows/types';
+import type { EvaluationStatus, Outcome, Phase, ReviewRequest, ReviewStatus, Severity } from '../../workflows/types';
 import type { RetryingClient } from './retrying-client';
 import { sleep } from './retrying-client';
 
 export const SCENARIOS = ['completed', 'expired', 'withdrawn', 'critical', 'cancelled'] as const;
+
+/** The one address the sink refuses with 550 during a fault run. */
+export const REFUSED = 'unreachable@clearinghouse.example';
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ExpectedFinal {
@@ -119,8 +122,9 @@ async function startReview(ctx: DriveContext, request: ReviewRequest): Promise<v
   }, { deadline: ctx.deadline });
 }
 
-async function update<A>(
-  ctx: DriveContext, reviewId: string, name: string, def: UpdateDefinition<UpdateAck, [A]>, arg: A, applied: (s: ReviewStatus) => boolean,
+/** The update's answer is not used (an acknowledgement, whatever its type): `applied` reads the status by query. */
+async function update<R, A>(
+  ctx: DriveContext, reviewId: string, name: string, def: UpdateDefinition<R, [A]>, arg: A, applied: (s: ReviewStatus) => boolean,
 ): Promise<void> {
   ctx.stats.updates++;
   try {

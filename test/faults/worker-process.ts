@@ -21,6 +21,22 @@ export interface WorkerProcessOptions {
 
 const READY_LINE = 'worker: polling task queue';
 
+/**
+ * One worker process from spawn to exit, on this process's clock. Only one runs at a time, so the process that
+ * held a message when the SMTP sink accepted it is the one whose life covers that instant: the fault ledger
+ * blames a resent notice on that process's kill, and on nothing else.
+ */
+export interface WorkerLife {
+  pid: number;
+  spawnedAt: number;
+  /** When it printed that it polls (null: it never got that far). */
+  readyAt: number | null;
+  /** When its exit was seen (null: still running). */
+  endedAt: number | null;
+  /** When kill -9 was sent to it (null: it was not killed by kill9()). */
+  killedAt: number | null;
+}
+
 /** Settings a worker reads that this shell may have set: a test's worker must not inherit any of them. */
 const WORKER_SETTINGS = /^(TEMPORAL_|FRONTIER_REVIEW_|WEBHOOK_|SMTP_URL$|MAIL_FROM$|NOTICE_LEDGER_PATH$|MAIL_OUTAGE_ALERT_MINUTES$)/;
 
@@ -31,6 +47,8 @@ export function workerEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
 
 export class WorkerProcess {
   readonly stats = { starts: 0, kills: 0, failedStarts: 0, crashes: 0, startupMs: [] as number[], lines: {} as Record<string, number> };
+  /** Every process spawned, in order. */
+  readonly lives: WorkerLife[] = [];
   private child: ChildProcess | undefined;
   private killing: ChildProcess | undefined;
   private readyAt: number | null = null;
@@ -67,6 +85,8 @@ export class WorkerProcess {
     this.child = child;
     this.readyAt = null;
     const spawnedAt = Date.now();
+    const life: WorkerLife = { pid: child.pid ?? -1, spawnedAt, readyAt: null, endedAt: null, killedAt: null };
+    this.lives.push(life);
     this.log.write(`\n=== ${new Date().toISOString()} start #${this.stats.starts} pid ${child.pid}\n`);
     let tail = '';
     const partial = { stdout: '', stderr: '' };
@@ -83,6 +103,7 @@ export class WorkerProcess {
       tail = (tail + d.toString()).slice(-500);
       if (this.readyAt === null && this.child === child && tail.includes(READY_LINE)) {
         this.readyAt = Date.now();
+        life.readyAt = this.readyAt;
         this.stats.startupMs.push(this.readyAt - spawnedAt);
       }
     });
@@ -91,6 +112,7 @@ export class WorkerProcess {
       count('stderr', d);
     });
     child.on('exit', (code, signal) => {
+      life.endedAt = Date.now();
       const wasReady = this.child === child && this.readyAt !== null;
       if (this.child === child) {
         this.child = undefined;
@@ -107,16 +129,18 @@ export class WorkerProcess {
     });
   }
 
-  /** kill -9 the running worker and wait until it is gone. Returns false when no worker was running. */
-  async kill9(): Promise<boolean> {
+  /** kill -9 the running worker and wait until it is gone. Returns its life, or null when no worker was running. */
+  async kill9(): Promise<WorkerLife | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return false;
+    if (!child || child.exitCode !== null) return null;
+    const life = this.lives.find((l) => l.pid === child.pid && l.endedAt === null) ?? null;
     this.killing = child;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (life) life.killedAt = Date.now();
     child.kill('SIGKILL');
     await exited;
     this.stats.kills++;
-    return true;
+    return life;
   }
 
   /** Resolves true once a worker is polling, false at the deadline (starting one if none is running). */

@@ -39,6 +39,15 @@ export async function settled(t: ReviewEnv, reviewId: string, timeoutMs = 20_000
   }
 }
 
+/** Polls until `condition` holds; throws naming `what` at the deadline. For waiting on a condition, never on a clock. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Audit entries written when a delivery settles: they arrive in the background, whatever else happens. */
 const DELIVERY_EVENTS = new Set(['notice-suppressed', 'notice-failed', 'webhook-failed', 'address-rejected', 'alert-failed']);
 

@@ -47,12 +47,17 @@ export async function cliJson<T>(cli: Cli, args: string[]): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
-/** Polls until `ok` holds (visibility and notice delivery are asynchronous); returns the last value. */
+/**
+ * Polls until `ok` holds (visibility and notice delivery are asynchronous) and returns that value. Throws at the
+ * deadline, with the last value: a condition that never held must fail here, not pass on to assertions that might
+ * hold for the stale value.
+ */
 export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v).slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }

@@ -10,6 +10,7 @@ import { csvField } from '../../client/calendar';
 import { FormError, localToIso, requestFromForm } from '../../client/dashboard/forms';
 import { html, raw } from '../../client/dashboard/html';
 import { buildPlan } from '../../client/plan';
+import { withAbsoluteReleaseDate } from '../../client/relative-date';
 import { validateRequest } from '../../client/review-client';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
 
@@ -70,19 +71,24 @@ test('rows sort by least time remaining; reviews without a deadline last, newest
 });
 
 test('the start form builds a ReviewRequest the validation accepts, and names malformed lines', () => {
+  // Two years out, whenever the suite runs: the validation refuses a release in the past.
+  const releaseYear = new Date().getUTCFullYear() + 2;
   const req = requestFromForm({
     reviewId: 'form-review', modelName: 'Atlas-7', modelVersion: 'rc1', labName: 'Acme AI', labTimeZone: 'America/Los_Angeles',
     labContacts: 'Sec Team <security@acme.example>\r\nJordan <j@acme.example>', pmName: 'Pat', pmEmail: 'pm@x.example', directorName: 'Dana', directorEmail: 'd@x.example',
     evaluations: 'cyber-offense, r1, Riley, riley@x.example, 21\nbio, r2, Robin, robin@x.example', timeZone: 'America/New_York', windowDays: '30',
-    plannedReleaseAt: '2030-01-20T09:00',
+    plannedReleaseAt: `${releaseYear}-01-20T09:00`,
   });
-  expect(validateRequest(req)).toMatchObject({ plannedReleaseAt: '2030-01-20T09:00:00-08:00', evaluations: [{ dueDay: 21 }, { track: 'bio' }] });
+  expect(validateRequest(req)).toMatchObject({ plannedReleaseAt: `${releaseYear}-01-20T09:00:00-08:00`, evaluations: [{ dueDay: 21 }, { track: 'bio' }] });
   expect(() => requestFromForm({ labContacts: 'just-an-address@x.example', evaluations: 'a, b' })).toThrow(FormError);
+  let refused: unknown;
   try {
     requestFromForm({ labContacts: 'just-an-address@x.example', evaluations: 'a, b', windowDays: 'thirty' });
   } catch (e) {
-    expect((e as FormError).issues.map((i) => i.path)).toEqual(['lab.contacts[0]', 'evaluations[0]', 'policy.windowDays']);
+    refused = e;
   }
+  expect(refused).toBeInstanceOf(FormError);
+  expect((refused as FormError).issues.map((i) => i.path)).toEqual(['lab.contacts[0]', 'evaluations[0]', 'policy.windowDays']);
   expect(localToIso('not a date', 'UTC')).toBe('not a date');
 });
 
@@ -96,7 +102,7 @@ test('html escapes every interpolation; CSV neutralises formulas', () => {
 
 test('plan: deterministic for a given start; both zones; access after the deadline refused', () => {
   const start = Date.parse('2026-12-01T09:00:00-05:00');
-  const req = validateRequest(EXAMPLE, start);
+  const req = validateRequest(withAbsoluteReleaseDate(EXAMPLE, start), start); // the example's release is relative (+60d)
   const plan = buildPlan(req, { startAt: start, accessGrantedAt: Date.parse('2026-12-03T10:00:00-05:00') });
   expect(buildPlan(req, { startAt: start, accessGrantedAt: Date.parse('2026-12-03T10:00:00-05:00') })).toEqual(plan);
   const end = plan.deadlines.find((d) => d.kind === 'window-end');

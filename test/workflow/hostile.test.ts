@@ -31,7 +31,8 @@ const UPDATES: [string, Record<string, unknown>][] = [
   ['grantAccess', { by: 'Sec Team' }],
   ['assignReviewer', { track: 'cyber-offense', reviewer: { id: 'r1', name: 'Riley', email: 'riley@clearinghouse.example' } }],
   ['submitEvaluation', { track: 'cyber-offense', reviewerId: 'r1', severity: 'low', summary: 'ok' }],
-  ['setReleaseDate', { plannedReleaseAt: '2027-06-01T09:00:00-07:00' }],
+  // half a year out whenever it runs: a fixed date would turn this valid update into a refused one once it passed
+  ['setReleaseDate', { plannedReleaseAt: new Date(Date.now() + 180 * 24 * 3600 * 1000).toISOString() }],
   ['pauseClock', { by: 'Sec Team' }],
   ['resumeClock', { by: 'Sec Team' }],
   ['withdraw', { by: 'Sec Team' }],

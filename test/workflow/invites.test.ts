@@ -9,7 +9,7 @@ import {
 } from '../../workflows/messages';
 import { addBusinessDays, isBusinessDayAt, parseInstant } from '../../workflows/timeline';
 import type { NoticeKind, ReviewStatus } from '../../workflows/types';
-import { noticesOf, settled } from '../support/assertions';
+import { noticesOf, settled, waitUntil } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { invitesOf, mailWith, utc } from '../support/mail';
@@ -31,6 +31,14 @@ async function invites(s: ReviewStatus, kind: NoticeKind, audience: string, key 
   const n = noticesOf(s, kind).filter((x) => x.audience === audience && x.id.includes(key)).at(-1);
   if (!n) throw new Error(`no ${kind} notice to ${audience} (${key})`);
   return invitesOf(await mailWith(t.sink, n.messageId));
+}
+
+/** Waits until the review has issued a notice whose id contains each of `keys` (a calendar update follows its update). */
+async function issued(reviewId: string, ...keys: string[]): Promise<void> {
+  await waitUntil(async () => {
+    const s = await t.status(reviewId);
+    return keys.every((k) => s.notices.some((n) => n.id.includes(k)));
+  }, `notices ${keys.join(', ')} of ${reviewId}`);
 }
 
 test('window end and due date: invites, two updates with rising SEQUENCE, then CANCEL at withdrawal', async () => {
@@ -57,6 +65,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   await t.env.sleep('1 day');
   const resumed = await act(h, resumeClockUpdate, { by: 'Sec Team' });
   await t.env.sleep(SETTLED);
+  await issued(req.reviewId, 'window-end:seq1', ':seq1');
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
   expect(lab1).toEqual([expect.objectContaining({ uid, method: 'REQUEST', sequence: 1, start: utc(resumed.clock.windowEndsAt) })]);
@@ -70,6 +79,7 @@ test('window end and due date: invites, two updates with rising SEQUENCE, then C
   const release = new Date(Date.parse(g.clock.startedAt as string) + 10 * 24 * 3600 * 1000).toISOString();
   const early = await act(h, setReleaseDateUpdate, { plannedReleaseAt: release });
   await t.env.sleep(SETTLED);
+  await issued(req.reviewId, 'window-end:seq2', ':seq2');
   s = await settled(t, req.reviewId);
   for (const a of ['lab', 'pm', 'reviewer:r1']) {
     expect(await invites(s, 'clock-started', a, 'window-end:seq2')).toEqual([expect.objectContaining({ uid, sequence: 2, start: utc(early.clock.windowEndsAt) })]);
@@ -131,6 +141,7 @@ test('business days: due 10 business days after the clock start; the invite and 
   const due2 = parseInstant(moved.evaluations[0].dueAt as string) as number;
   expect(due2).toBe(addBusinessDays(t0, 5, 'America/New_York'));
   await t.env.sleep(SETTLED);
+  await issued(req.reviewId, ':seq1');
   s = await settled(t, req.reviewId);
   const update = noticesOf(s, 'reviewer-assigned').find((n) => n.id.includes(':seq1'));
   expect(update?.invites).toEqual(['REQUEST due:cyber-offense#1']);
@@ -146,6 +157,7 @@ test('a pause of seconds moves the dates by seconds: no calendar update for that
   await h.executeUpdate(pauseClockUpdate, { args: [{ by: 'Sec Team', reason: 'VPN blip' }] });
   await t.env.sleep('20 seconds');
   const resumed = await act(h, resumeClockUpdate, { by: 'Sec Team' });
+  // Past the settling time, so an update for this move would have gone out by now (none may).
   await t.env.sleep(SETTLED);
   let s = await settled(t, req.reviewId);
   const moved = Date.parse(resumed.clock.windowEndsAt as string) - Date.parse(g.clock.windowEndsAt as string);
@@ -157,6 +169,7 @@ test('a pause of seconds moves the dates by seconds: no calendar update for that
   await t.env.sleep('2 hours');
   const again = await act(h, resumeClockUpdate, { by: 'Sec Team' });
   await t.env.sleep(SETTLED);
+  await issued(req.reviewId, 'window-end:seq1');
   s = await settled(t, req.reviewId);
   const lab1 = await invites(s, 'clock-started', 'lab', 'window-end:seq1');
   expect(lab1).toEqual([expect.objectContaining({ method: 'REQUEST', sequence: 1, start: utc(again.clock.windowEndsAt) })]);

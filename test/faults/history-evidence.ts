@@ -1,0 +1,66 @@
+/**
+ * What a review's history says about the activity attempts that carried each e-mail: the fault ledger accepts a
+ * resent copy only when the history shows the attempt that sent the first copy failed and another one ran.
+ * Pure: histories in, a map out. Payloads must be readable (the fault run's worker does not encrypt).
+ */
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { DeliveryAlert, NoticePayload } from '../../workflows/types';
+
+/** The attempts of the activity that carried one mail, as the history records them. */
+export interface ActivityAttempts {
+  /** Attempt number of the last (successful or final) attempt: 1 when nothing was retried. */
+  attempts: number;
+  /** What the attempt before the last one failed with (the history keeps only that one), or null. */
+  lastFailure: string | null;
+}
+
+type History = temporal.api.history.v1.IHistory;
+
+function firstArgument<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
+  const p = payloads?.payloads?.[0];
+  if (!p) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload<T>(p as Payload);
+  } catch {
+    return undefined; // encrypted or foreign: no evidence from this activity
+  }
+}
+
+/**
+ * Mail id → attempts. A notice is carried by its own sendNotice activity. A delivery alert about an address is
+ * sent inside the sendNotice activity of whichever notice found the address refused (or by sendDeliveryAlert in
+ * reviews recorded before that): every such activity counts, and the one with the most attempts is kept.
+ */
+export function attemptsByMail(histories: History[]): Map<string, ActivityAttempts> {
+  const out = new Map<string, ActivityAttempts>();
+  const keep = (id: string, a: ActivityAttempts): void => {
+    const known = out.get(id);
+    if (!known || a.attempts > known.attempts) out.set(id, a);
+  };
+  for (const h of histories) {
+    const carried = new Map<string, string[]>(); // scheduled event id → mail ids
+    for (const ev of h.events ?? []) {
+      const scheduled = ev.activityTaskScheduledEventAttributes;
+      if (scheduled) {
+        const type = scheduled.activityType?.name;
+        if (type === 'sendNotice') {
+          const n = firstArgument<NoticePayload>(scheduled.input);
+          if (n) carried.set(String(ev.eventId), [n.id, ...n.to.map((p) => `${n.reviewId}/alert/address-rejected:${p.email}`)]);
+        } else if (type === 'sendDeliveryAlert') {
+          const a = firstArgument<DeliveryAlert>(scheduled.input);
+          if (a) carried.set(String(ev.eventId), [a.id]);
+        }
+        continue;
+      }
+      const started = ev.activityTaskStartedEventAttributes;
+      if (!started) continue;
+      const ids = carried.get(String(started.scheduledEventId));
+      if (!ids) continue;
+      const attempts = { attempts: started.attempt ?? 1, lastFailure: started.lastFailure?.message ?? null };
+      for (const id of ids) keep(id, attempts);
+    }
+  }
+  return out;
+}
