@@ -23,7 +23,7 @@ import type { NoticeRecord, ReviewRequest, ReviewStatus } from '../workflows/typ
 import { ReviewError } from './errors';
 import { ReviewClient, UPDATES } from './review-client';
 import type { UpdateName } from './review-client';
-import { eventTimeMs, pendingTimers } from './timer-guard';
+import { clearTimersBeforeUpdate, eventTimeMs, pendingTimers } from './timer-guard';
 
 const UPDATE_NAMES = Object.keys(UPDATES) as [UpdateName, ...UpdateName[]];
 export const MAX_SIMULATION_DAYS = 120;
@@ -176,6 +176,9 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
     const ordered = script.steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.day - b.s.day || a.i - b.i).map(({ s }) => s);
     for (const step of ordered) {
       await advanceTo(instantOfDay(step.day, startAt, zone));
+      // Timers due in the next minute fire before the step: one firing while the update's workflow task runs
+      // would wedge the review on the test server (client/timer-guard.ts).
+      await clearTimersBeforeUpdate(env, env.client, workflowIdFor(request.reviewId));
       const at = toIso(await env.currentTimeMs(), zone);
       try {
         const arg = resolveDays(step.args, startAt, zone);
