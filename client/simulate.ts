@@ -23,6 +23,7 @@ import type { NoticeRecord, ReviewRequest, ReviewStatus } from '../workflows/typ
 import { ReviewError } from './errors';
 import { ReviewClient, UPDATES } from './review-client';
 import type { UpdateName } from './review-client';
+import { clearTimersBeforeUpdate, eventTimeMs, pendingTimers } from './timer-guard';
 
 const UPDATE_NAMES = Object.keys(UPDATES) as [UpdateName, ...UpdateName[]];
 export const MAX_SIMULATION_DAYS = 120;
@@ -175,6 +176,9 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
     const ordered = script.steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.day - b.s.day || a.i - b.i).map(({ s }) => s);
     for (const step of ordered) {
       await advanceTo(instantOfDay(step.day, startAt, zone));
+      // Timers due in the next minute fire before the step: one firing while the update's workflow task runs
+      // would wedge the review on the test server (client/timer-guard.ts).
+      await clearTimersBeforeUpdate(env, env.client, workflowIdFor(request.reviewId));
       const at = toIso(await env.currentTimeMs(), zone);
       try {
         const arg = resolveDays(step.args, startAt, zone);
@@ -215,16 +219,25 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
   }
 }
 
-/** The review's failed or timed-out workflow tasks, for a simulation whose review stopped answering. */
+/**
+ * The review's failed or timed-out workflow tasks, for a simulation whose review stopped answering; also a
+ * workflow task that was started and never closed (a completion the test server refused leaves no event in
+ * history) and the timers still pending, with the instants they fire.
+ */
 async function stalledTasks(client: Client, reviewId: string): Promise<string> {
   try {
     const history = await client.workflow.getHandle(workflowIdFor(reviewId)).fetchHistory();
-    const bad = (history.events ?? []).flatMap((ev) => {
+    const events = history.events ?? [];
+    const bad = events.flatMap((ev) => {
       if (ev.workflowTaskFailedEventAttributes) return [`event ${String(ev.eventId)} failed: ${ev.workflowTaskFailedEventAttributes.failure?.message ?? ''}`];
       if (ev.workflowTaskTimedOutEventAttributes) return [`event ${String(ev.eventId)} timed out`];
       return [];
     });
-    return bad.length ? bad.slice(-5).join('; ') : `none among ${history.events?.length ?? 0} events`;
+    const last = events[events.length - 1];
+    const open = last?.workflowTaskStartedEventAttributes ? [`workflow task started at event ${String(last.eventId)} (${new Date(eventTimeMs(last)).toISOString()}) and never closed`] : [];
+    const timers = pendingTimers(events).map((t) => `timer ${t.timerId} fires ${new Date(t.firesAt).toISOString()}`);
+    const found = [...bad.slice(-5), ...open];
+    return `${found.length ? found.join('; ') : `none among ${events.length} events`}${timers.length ? `; pending: ${timers.join(', ')}` : ''}`;
   } catch (e) {
     return `history unavailable (${e instanceof Error ? e.message : String(e)})`;
   }

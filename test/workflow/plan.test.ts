@@ -110,7 +110,13 @@ test('what-if simulation: access on day 2, critical finding on day 20, release m
     untilDay: 30,
   }, { onProgress: (l) => lines.push(`${new Date().toISOString().slice(11, 19)} ${l}`), workflowBundlePath: process.env.FRONTIER_REVIEW_TEST_BUNDLE })])
     .finally(() => clearTimeout(timer));
-  expect(result.steps.map((s) => [s.action, s.ok])).toEqual([['grantAccess', true], ['setReleaseDate', true], ['submitEvaluation', true], ['submitEvaluation', false]]);
+  // A step the review did not answer: the failure shows the simulation's progress (with its diagnosis of the history).
+  try {
+    expect(result.steps.map((s) => [s.action, s.ok])).toEqual([['grantAccess', true], ['setReleaseDate', true], ['submitEvaluation', true], ['submitEvaluation', false]]);
+  } catch (e) {
+    (e as Error).message += `\nsimulation progress:\n${lines.join('\n')}`;
+    throw e;
+  }
   expect(result.steps[3].error).toMatch(/disposal|closed/);
   const kinds = result.notices.map((n) => `${n.kind}->${n.audience}`);
   expect(kinds.slice(0, 2)).toEqual(['intake-ack->lab', 'intake-ack->pm']);
