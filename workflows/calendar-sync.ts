@@ -11,12 +11,11 @@
 import { inviteOf, WINDOW_END_EVENT } from './calendar-events';
 import type { NoticeReason } from './notice-reasons';
 import { currentWindowEnd, evaluationDueAt } from './review-state';
-import { sameOnCalendar } from './timeline';
+import { DAY_MS, sameOnCalendar } from './timeline';
 import type { ReviewContext } from './transitions';
 
 export const SETTLE_MS = 10 * 60_000;
 export const MAX_UPDATES_PER_DAY = 3;
-const DAY_MS = 24 * 60 * 60_000;
 
 export interface CalendarSyncOptions {
   /** Reviews started before calendar-minute-moves sent updates for moves of seconds (patched() at the branch). */
