@@ -4,10 +4,9 @@
  * The limits (limits.ts) are checked here, so a refusal says which limit and how many are left.
  */
 import { LIMITS } from './limits';
-import { evaluationDueAt, isClosed, reviewerById } from './review-state';
+import { evaluationDueAt, isClosed, reviewerById, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
 import { parseInstant, pauseBudgetMs, pausedMs, toIso } from './timeline';
-import { toTimelineState } from './review-state';
 import type { AssignReviewerInput, ConfirmDisposalInput, SetReleaseDateInput, SubmitEvaluationInput } from './types';
 import { ValidationError } from './validation';
 
