@@ -41,7 +41,13 @@ function reject(e: unknown): never {
 
 /** `carried`: the state of the previous run when the review continued as new (never given by a client). */
 export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedState): Promise<ReviewResult> {
-  const now = (): number => Date.now();
+  // The review's clock never runs behind the instant a fired timer waited for. SDK 1.24's core, rebuilding a review on a fresh
+  // worker to answer a query while the old worker's task is pending, applies a fired timer with the previous task's time and
+  // sends the commands that follow with the next task, where a replay sees the later time: without the floor the two chose
+  // differently and the history no longer replayed (test/faults/query-during-outage.faults.ts). In any other history the
+  // workflow's time is already past that instant, so the floor changes nothing there.
+  let reached = 0;
+  const now = (): number => Math.max(Date.now(), reached);
   let request: ReviewRequest;
   try {
     request = carried ? carried.state.request : v.parseReviewRequest(input, now());
@@ -141,7 +147,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     changed = false;
     const wake = (): boolean => changed || (over === 'quiet' && dispatch.settled);
     if (nextAt === null) await condition(wake);
-    else await condition(wake, Math.max(1, nextAt - now()));
+    else if (!(await condition(wake, Math.max(1, nextAt - now())))) reached = Math.max(reached, nextAt);
   }
 
   // Let updates finish and every notice settle before completing: nothing is lost at the end.
