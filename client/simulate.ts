@@ -7,7 +7,6 @@
  */
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { z } from 'zod';
 import { createActivities } from '../activities';
 import { SmtpSink } from '../shared/smtp-sink';
 import { serverPaths } from '../shared/temporal-servers';
+import { startTimeSkippingServer } from '../shared/time-skipping-server';
 import { workflowIdFor } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { addCalendarDays, toIso } from '../workflows/timeline';
@@ -111,16 +111,6 @@ function quietRuntime(): void {
   }
 }
 
-async function startServer(testServer: string): Promise<TestWorkflowEnvironment> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } });
-    } catch (e) {
-      if (attempt >= 3 || !/did not start within/.test(String(e))) throw e;
-    }
-  }
-}
-
 const STEP_MS = 12 * 3_600_000;
 
 export async function simulate(requestInput: ReviewRequest, scriptInput: unknown, options: SimulateOptions = {}): Promise<SimulationResult> {
@@ -131,7 +121,8 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
   const progress = options.onProgress ?? (() => undefined);
   quietRuntime();
   progress('starting the time-skipping test server ...');
-  const env = await startServer(serverPaths().testServer);
+  const server = await startTimeSkippingServer(serverPaths().testServer);
+  const { env } = server;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'frontier-review-simulate-'));
   const sink = new SmtpSink();
   let worker: Worker | undefined;
@@ -214,7 +205,7 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
     worker?.shutdown();
     await running?.catch(() => undefined);
     await sink.close().catch(() => undefined);
-    await env.teardown().catch(() => undefined);
+    await server.stop().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
   }
 }

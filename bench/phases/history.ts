@@ -119,10 +119,11 @@ export async function historyPhase(
   opts: { stepDays: number; pooledSmtp: boolean; repeats: number },
 ): Promise<HistoryResult> {
   const { stepDays } = opts;
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const { startTimeSkippingServer } = await import('../../shared/time-skipping-server');
   const { SEARCH_ATTRIBUTES } = await import('../../workflows/search-attributes');
   const TYPES = temporal.api.enums.v1.IndexedValueType;
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } });
+  const server = await startTimeSkippingServer(testServer);
+  const { env } = server;
   try {
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
@@ -223,6 +224,6 @@ export async function historyPhase(
       };
     }));
   } finally {
-    await env.teardown();
+    await server.stop();
   }
 }

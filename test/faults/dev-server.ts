@@ -3,7 +3,6 @@
  * so reviews (and the worker's and the driver's connections) carry on where they were.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import net from 'node:net';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 
 export interface Outage {
@@ -11,17 +10,7 @@ export interface Outage {
   until: number | null;
 }
 
-/** A port that was free a moment ago on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../shared/time-skipping-server';
 
 export class RestartableDevServer {
   readonly outages: Outage[] = [];

@@ -14,6 +14,7 @@ import { createActivities } from '../../activities';
 import type { ActivitiesOptions } from '../../activities';
 import { SmtpSink } from '../../shared/smtp-sink';
 import { serverPaths } from '../../shared/temporal-servers';
+import { startTimeSkippingServer } from '../../shared/time-skipping-server';
 import { SEARCH_ATTRIBUTES, ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
@@ -51,13 +52,13 @@ export interface ReviewEnvOptions {
   activities?: ActivitiesOptions;
 }
 
-/** The SDK gives a server 5 s to come up; on a loaded machine the Java test server can take longer: try again. */
+/** The SDK gives the dev server 5 s to come up; the Go binary needs well under one, but a loaded machine can stall it: try again. */
 async function withStartRetry(start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start();
     } catch (e) {
-      if (attempt >= 5 || !/did not start within/.test(String(e))) throw e;
+      if (attempt >= 3 || !/did not start within/.test(String(e))) throw e;
       await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
   }
@@ -66,9 +67,10 @@ async function withStartRetry(start: () => Promise<TestWorkflowEnvironment>): Pr
 export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-skipping', opts: ReviewEnvOptions = {}): Promise<ReviewEnv> {
   quietRuntime();
   const paths = serverPaths();
-  const env = await withStartRetry(() => (kind === 'time-skipping'
-    ? TestWorkflowEnvironment.createTimeSkipping({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.testServer } } })
-    : TestWorkflowEnvironment.createLocal({ client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS } })));
+  const timeSkipping = kind === 'time-skipping' ? await startTimeSkippingServer(paths.testServer, { client: { dataConverter: opts.dataConverter } }) : undefined;
+  const env = timeSkipping?.env ?? await withStartRetry(() => TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS },
+  }));
   if (kind === 'time-skipping') {
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
@@ -105,7 +107,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
       worker.shutdown();
       await running;
       await sink.close();
-      await env.teardown();
+      await (timeSkipping ? timeSkipping.stop() : env.teardown());
     },
   };
 }
