@@ -41,8 +41,10 @@ const PROSE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /*
  * Every schema is built by a function, when a parse needs it, and dropped afterwards. The workflow bundle's
- * modules are evaluated for each workflow, so module-level schemas (some 250 zod objects) stayed in memory
- * with every cached review: ~1.2 MB each (BENCHMARKS.md).
+ * modules are evaluated for each workflow, so module-level schemas stay in memory with every cached review (with
+ * zod, ~1.2 MB each). valibot's are small, but still not free: built at module scope they measured 565 and 596
+ * MB per 1,000 cached validation-only workflows and 19.1 and 16.0 ms of worker CPU per start, against 548 and 424
+ * MB and 14.3 and 16.0 ms built per parse (two back-to-back runs each, BENCHMARKS.md).
  */
 const string = () => v.string(wrongType('string', true));
 /** An object with exactly these fields; unknown ones are named in one issue. */
