@@ -68,7 +68,7 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --lat-tracks T          tracks per prepared review in the latency phase, one sample each (default 5)
   --transports LIST       SMTP transports of the latency series: per-mail,pooled,nodelay (default all)
   --mem-levels LIST       open reviews cached for the uncapped figure (default 1000,5000)
-  --no-breakdown          skip the memory breakdown (engine floor, + timeline/luxon, + validation/zod)
+  --no-breakdown          skip the memory breakdown (engine floor, + timeline/luxon, + validation/valibot)
   --capped-total N        reviews started against the capped worker (default 10000)
   --cap N                 maxCachedWorkflows of the capped worker (default 1000)
   --checkpoints K         RSS checkpoints of the capped run (default 5)
@@ -80,7 +80,7 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --reuse-v8 true|false   reuseV8Context (default true, the SDK default)
   --nonsticky-ratio R     nonStickyToStickyPollRatio (default: SDK default 0.2)
   --autoscale-pollers MAX poller autoscaling up to MAX pollers (default: fixed pollers)
-  --preload LIST          bundle option preloadModules, e.g. luxon,zod (default none)
+  --preload LIST          bundle option preloadModules, e.g. luxon,valibot (default none)
   --no-eager              leave eager activity dispatch off on the dev server (the server's default)
   --server-arg ARG        extra dev-server argument (repeatable), e.g. --server-arg=--sqlite-pragma=synchronous=normal
   --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)

@@ -148,7 +148,7 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
       const b = m.breakdown.perThousandMB;
       v.push({
         figure: `  … breakdown at ${n(m.breakdown.level)} cached (MB per 1,000)`,
-        measured: `engine floor ${b.floor ?? '?'}; + timeline/luxon ${b.timeline ?? '?'}; + validation/zod ${b.validation ?? '?'}; review ${b.review ?? '?'}`,
+        measured: `engine floor ${b.floor ?? '?'}; + timeline/luxon ${b.timeline ?? '?'}; + validation/valibot ${b.validation ?? '?'}; review ${b.review ?? '?'}`,
         context: `each a workflow that loads only those modules and waits; worker CPU per start: floor ${m.breakdown.cpuMsPerStart.floor ?? '?'}, + timeline ${m.breakdown.cpuMsPerStart.timeline ?? '?'}, + validation ${m.breakdown.cpuMsPerStart.validation ?? '?'} ms`,
         target: '—',
         met: null,

@@ -11,12 +11,13 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { createActivities } from '../activities';
 import { SmtpSink } from '../shared/smtp-sink';
 import { serverPaths } from '../shared/temporal-servers';
 import { startTimeSkippingServer } from '../shared/time-skipping-server';
 import { workflowIdFor } from '../workflows/messages';
+import { array, lengthMessage, maxLength, number, strictObject, wrongType } from '../workflows/schema';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { addCalendarDays, toIso } from '../workflows/timeline';
 import type { NoticeRecord, ReviewRequest, ReviewStatus } from '../workflows/types';
@@ -28,25 +29,39 @@ import { clearTimersBeforeUpdate, eventTimeMs, pendingTimers } from './timer-gua
 const UPDATE_NAMES = Object.keys(UPDATES) as [UpdateName, ...UpdateName[]];
 export const MAX_SIMULATION_DAYS = 120;
 
-const dayNumber = z.number().min(0, 'must be at least 0').max(MAX_SIMULATION_DAYS, `must be at most ${MAX_SIMULATION_DAYS}`);
-const scriptSchema = z.strictObject({
-  description: z.string().max(2000).optional(),
-  steps: z.array(z.strictObject({
-    day: dayNumber,
-    action: z.enum(UPDATE_NAMES, { error: `must be one of ${UPDATE_NAMES.join(', ')}` }),
-    args: z.record(z.string(), z.unknown()),
-  })).max(200, 'must list at most 200 steps'),
-  untilDay: dayNumber.optional(),
-});
+/** Unknown fields, in zod's default words (this file kept zod's wording where it gave none of its own). */
+const unrecognized = (keys: string[]): string => `Unrecognized key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => `"${k}"`).join(', ')}`;
+const dayNumber = () => v.pipe(number(wrongType('number')), v.minValue(0, 'must be at least 0'), v.maxValue(MAX_SIMULATION_DAYS, `must be at most ${MAX_SIMULATION_DAYS}`));
+/** A plain object (JSON's kind, not an array, a Date or a class instance), copied without an own "__proto__" key. */
+function isPlainObject(input: unknown): input is Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
+  const ctor = (input as { constructor?: unknown }).constructor;
+  if (typeof ctor !== 'function') return true;
+  const prototype: unknown = ctor.prototype;
+  return typeof prototype === 'object' && prototype !== null && !Array.isArray(prototype) && Object.prototype.hasOwnProperty.call(prototype, 'isPrototypeOf');
+}
+const record = () => v.pipe(
+  v.custom<Record<string, unknown>>(isPlainObject, wrongType('record')),
+  v.transform((input) => Object.fromEntries(Object.keys(input).filter((k) => k !== '__proto__').map((k) => [k, input[k]]))),
+);
+const scriptSchema = strictObject({
+  description: v.optional(v.pipe(v.string(wrongType('string')), maxLength(2000, lengthMessage('max', 2000)))),
+  steps: array(strictObject({
+    day: dayNumber(),
+    action: v.picklist(UPDATE_NAMES, `must be one of ${UPDATE_NAMES.join(', ')}`),
+    args: record(),
+  }, { type: wrongType('object'), unknown: unrecognized }), { max: 200 }, { type: wrongType('array'), tooMany: 'must list at most 200 steps' }),
+  untilDay: v.optional(dayNumber()),
+}, { type: wrongType('object'), unknown: unrecognized });
 
-export type WhatIfScript = z.infer<typeof scriptSchema>;
+export type WhatIfScript = v.InferOutput<typeof scriptSchema>;
 
 /** Validates a what-if script; field paths in the error, as everywhere else. */
 export function parseScript(input: unknown): WhatIfScript {
-  const r = scriptSchema.safeParse(input);
-  if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({
-    path: i.path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), ''),
+  const r = v.safeParse(scriptSchema, input);
+  if (r.success) return r.output;
+  const issues = r.issues.map((i) => ({
+    path: (i.path ?? []).map((item) => item.key).reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), ''),
     message: i.message,
   }));
   throw new ReviewError('validation', `invalid what-if script: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);

@@ -4,8 +4,9 @@
  * a bad input gets the same clear "field: problem" message wherever it is caught. Deterministic: no clock
  * is read here; callers pass `now`.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { HISTORY_BUDGET, LIMITS, utf8Bytes } from './limits';
+import { array as arrayOf, ifWhole, maxLength, minLength, strictObject as strictObjectOf, trimmed, wholeNumber, wrongType } from './schema';
 import { DEFAULT_POLICY, isValidTimeZone, parseInstant } from './timeline';
 import { SEVERITIES } from './types';
 import type {
@@ -40,92 +41,119 @@ const PROSE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /*
  * Every schema is built by a function, when a parse needs it, and dropped afterwards. The workflow bundle's
- * modules are evaluated for each workflow, so module-level schemas (some 250 zod objects) stayed in memory
- * with every cached review: ~1.2 MB each (BENCHMARKS.md).
+ * modules are evaluated for each workflow, so module-level schemas stay in memory with every cached review (with
+ * zod, ~1.2 MB each). valibot's are small, but still not free: built at module scope they measured 565 and 596
+ * MB per 1,000 cached validation-only workflows and 19.1 and 16.0 ms of worker CPU per start, against 548 and 424
+ * MB and 14.3 and 16.0 ms built per parse (two back-to-back runs each, BENCHMARKS.md).
  */
-const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters (line breaks, tabs)');
+const string = () => v.string(wrongType('string', true));
+/** An object with exactly these fields; unknown ones are named in one issue. */
+const strictObject = <const TEntries extends v.ObjectEntries>(entries: TEntries) => strictObjectOf(entries, { type: wrongType('object', true), unknown: unknownFields });
+/** A list of at most `max` items; a longer one is refused on its length alone. */
+const array = <const TItem extends v.GenericSchema>(item: TItem, max: number, tooMany: string) => arrayOf(item, { max }, { type: wrongType('array', true), tooMany });
+
+const text = (max: number) => v.pipe(
+  trimmed(wrongType('string', true)),
+  minLength(1, 'must not be empty'),
+  maxLength(max, `must be at most ${max} characters`),
+  v.check((s) => !CONTROL.test(s), 'must not contain control characters (line breaks, tabs)'),
+);
 /** Prose up to `maxBytes` UTF-8 bytes: a character cap alone let control characters grow six-fold once JSON-escaped. */
-const prose = (maxBytes: number) =>
-  z.string().trim().max(maxBytes, `must be at most ${maxBytes} bytes of UTF-8`)
-    .refine((s) => s.length > maxBytes || utf8Bytes(s) <= maxBytes, { error: (i) => `must be at most ${maxBytes} bytes of UTF-8 (this one is ${utf8Bytes(String(i.input))})` })
-    .refine((s) => !PROSE_CONTROL.test(s), 'must not contain control characters other than line breaks and tabs');
-const optionalText = (maxBytes: number) => prose(maxBytes).optional();
-const email = () => z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be a valid e-mail address'));
-const zone = () => z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York');
-const instant = () => z.string().refine((s) => parseInstant(s) !== null, 'must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00');
+const prose = (maxBytes: number) => v.pipe(
+  trimmed(wrongType('string', true)),
+  maxLength(maxBytes, `must be at most ${maxBytes} bytes of UTF-8`),
+  v.check((s) => s.length > maxBytes || utf8Bytes(s) <= maxBytes, (issue) => `must be at most ${maxBytes} bytes of UTF-8 (this one is ${utf8Bytes(String(issue.input))})`),
+  v.check((s) => !PROSE_CONTROL.test(s), 'must not contain control characters other than line breaks and tabs'),
+);
+/** Prose that must say something: checked only once the prose itself passed. */
+const nonEmptyProse = (maxBytes: number) => v.pipe(prose(maxBytes), v.pipe(string(), minLength(1, 'must not be empty')));
+const optionalText = (maxBytes: number) => v.optional(prose(maxBytes));
+/** zod's e-mail pattern, which the addresses were checked against before. */
+const EMAIL = /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+/** The address pattern is checked only once the length passed. */
+const email = () => v.pipe(
+  trimmed(wrongType('string', true)),
+  maxLength(254, 'must be at most 254 characters'),
+  v.pipe(string(), v.regex(EMAIL, 'must be a valid e-mail address')),
+);
+const zone = () => v.pipe(string(), v.check(isValidTimeZone, 'must be an IANA time zone such as America/New_York'));
+const instant = () => v.pipe(string(), v.check((s) => parseInstant(s) !== null, 'must be an ISO 8601 date-time with an offset, e.g. 2027-01-20T09:00:00-08:00'));
 const slug = (what: string, max: number) =>
-  z.string().regex(new RegExp(`^[a-z0-9][a-z0-9-]{0,${max - 1}}$`), `must be a ${what}: lowercase letters, digits and hyphens, at most ${max} characters`);
-const idFormat = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, hyphens or underscores');
-const reviewerId = () => idFormat()
-  .refine((s) => s !== 'lab', '"lab" is reserved for the lab\'s disposal confirmation');
-const days = (min: number, max: number) => z.number().int('must be a whole number of days').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-const dayList = () => z.array(days(1, 60)).max(10, 'must list at most 10 days');
+  v.pipe(string(), v.regex(new RegExp(`^[a-z0-9][a-z0-9-]{0,${max - 1}}$`), `must be a ${what}: lowercase letters, digits and hyphens, at most ${max} characters`));
+const idFormat = () => v.pipe(string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, hyphens or underscores'));
+const reviewerId = () => v.pipe(idFormat(), v.check((s) => s !== 'lab', '"lab" is reserved for the lab\'s disposal confirmation'));
+const whole = (min: number, max: number, unit: string) =>
+  wholeNumber(min, max, { type: wrongType('number', true), whole: `must be a whole number of ${unit}`, min: `must be at least ${min}`, max: `must be at most ${max}` });
+const days = (min: number, max: number) => whole(min, max, 'days');
+const dayList = () => array(days(1, 60), 10, 'must list at most 10 days');
 
-const person = () => z.strictObject({ name: text(200), email: email() });
-const reviewer = () => z.strictObject({ id: reviewerId(), name: text(200), email: email() });
+const person = () => strictObject({ name: text(200), email: email() });
+const reviewer = () => strictObject({ id: reviewerId(), name: text(200), email: email() });
 
-const policy = () => z.strictObject({
-  windowDays: days(1, 365).refine((d) => d <= MAX_WINDOW_DAYS, `must be at most ${MAX_WINDOW_DAYS} (the order allows up to 30 days of access)`),
-  accessReminderDays: dayList(),
-  accessGrantDeadlineDays: days(1, 60),
-  closeReminderDays: dayList(),
-  dueDay: days(1, MAX_WINDOW_DAYS),
-  reviewerReminderDays: dayList(),
-  directorEscalationDays: days(1, 30),
-  maxPauseDays: days(0, 30),
-  disposalDays: days(1, 60),
-}).partial();
+const policy = () => strictObject({
+  windowDays: v.optional(v.pipe(days(1, 365), ifWhole((d) => d <= MAX_WINDOW_DAYS, `must be at most ${MAX_WINDOW_DAYS} (the order allows up to 30 days of access)`))),
+  accessReminderDays: v.optional(dayList()),
+  accessGrantDeadlineDays: v.optional(days(1, 60)),
+  closeReminderDays: v.optional(dayList()),
+  dueDay: v.optional(days(1, MAX_WINDOW_DAYS)),
+  reviewerReminderDays: v.optional(dayList()),
+  directorEscalationDays: v.optional(days(1, 30)),
+  maxPauseDays: v.optional(days(0, 30)),
+  disposalDays: v.optional(days(1, 60)),
+});
 
-const businessDays = () => z.number().int('must be a whole number of business days').min(1, 'must be at least 1').max(MAX_DUE_BUSINESS_DAYS, `must be at most ${MAX_DUE_BUSINESS_DAYS}`);
-const evaluation = () => z.strictObject({ track: slug('track name', 64), reviewer: reviewer(), dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays().optional() });
+const businessDays = () => whole(1, MAX_DUE_BUSINESS_DAYS, 'business days');
+const evaluation = () => strictObject({ track: slug('track name', 64), reviewer: reviewer(), dueDay: v.optional(days(1, MAX_WINDOW_DAYS)), dueBusinessDays: v.optional(businessDays()) });
 
 /**
  * A webhook endpoint: http(s), no credentials in the URL (the URL is kept in the review's history; the
  * signing secret lives only in the worker's configuration).
  */
-const webhookUrl = () => z.string().max(2048, 'must be at most 2048 characters').refine((u) => {
+const webhookUrl = () => v.pipe(string(), maxLength(2048, 'must be at most 2048 characters'), v.check((u) => {
   try {
     const url = new URL(u);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '' && url.hostname !== '';
   } catch {
     return false;
   }
-}, 'must be an http(s) URL without user name or password');
-const webhook = () => z.strictObject({ url: webhookUrl() });
+}, 'must be an http(s) URL without user name or password'));
+const webhook = () => strictObject({ url: webhookUrl() });
 
-const reviewRequest = () => z.strictObject({
+const reviewRequest = () => strictObject({
   reviewId: slug('review id', 80),
-  model: z.strictObject({ name: text(200), version: text(100) }),
-  lab: z.strictObject({ name: text(200), timeZone: zone(), contacts: z.array(person()).min(1, 'must list at least one contact').max(20, 'must list at most 20 contacts') }),
+  model: strictObject({ name: text(200), version: text(100) }),
+  lab: strictObject({
+    name: text(200),
+    timeZone: zone(),
+    contacts: arrayOf(person(), { min: 1, max: 20 }, { type: wrongType('array', true), tooFew: 'must list at least one contact', tooMany: 'must list at most 20 contacts' }),
+  }),
   programManager: person(),
   director: person(),
-  evaluations: z.array(evaluation()).max(LIMITS.tracks, `must list at most ${LIMITS.tracks} tracks`),
-  plannedReleaseAt: instant().optional(),
+  evaluations: array(evaluation(), LIMITS.tracks, `must list at most ${LIMITS.tracks} tracks`),
+  plannedReleaseAt: v.optional(instant()),
   timeZone: zone(),
-  policy: policy().optional(),
-  webhooks: z.array(webhook()).max(MAX_WEBHOOKS, `must list at most ${MAX_WEBHOOKS} webhooks`).optional(),
-  historyBudget: z.strictObject({
-    events: z.number().int('must be a whole number of events').min(HISTORY_BUDGET.minEvents, `must be at least ${HISTORY_BUDGET.minEvents}`).max(HISTORY_BUDGET.events, `must be at most ${HISTORY_BUDGET.events}`),
-  }).partial().optional(),
+  policy: v.optional(policy()),
+  webhooks: v.optional(array(webhook(), MAX_WEBHOOKS, `must list at most ${MAX_WEBHOOKS} webhooks`)),
+  historyBudget: v.optional(strictObject({
+    events: v.optional(whole(HISTORY_BUDGET.minEvents, HISTORY_BUDGET.events, 'events')),
+  })),
 });
 
 const by = () => text(200);
-const grantAccess = () => z.strictObject({ by: by() });
-const actor = () => z.strictObject({ by: by(), reason: optionalText(2000) });
-const cancel = () => z.strictObject({ by: by(), reason: prose(2000).pipe(z.string().min(1, 'must not be empty')) });
-const assignReviewer = () => z.strictObject({
-  track: slug('track name', 64), reviewer: reviewer(), dueDay: days(1, MAX_WINDOW_DAYS).optional(), dueBusinessDays: businessDays().optional(), by: by().optional(),
+const grantAccess = () => strictObject({ by: by() });
+const actor = () => strictObject({ by: by(), reason: optionalText(2000) });
+const cancel = () => strictObject({ by: by(), reason: nonEmptyProse(2000) });
+const assignReviewer = () => strictObject({
+  track: slug('track name', 64), reviewer: reviewer(), dueDay: v.optional(days(1, MAX_WINDOW_DAYS)), dueBusinessDays: v.optional(businessDays()), by: v.optional(by()),
 });
-const submitEvaluation = () => z.strictObject({
+const submitEvaluation = () => strictObject({
   track: slug('track name', 64),
   reviewerId: idFormat(),
-  severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
-  summary: prose(MAX_SUMMARY_BYTES).pipe(z.string().min(1, 'must not be empty')),
+  severity: v.picklist(SEVERITIES, `must be one of ${SEVERITIES.join(', ')}`),
+  summary: nonEmptyProse(MAX_SUMMARY_BYTES),
 });
-const setReleaseDate = () => z.strictObject({ plannedReleaseAt: instant(), by: by().optional() });
-const confirmDisposal = () => z.strictObject({ party: idFormat(), by: by(), note: optionalText(2000) });
+const setReleaseDate = () => strictObject({ plannedReleaseAt: instant(), by: v.optional(by()) });
+const confirmDisposal = () => strictObject({ party: idFormat(), by: by(), note: optionalText(2000) });
 
 /** Never echo a hostile input back at length: quote at most five names, each cut to 40 characters. */
 function unknownFields(keys: string[]): string {
@@ -133,21 +161,15 @@ function unknownFields(keys: string[]): string {
   return `unknown field(s) ${shown.join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }
 
-function formatPath(path: PropertyKey[]): string {
+function formatPath(path: readonly unknown[]): string {
   return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
-  // reportInput: without it zod omits `input` from every issue, and a present field of the wrong type
-  // would be reported as "is required".
-  const r = schema.safeParse(input, { reportInput: true });
-  if (r.success) return r.data;
+function parse<const TSchema extends v.GenericSchema>(schema: TSchema, input: unknown, prefix = ''): v.InferOutput<TSchema> {
+  const r = v.safeParse(schema, input);
+  if (r.success) return r.output;
   throw new ValidationError(
-    r.error.issues.map((i) => {
-      const p = formatPath([...(prefix ? [prefix] : []), ...i.path]);
-      const message = i.code === 'unrecognized_keys' ? unknownFields(i.keys) : i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
-      return { path: p, message };
-    }),
+    r.issues.map((i) => ({ path: formatPath([...(prefix ? [prefix] : []), ...(i.path ?? []).map((item) => item.key)]), message: i.message })),
   );
 }
 

@@ -1,4 +1,4 @@
-/** Memory breakdown: the engine floor plus the review's input validation (workflows/validation.ts: zod schemas, timeline, luxon). */
+/** Memory breakdown: the engine floor plus the review's input validation (workflows/validation.ts: valibot schemas, timeline, luxon). */
 import { condition, setHandler } from '@temporalio/workflow';
 import * as validation from '../../workflows/validation';
 import { doneSignal } from '../noop-messages';
@@ -8,7 +8,7 @@ export async function breakdownWorkflow(): Promise<number> {
   setHandler(doneSignal, () => {
     done = true;
   });
-  const loaded = Object.keys(validation).length; // the module (and zod) is evaluated for this workflow
+  const loaded = Object.keys(validation).length; // the module (and valibot) is evaluated for this workflow
   await condition(() => done);
   return loaded;
 }

@@ -42,7 +42,7 @@ export interface MemoryResult {
   /**
    * RSS per 1,000 cached workflows that load only part of the review's code, at one level, same method:
    * the engine floor (a workflow that waits for a signal), + workflows/timeline.ts (luxon), + workflows/validation.ts
-   * (zod schemas, which import the timeline); the full review is the uncapped figure at the same level.
+   * (valibot schemas, which import the timeline); the full review is the uncapped figure at the same level.
    */
   breakdown?: {
     level: number;

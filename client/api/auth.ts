@@ -11,7 +11,8 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { lengthMessage, maxLength, minLength, strictObject, trimmed, wrongType } from '../../workflows/schema';
 import { isValidTimeZone } from '../../workflows/timeline';
 
 export const ROLES = ['pm', 'reviewer', 'lab', 'director'] as const;
@@ -45,32 +46,48 @@ export const sha256Hex = (token: string): string => createHash('sha256').update(
 /** A new random token: 256 bits, URL-safe. */
 export const newToken = (): string => `frt_${randomBytes(32).toString('base64url')}`;
 
-const entrySchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  role: z.enum(ROLES),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the token\'s SHA-256, 64 lowercase hex digits'),
-  reviewerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
-  lab: z.string().trim().min(1).max(200).optional(),
-  timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone').optional(),
-}).superRefine((e, ctx) => {
-  if (e.role === 'reviewer' && !e.reviewerId) ctx.addIssue({ code: 'custom', path: ['reviewerId'], message: 'is required for role reviewer' });
-  if (e.role === 'lab' && !e.lab) ctx.addIssue({ code: 'custom', path: ['lab'], message: 'is required for role lab' });
-  if (e.role !== 'reviewer' && e.reviewerId) ctx.addIssue({ code: 'custom', path: ['reviewerId'], message: 'only for role reviewer' });
-  if (e.role !== 'lab' && e.lab) ctx.addIssue({ code: 'custom', path: ['lab'], message: 'only for role lab' });
-});
-const fileSchema = z.union([z.strictObject({ tokens: z.array(entrySchema) }), z.array(entrySchema)]);
+/** The file's wording is zod's defaults, where no message of our own was given; see workflows/schema.ts. */
+const unrecognized = (keys: string[]): string => `Unrecognized key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => `"${k}"`).join(', ')}`;
+const name = () => v.pipe(trimmed(wrongType('string')), minLength(1, lengthMessage('min', 1)), maxLength(200, lengthMessage('max', 200)));
+const REVIEWER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const entrySchema = v.pipe(
+  strictObject({
+    name: name(),
+    role: v.picklist(ROLES, `Invalid option: expected one of ${ROLES.map((r) => `"${r}"`).join('|')}`),
+    sha256: v.pipe(v.string(wrongType('string')), v.regex(/^[0-9a-f]{64}$/, 'must be the token\'s SHA-256, 64 lowercase hex digits')),
+    reviewerId: v.optional(v.pipe(v.string(wrongType('string')), v.regex(REVIEWER_ID, `Invalid string: must match pattern ${REVIEWER_ID}`))),
+    lab: v.optional(name()),
+    timeZone: v.optional(v.pipe(v.string(wrongType('string')), v.check(isValidTimeZone, 'must be an IANA time zone'))),
+  }, { type: wrongType('object'), unknown: unrecognized }),
+  // Once the fields are of the right types (an unknown field aside), the role decides which of them it needs.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const e = dataset.value;
+    const at = (key: 'reviewerId' | 'lab'): [v.ObjectPathItem] => [{ type: 'object', origin: 'value', input: e, key, value: e[key] }];
+    if (e.role === 'reviewer' && !e.reviewerId) addIssue({ message: 'is required for role reviewer', path: at('reviewerId') });
+    if (e.role === 'lab' && !e.lab) addIssue({ message: 'is required for role lab', path: at('lab') });
+    if (e.role !== 'reviewer' && e.reviewerId) addIssue({ message: 'only for role reviewer', path: at('reviewerId') });
+    if (e.role !== 'lab' && e.lab) addIssue({ message: 'only for role lab', path: at('lab') });
+  }),
+);
+/** The file is `{ "tokens": [...] }` or the bare list. */
+const fileSchema = {
+  object: strictObject({ tokens: v.array(entrySchema, wrongType('array')) }, { type: wrongType('object'), unknown: unrecognized }),
+  list: v.array(entrySchema, wrongType('array')),
+};
 
 export class TokenConfigError extends Error {
   override name = 'TokenConfigError';
 }
 
 export function parseTokenEntries(input: unknown, where: string): TokenEntry[] {
-  const r = fileSchema.safeParse(input);
+  const r = Array.isArray(input) ? v.safeParse(fileSchema.list, input) : v.safeParse(fileSchema.object, input);
   if (!r.success) {
-    const first = r.error.issues[0];
-    throw new TokenConfigError(`${where}: ${first.path.join('.') || '(root)'}: ${first.message}`);
+    // As zod's union of the two shapes did: a value that is wrong in its types fits neither shape.
+    const first = r.issues.some((i) => i.kind === 'schema') ? { path: [], message: 'Invalid input' } : r.issues[0];
+    throw new TokenConfigError(`${where}: ${(first.path ?? []).map((item) => String(item.key)).join('.') || '(root)'}: ${first.message}`);
   }
-  const entries = Array.isArray(r.data) ? r.data : r.data.tokens;
+  const entries: TokenEntry[] = Array.isArray(r.output) ? r.output : r.output.tokens;
   const seen = new Set<string>();
   for (const e of entries) {
     if (seen.has(e.sha256)) throw new TokenConfigError(`${where}: the same token hash is listed twice (${e.name})`);
