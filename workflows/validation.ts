@@ -62,7 +62,8 @@ const text = (max: number) => v.pipe(
 const prose = (maxBytes: number) => v.pipe(
   trimmed(wrongType('string', true)),
   maxLength(maxBytes, `must be at most ${maxBytes} bytes of UTF-8`),
-  v.check((s) => s.length > maxBytes || utf8Bytes(s) <= maxBytes, (issue) => `must be at most ${maxBytes} bytes of UTF-8 (this one is ${utf8Bytes(String(issue.input))})`),
+  // Skipped only where the length check (code points) already refused it: UTF-16 units let 15,000 emoji (60,000 bytes) through.
+  v.check((s) => [...s].length > maxBytes || utf8Bytes(s) <= maxBytes, (issue) => `must be at most ${maxBytes} bytes of UTF-8 (this one is ${utf8Bytes(String(issue.input))})`),
   v.check((s) => !PROSE_CONTROL.test(s), 'must not contain control characters other than line breaks and tabs'),
 );
 /** Prose that must say something: checked only once the prose itself passed. */

@@ -326,6 +326,9 @@ describe('update parsers', () => {
     expect(parseSubmitEvaluation({ ...ok, summary: 'é'.repeat(MAX_SUMMARY_BYTES / 2) }).summary).toHaveLength(MAX_SUMMARY_BYTES / 2);
     const wide = issuesOf(() => parseSubmitEvaluation({ ...ok, summary: 'é'.repeat(MAX_SUMMARY_BYTES / 2 + 1) }));
     expect(wide[0].message).toMatch(/at most 20000 bytes of UTF-8 \(this one is 20002\)/);
+    // An emoji is one code point, two UTF-16 units and four bytes: 15,000 of them are 60,000 bytes and refused.
+    const emoji = issuesOf(() => parseSubmitEvaluation({ ...ok, summary: '😀'.repeat(15_000) }));
+    expect(emoji).toEqual([{ path: 'summary', message: 'must be at most 20000 bytes of UTF-8 (this one is 60000)' }]);
   });
 
   test('prose may have line breaks and tabs, no other control character', () => {
