@@ -64,9 +64,9 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --rounds R              batches per kind, ABBA order (default 2)
   --start-concurrency C   start requests in flight at once (default 200)
   --samples S             latency samples per series (default 500)
-  --alt-samples S         samples of the pooled and nodelay series (default 200)
+  --alt-samples S         samples of the series after the first (default 200)
   --lat-tracks T          tracks per prepared review in the latency phase, one sample each (default 5)
-  --transports LIST       SMTP transports of the latency series: per-mail,pooled,nodelay (default all)
+  --transports LIST       SMTP transports of the latency series: pooled (project default), per-mail (default both)
   --mem-levels LIST       open reviews cached for the uncapped figure (default 1000,5000)
   --no-breakdown          skip the memory breakdown (engine floor, + timeline/luxon, + validation/zod)
   --capped-total N        reviews started against the capped worker (default 10000)
@@ -85,7 +85,7 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --server-arg ARG        extra dev-server argument (repeatable), e.g. --server-arg=--sqlite-pragma=synchronous=normal
   --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)
   --sim-repeats K         runs of the full 30-day review for the simulated-time figure (default 5)
-  --history-smtp T        SMTP transport of the history worker: per-mail (default) or pooled
+  --history-smtp T        SMTP transport of the history worker: pooled (project default) or per-mail
   --abuse-n N             abuse: valid updates per kind against one review (default 500; 3 with --smoke)
   --abuse-scenarios LIST  abuse scenarios, comma list of ${ABUSE_SCENARIOS.join(',')} (default all)
   --out FILE              results file (default bench/results/<date>.json)
@@ -174,7 +174,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     latTracks: Math.min(5, int('lat-tracks', smoke ? 1 : 5)),
     transports: (() => {
       const raw = get('transports');
-      const ts = (raw === undefined ? (smoke ? ['per-mail'] : [...TRANSPORTS]) : raw.split(',').map((x) => x.trim())) as Transport[];
+      const ts = (raw === undefined ? (smoke ? [TRANSPORTS[0]] : [...TRANSPORTS]) : raw.split(',').map((x) => x.trim())) as Transport[];
       for (const t of ts) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport "${t}"; transports: ${TRANSPORTS.join(', ')}`);
       return ts;
     })(),
@@ -198,7 +198,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     serverArgs: values['server-arg'] ?? (env.BENCH_SERVER_ARGS ? env.BENCH_SERVER_ARGS.split(' ') : []),
     stepDays: int('step-days', 40),
     simRepeats: int('sim-repeats', smoke ? 1 : 5),
-    historySmtp: get('history-smtp') === 'pooled' ? 'pooled' : 'per-mail',
+    historySmtp: get('history-smtp') === 'per-mail' ? 'per-mail' : 'pooled',
     abuseN: int('abuse-n', smoke ? 3 : 500),
     abuseScenarios: (() => {
       const raw = get('abuse-scenarios');

@@ -112,9 +112,9 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
   if (l) {
     const f = (x: { p50: number; p95: number; p99: number } | undefined): string => (x ? `${ms(x.p50)} / ${ms(x.p95)} / ${ms(x.p99)} ms` : '—');
     const label: Record<string, string> = {
-      'per-mail': 'new SMTP connection per mail (project default)',
-      pooled: 'pooled SMTP (SMTP_URL …?pool=true, configuration only)',
-      nodelay: 'pooled SMTP + TCP_NODELAY (proposed activities change)',
+      pooled: 'pooled SMTP (project default; nodemailer 10 sets TCP_NODELAY)',
+      'per-mail': 'new SMTP connection per mail (SMTP_URL …?pool=false, the former default)',
+      nodelay: 'pooled SMTP + TCP_NODELAY (emulated; runs before the pooled default)',
     };
     let firstRow = true;
     for (const [t, rv] of Object.entries(l.review)) {

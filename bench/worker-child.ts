@@ -4,22 +4,12 @@
  * configuration comes in BENCH_WORKER_CONFIG (JSON); commands and answers go over the IPC channel.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import net from 'node:net';
 import { BroadcastChannel } from 'node:worker_threads';
 import { createActivities } from '../activities';
 import { createNoopActivities } from './noop-activities';
 import type { ChildCommand, ChildMessage, WorkerChildConfig, WorkerMemory } from './worker-protocol';
 
 const config = JSON.parse(process.env.BENCH_WORKER_CONFIG ?? '{}') as WorkerChildConfig;
-
-if (config.smtpNoDelay) {
-  // nodemailer offers no TCP_NODELAY option; the worker's only Node sockets are SMTP (gRPC runs in the Rust core).
-  const connect = net.Socket.prototype.connect;
-  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    this.setNoDelay(true);
-    return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-  } as typeof connect;
-}
 
 function send(m: ChildMessage): void {
   process.send?.(m);

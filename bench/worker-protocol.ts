@@ -20,8 +20,6 @@ export interface WorkerChildConfig {
   bundlePath: string;
   smtpUrl: string;
   mailFrom: string;
-  /** Emulates TCP_NODELAY on the SMTP connections (proposed activities change): set on every Node socket of the process. */
-  smtpNoDelay?: boolean;
   tuning: WorkerTuning;
   /** Delivery-ledger file of the review activities (a fresh one per worker, in the run's temp dir). */
   ledgerPath?: string;
