@@ -9,7 +9,7 @@ import { TRANSPORTS } from './phases/latency';
 import type { Transport } from './phases/latency';
 import type { WorkerTuning } from './worker-protocol';
 
-export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse'] as const;
+export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse', 'storm'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchConfig {
@@ -53,6 +53,13 @@ export interface BenchConfig {
   /** Abuse: valid updates per kind against one review (one review per scenario), and which scenarios. */
   abuseN: number;
   abuseScenarios: AbuseScenario[];
+  /** Notice storm: reminders due at one instant; the SMTP pool of the storm worker and of its floor; its activity slots; seconds from the set-up to the instant (default: estimated). */
+  stormN: number;
+  stormPool: number;
+  stormActSlots?: number;
+  stormLead?: number;
+  /** Also measure the storm's engine floor (no-op workflows due at one instant); off in smoke. */
+  stormEngine: boolean;
   /** Results file; default bench/results/<date>.json (<date>-smoke.json for --smoke). */
   out?: string;
 }
@@ -88,6 +95,11 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --history-smtp T        SMTP transport of the history worker: pooled (project default) or per-mail
   --abuse-n N             abuse: valid updates per kind against one review (default 500; 3 with --smoke)
   --abuse-scenarios LIST  abuse scenarios, comma list of ${ABUSE_SCENARIOS.join(',')} (default all)
+  --storm-n M             notice storm: close reminders due at one instant (default 1000; 20 with --smoke)
+  --storm-pool P          SMTP connections of the storm worker and of its nodemailer floor (default 5)
+  --storm-act-slots S     maxConcurrentActivityTaskExecutions of the storm worker (default 20)
+  --storm-lead SECONDS    from the storm's set-up to its instant (default: estimated from a warm-up)
+  --no-storm-engine       skip the storm's engine floor (no-op workflows due at one instant, one mail each)
   --out FILE              results file (default bench/results/<date>.json)
   --report FILE           print the table of a stored results file again, run nothing`;
 
@@ -127,6 +139,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'sim-repeats': { type: 'string' },
       'abuse-n': { type: 'string' },
       'abuse-scenarios': { type: 'string' },
+      'storm-n': { type: 'string' },
+      'storm-pool': { type: 'string' },
+      'storm-act-slots': { type: 'string' },
+      'storm-lead': { type: 'string' },
+      'no-storm-engine': { type: 'boolean' },
       out: { type: 'string' },
     },
   });
@@ -206,6 +223,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       for (const x of xs) if (!ABUSE_SCENARIOS.includes(x)) throw new Error(`unknown abuse scenario "${x}"; scenarios: ${ABUSE_SCENARIOS.join(', ')}`);
       return xs;
     })(),
+    stormN: int('storm-n', smoke ? 20 : 1000),
+    stormPool: int('storm-pool', 5),
+    stormActSlots: optInt('storm-act-slots') ?? 20,
+    stormLead: optInt('storm-lead'),
+    stormEngine: !smoke && !flag('no-storm-engine'),
     out: get('out'),
   };
 }

@@ -4,7 +4,9 @@
  * floor's plain nodemailer transports (noop-activities.ts) pool only when asked in the URL.
  */
 export function withPooling(smtpUrl: string, maxConnections = 5): string {
-  return `${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}pool=true&maxConnections=${maxConnections}`;
+  // A URL that already names its pool size keeps it (the storm's floor worker gets the storm's size that way).
+  const size = /[?&]maxConnections=/.test(smtpUrl) ? '' : `&maxConnections=${maxConnections}`;
+  return `${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}pool=true${size}`;
 }
 
 export function perMail(smtpUrl: string): string {

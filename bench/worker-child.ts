@@ -93,9 +93,14 @@ async function main(): Promise<void> {
 
   // "Busy" = an activation or an activity in flight; the last busy instant tells when a batch's work drained.
   let lastBusyAt = 0;
+  // Peaks tell whether the activity slots were full (the storm phase sizes them).
+  let peakActivities = 0;
+  let peakActivations = 0;
   const busyTimer = setInterval(() => {
     const s = worker.getStatus();
     if (s.numInFlightWorkflowActivations > 0 || s.numInFlightActivities > 0) lastBusyAt = Date.now();
+    peakActivities = Math.max(peakActivities, s.numInFlightActivities);
+    peakActivations = Math.max(peakActivations, s.numInFlightWorkflowActivations);
   }, 5);
 
   process.on('message', (msg: ChildCommand) => {
@@ -105,8 +110,11 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage();
         send({
           type: 'status', id: msg.id, activitiesDone, lastActivityAt, lastBusyAt, busy: s.numInFlightWorkflowActivations + s.numInFlightActivities,
-          cached: s.numCachedWorkflows, now: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000,
+          cached: s.numCachedWorkflows, now: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000, peakActivities, peakActivations,
         });
+      } else if (msg.type === 'reset-peaks') {
+        peakActivities = 0;
+        peakActivations = 0;
       } else if (msg.type === 'memory') {
         const s = worker.getStatus();
         send({ type: 'memory', id: msg.id, memory: await memory(), cached: s.numCachedWorkflows });

@@ -36,7 +36,7 @@ export interface WorkerMemory {
   arrayBuffers: number;
 }
 
-export type ChildCommand = { type: 'status'; id: number } | { type: 'memory'; id: number } | { type: 'stop' };
+export type ChildCommand = { type: 'status'; id: number } | { type: 'memory'; id: number } | { type: 'reset-peaks' } | { type: 'stop' };
 
 export interface ChildStatus {
   type: 'status';
@@ -49,6 +49,9 @@ export interface ChildStatus {
   now: number;
   /** CPU time of the whole worker process so far (user + system, all threads), ms. */
   cpuMs: number;
+  /** Most activities and workflow activations in flight at once since the last reset-peaks (sampled every 5 ms). */
+  peakActivities: number;
+  peakActivations: number;
 }
 
 export type ChildMessage =
