@@ -97,7 +97,7 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --abuse-scenarios LIST  abuse scenarios, comma list of ${ABUSE_SCENARIOS.join(',')} (default all)
   --storm-n M             notice storm: close reminders due at one instant (default 1000; 20 with --smoke)
   --storm-pool P          SMTP connections of the storm worker and of its nodemailer floor (default 5)
-  --storm-act-slots S     maxConcurrentActivityTaskExecutions of the storm worker (default 20)
+  --storm-act-slots S     maxConcurrentActivityTaskExecutions of the storm worker (default: --act-slots, else the SDK's 100)
   --storm-lead SECONDS    from the storm's set-up to its instant (default: estimated from a warm-up)
   --no-storm-engine       skip the storm's engine floor (no-op workflows due at one instant, one mail each)
   --out FILE              results file (default bench/results/<date>.json)
@@ -225,7 +225,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     })(),
     stormN: int('storm-n', smoke ? 20 : 1000),
     stormPool: int('storm-pool', 5),
-    stormActSlots: optInt('storm-act-slots') ?? 20,
+    stormActSlots: optInt('storm-act-slots'),
     stormLead: optInt('storm-lead'),
     stormEngine: !smoke && !flag('no-storm-engine'),
     out: get('out'),

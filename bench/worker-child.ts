@@ -131,6 +131,8 @@ async function main(): Promise<void> {
   await connection.close();
   send({ type: 'stopped' });
   process.disconnect?.();
+  // The activities' pooled SMTP connections would keep the process alive until their idle timeout (~30 s a stop).
+  process.exit(0);
 }
 
 main().catch((e: unknown) => {

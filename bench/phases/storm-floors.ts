@@ -1,7 +1,7 @@
 /**
  * The notice storm's floors, each sending as many mails to the same sink over an SMTP pool of the storm's size:
  * - nodemailer: plain nodemailer in the bench process, every message queued at once on a warmed pool (the target's
- *   floor: what the SMTP path alone allows);
+ *   floor: what the SMTP path alone allows; the sink shares this process's event loop with it, as with the storm);
  * - engine: no-op workflows whose timers fire at one instant, each then running one activity that sends one mail
  *   (bench/noop-workflow.ts), on a worker with the storm's activity slots: what Temporal alone allows on this machine.
  */

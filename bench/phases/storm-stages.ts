@@ -51,7 +51,7 @@ async function stagesOf(client: Client, reviewId: string, instant: number): Prom
 }
 
 /** Up to `size` reminders spread over the arrival order (first, …, last). */
-export async function stormStages(client: Client, arrived: StoredMail[], instant: number, size = 10): Promise<StormStages | null> {
+export async function stormStages(client: Client, arrived: StoredMail[], instant: number, size: number): Promise<StormStages | null> {
   const byArrival = [...arrived].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
   const picks = [...new Set(Array.from({ length: Math.min(size, byArrival.length) }, (_, i) => Math.round((i * (byArrival.length - 1)) / Math.max(1, size - 1))))];
   const rows: number[][] = [];
