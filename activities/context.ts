@@ -1,12 +1,12 @@
-/** What the activities share: resolved options, one SMTP transport and one ledger, both opened on first use. */
+/** What the activities share: resolved options, one SMTP transport (pooled, see smtp-transport.ts) and one ledger, both opened on first use. */
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import type { Ledger } from './ledger';
 import { SqliteLedger } from './ledger';
 import type { ActivitiesOptions, ResolvedOptions } from './options';
 import { resolveOptions } from './options';
+import { smtpTransportOptions } from './smtp-transport';
 
 export interface ActivityContext {
   o: ResolvedOptions;
@@ -30,10 +30,8 @@ export function createContext(options: ActivitiesOptions): ActivityContext {
   const turns = new Map<string, Promise<unknown>>();
   return {
     o,
-    // The URL's settings plus our timeouts (a second argument to createTransport would be message defaults).
-    transport: () => (transport ??= nodemailer.createTransport({
-      ...parseConnectionUrl(o.smtpUrl), connectionTimeout: o.smtpTimeoutMs, greetingTimeout: o.smtpTimeoutMs, socketTimeout: o.smtpTimeoutMs,
-    })),
+    // One transport for every activity of the worker: pooled by default, so they share kept connections.
+    transport: () => (transport ??= nodemailer.createTransport(smtpTransportOptions(o))),
     ledger: () => (ledger ??= new SqliteLedger(o.ledgerPath)),
     organizer: { name: from?.name || 'frontier-review', email: from?.address || 'noreply@frontier-review.local' },
     serial<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -14,8 +14,20 @@ export interface ActivitiesOptions {
   mailFrom?: string;
   /** Domain part of Message-IDs and calendar UIDs. */
   messageIdDomain?: string;
-  /** Seconds before a silent SMTP server counts as failed (then the activity retries). */
+  /**
+   * Seconds before a silent SMTP server counts as failed (then the activity retries): nodemailer's connection,
+   * greeting and socket timeouts. Default: $SMTP_TIMEOUT_SECONDS, else 30.
+   */
   smtpTimeoutSeconds?: number;
+  /**
+   * Keep SMTP connections open and send the next mails over them (nodemailer's pool); false opens a connection
+   * per mail. Default: $SMTP_POOL, else true. A `pool` query in the SMTP URL wins over this (see smtp-transport.ts).
+   */
+  smtpPool?: boolean;
+  /** Pooled connections open at once, per worker. Default: $SMTP_MAX_CONNECTIONS, else 5. The URL's `maxConnections` wins. */
+  smtpMaxConnections?: number;
+  /** Messages over one pooled connection before it is replaced. Default: $SMTP_MAX_MESSAGES, else 100. The URL's `maxMessages` wins. */
+  smtpMaxMessages?: number;
   /** SQLite file of the delivery ledger. Default: $NOTICE_LEDGER_PATH, else .data/notice-ledger.sqlite under the working directory. */
   ledgerPath?: string;
   /** A ledger object instead of the file (tests wrap the SQLite ledger to inject a crash). */
@@ -36,6 +48,9 @@ export interface ResolvedOptions {
   mailFrom: string;
   domain: string;
   smtpTimeoutMs: number;
+  smtpPool: boolean;
+  smtpMaxConnections: number;
+  smtpMaxMessages: number;
   ledgerPath: string;
   webhooks: WebhookConfig;
   outageAlertAfterMs: number;
@@ -47,13 +62,27 @@ const positive = (v: string | undefined): number | undefined => {
   const n = Number(v);
   return v !== undefined && v.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : undefined;
 };
+/** A count or a timeout: a whole number of at least 1 (nodemailer reads 0 as "use my default"). */
+const atLeastOne = (v: string | undefined): number | undefined => {
+  const n = positive(v);
+  return n !== undefined && Number.isInteger(n) && n >= 1 ? n : undefined;
+};
+const yesNo = (v: string | undefined): boolean | undefined =>
+  /^(1|true|yes|on)$/i.test(v?.trim() ?? '') ? true : /^(0|false|no|off)$/i.test(v?.trim() ?? '') ? false : undefined;
+
+/** nodemailer's own pool defaults: five connections, a hundred messages each (many servers cap a session near that). */
+export const DEFAULT_SMTP_MAX_CONNECTIONS = 5;
+export const DEFAULT_SMTP_MAX_MESSAGES = 100;
 
 export function resolveOptions(o: ActivitiesOptions, env: Record<string, string | undefined> = process.env): ResolvedOptions {
   return {
     smtpUrl: o.smtpUrl ?? env.SMTP_URL ?? 'smtp://127.0.0.1:2525',
     mailFrom: o.mailFrom ?? env.MAIL_FROM ?? 'frontier-review <noreply@frontier-review.local>',
     domain: o.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN,
-    smtpTimeoutMs: (o.smtpTimeoutSeconds ?? 30) * 1000,
+    smtpTimeoutMs: (o.smtpTimeoutSeconds ?? atLeastOne(env.SMTP_TIMEOUT_SECONDS) ?? 30) * 1000,
+    smtpPool: o.smtpPool ?? yesNo(env.SMTP_POOL) ?? true,
+    smtpMaxConnections: o.smtpMaxConnections ?? atLeastOne(env.SMTP_MAX_CONNECTIONS) ?? DEFAULT_SMTP_MAX_CONNECTIONS,
+    smtpMaxMessages: o.smtpMaxMessages ?? atLeastOne(env.SMTP_MAX_MESSAGES) ?? DEFAULT_SMTP_MAX_MESSAGES,
     ledgerPath: o.ledgerPath ?? env.NOTICE_LEDGER_PATH ?? DEFAULT_LEDGER_PATH,
     webhooks: {
       urls: o.webhooks?.urls ?? list(env.WEBHOOK_URLS),

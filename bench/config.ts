@@ -9,7 +9,7 @@ import { TRANSPORTS } from './phases/latency';
 import type { Transport } from './phases/latency';
 import type { WorkerTuning } from './worker-protocol';
 
-export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse'] as const;
+export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse', 'storm'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchConfig {
@@ -53,6 +53,13 @@ export interface BenchConfig {
   /** Abuse: valid updates per kind against one review (one review per scenario), and which scenarios. */
   abuseN: number;
   abuseScenarios: AbuseScenario[];
+  /** Notice storm: reminders due at one instant; the SMTP pool of the storm worker and of its floor; its activity slots; seconds from the set-up to the instant (default: estimated). */
+  stormN: number;
+  stormPool: number;
+  stormActSlots?: number;
+  stormLead?: number;
+  /** Also measure the storm's engine floor (no-op workflows due at one instant); off in smoke. */
+  stormEngine: boolean;
   /** Results file; default bench/results/<date>.json (<date>-smoke.json for --smoke). */
   out?: string;
 }
@@ -64,9 +71,9 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --rounds R              batches per kind, ABBA order (default 2)
   --start-concurrency C   start requests in flight at once (default 200)
   --samples S             latency samples per series (default 500)
-  --alt-samples S         samples of the pooled and nodelay series (default 200)
+  --alt-samples S         samples of the series after the first (default 200)
   --lat-tracks T          tracks per prepared review in the latency phase, one sample each (default 5)
-  --transports LIST       SMTP transports of the latency series: per-mail,pooled,nodelay (default all)
+  --transports LIST       SMTP transports of the latency series: pooled (project default), per-mail (default both)
   --mem-levels LIST       open reviews cached for the uncapped figure (default 1000,5000)
   --no-breakdown          skip the memory breakdown (engine floor, + timeline/luxon, + validation/valibot)
   --capped-total N        reviews started against the capped worker (default 10000)
@@ -85,9 +92,14 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --server-arg ARG        extra dev-server argument (repeatable), e.g. --server-arg=--sqlite-pragma=synchronous=normal
   --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)
   --sim-repeats K         runs of the full 30-day review for the simulated-time figure (default 5)
-  --history-smtp T        SMTP transport of the history worker: per-mail (default) or pooled
+  --history-smtp T        SMTP transport of the history worker: pooled (project default) or per-mail
   --abuse-n N             abuse: valid updates per kind against one review (default 500; 3 with --smoke)
   --abuse-scenarios LIST  abuse scenarios, comma list of ${ABUSE_SCENARIOS.join(',')} (default all)
+  --storm-n M             notice storm: close reminders due at one instant (default 1000; 20 with --smoke)
+  --storm-pool P          SMTP connections of the storm worker and of its nodemailer floor (default 5)
+  --storm-act-slots S     maxConcurrentActivityTaskExecutions of the storm worker (default: --act-slots, else the SDK's 100)
+  --storm-lead SECONDS    from the storm's set-up to its instant (default: estimated from a warm-up)
+  --no-storm-engine       skip the storm's engine floor (no-op workflows due at one instant, one mail each)
   --out FILE              results file (default bench/results/<date>.json)
   --report FILE           print the table of a stored results file again, run nothing`;
 
@@ -127,6 +139,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'sim-repeats': { type: 'string' },
       'abuse-n': { type: 'string' },
       'abuse-scenarios': { type: 'string' },
+      'storm-n': { type: 'string' },
+      'storm-pool': { type: 'string' },
+      'storm-act-slots': { type: 'string' },
+      'storm-lead': { type: 'string' },
+      'no-storm-engine': { type: 'boolean' },
       out: { type: 'string' },
     },
   });
@@ -174,7 +191,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     latTracks: Math.min(5, int('lat-tracks', smoke ? 1 : 5)),
     transports: (() => {
       const raw = get('transports');
-      const ts = (raw === undefined ? (smoke ? ['per-mail'] : [...TRANSPORTS]) : raw.split(',').map((x) => x.trim())) as Transport[];
+      const ts = (raw === undefined ? (smoke ? [TRANSPORTS[0]] : [...TRANSPORTS]) : raw.split(',').map((x) => x.trim())) as Transport[];
       for (const t of ts) if (!TRANSPORTS.includes(t)) throw new Error(`unknown transport "${t}"; transports: ${TRANSPORTS.join(', ')}`);
       return ts;
     })(),
@@ -198,7 +215,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     serverArgs: values['server-arg'] ?? (env.BENCH_SERVER_ARGS ? env.BENCH_SERVER_ARGS.split(' ') : []),
     stepDays: int('step-days', 40),
     simRepeats: int('sim-repeats', smoke ? 1 : 5),
-    historySmtp: get('history-smtp') === 'pooled' ? 'pooled' : 'per-mail',
+    historySmtp: get('history-smtp') === 'per-mail' ? 'per-mail' : 'pooled',
     abuseN: int('abuse-n', smoke ? 3 : 500),
     abuseScenarios: (() => {
       const raw = get('abuse-scenarios');
@@ -206,6 +223,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       for (const x of xs) if (!ABUSE_SCENARIOS.includes(x)) throw new Error(`unknown abuse scenario "${x}"; scenarios: ${ABUSE_SCENARIOS.join(', ')}`);
       return xs;
     })(),
+    stormN: int('storm-n', smoke ? 20 : 1000),
+    stormPool: int('storm-pool', 5),
+    stormActSlots: optInt('storm-act-slots'),
+    stormLead: optInt('storm-lead'),
+    stormEngine: !smoke && !flag('no-storm-engine'),
     out: get('out'),
   };
 }

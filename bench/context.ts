@@ -28,7 +28,7 @@ export interface DevContext {
 }
 
 export async function startWorker(
-  ctx: DevContext, kind: 'review' | 'noop', taskQueue: string, opts: { tuning?: WorkerTuning; smtpUrl?: string; smtpNoDelay?: boolean; bundlePath?: string } = {},
+  ctx: DevContext, kind: 'review' | 'noop', taskQueue: string, opts: { tuning?: WorkerTuning; smtpUrl?: string; bundlePath?: string } = {},
 ): Promise<WorkerProcess> {
   return WorkerProcess.start({
     kind,
@@ -37,7 +37,6 @@ export async function startWorker(
     taskQueue,
     bundlePath: opts.bundlePath ?? (kind === 'review' ? ctx.bundles.review : ctx.bundles.noop),
     smtpUrl: opts.smtpUrl ?? ctx.sink.url,
-    ...(opts.smtpNoDelay ? { smtpNoDelay: true } : {}),
     mailFrom: MAIL_FROM,
     tuning: { ...ctx.cfg.tuning, ...(opts.tuning ?? {}) },
     ledgerPath: path.join(ctx.tmpDir, `ledger-${taskQueue}.sqlite`),

@@ -2,7 +2,7 @@
  * The engine's floor for the benchmark: workflows that do as little as Temporal allows. Bundled on its own
  * (bench/run.ts bundles this file separately from workflows/), so nothing of the review is loaded with it.
  */
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { NoopActivities } from './noop-activities';
 import { doneSignal, pingMailUpdate, pingUpdate } from './noop-messages';
 
@@ -15,6 +15,12 @@ const { mailOne } = proxyActivities<NoopActivities>({
 /** Start-throughput floor: one no-op activity, then complete. */
 export async function noopWorkflow(): Promise<void> {
   await noop();
+}
+
+/** Storm floor: waits until `at` (epoch ms), then one pooled mail: a timer firing and one activity, nothing else. */
+export async function noopTimerMailWorkflow(o: { at: number; to: string }): Promise<void> {
+  await sleep(Math.max(1, o.at - Date.now()));
+  await mailOne({ subject: 'due', to: o.to, pooled: true });
 }
 
 /** Update floor: answers pings until told to stop. */

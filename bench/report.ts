@@ -6,6 +6,7 @@ import type { HistoryResult } from './phases/history';
 import type { LatencyResult } from './phases/latency';
 import { cappedDeviation } from './phases/memory';
 import type { MemoryResult } from './phases/memory';
+import type { StormResult } from './phases/storm';
 import type { ThroughputResult } from './phases/throughput';
 
 export interface Machine {
@@ -68,6 +69,7 @@ export interface Results {
   memory?: MemoryResult;
   history?: HistoryResult;
   abuse?: AbuseResult;
+  storm?: StormResult;
   verdicts: Verdict[];
 }
 
@@ -112,9 +114,9 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
   if (l) {
     const f = (x: { p50: number; p95: number; p99: number } | undefined): string => (x ? `${ms(x.p50)} / ${ms(x.p95)} / ${ms(x.p99)} ms` : '—');
     const label: Record<string, string> = {
-      'per-mail': 'new SMTP connection per mail (project default)',
-      pooled: 'pooled SMTP (SMTP_URL …?pool=true, configuration only)',
-      nodelay: 'pooled SMTP + TCP_NODELAY (proposed activities change)',
+      pooled: 'pooled SMTP (project default; nodemailer 10 sets TCP_NODELAY)',
+      'per-mail': 'new SMTP connection per mail (SMTP_URL …?pool=false, the former default)',
+      nodelay: 'pooled SMTP + TCP_NODELAY (emulated; runs before the pooled default)',
     };
     let firstRow = true;
     for (const [t, rv] of Object.entries(l.review)) {
@@ -200,6 +202,52 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
         met: largest < ABUSE_RUN_LIMIT && answers && !s.stuck,
       });
     }
+  }
+  if (r.storm) v.push(...stormVerdicts(r.storm));
+  return v;
+}
+
+/** Storm rate against plain nodemailer (≥ 0.8×), no reminder later than a minute; the engine floor and the stages beside. */
+function stormVerdicts(s: StormResult): Verdict[] {
+  const d = s.during;
+  const l = s.storm.latenessMs;
+  const complete = s.storm.arrived === s.n && s.slackSeconds >= 0;
+  const e = s.engine;
+  const v: Verdict[] = [
+    {
+      figure: `notice storm: ${n(s.n)} close reminders due at one instant (rate while they flowed)`,
+      measured: `${s.storm.mailsPerSec} mails/s = **${s.ratio}×** floor`,
+      context: `floor: nodemailer in the bench process, same sink, pool of ${s.smtpPool}: ${s.floor.mailsPerSec} mails/s (rounds ${s.floor.rounds.map((x) => x.mailsPerSec).join(', ')}); `
+        + `storm worker: ${s.activitySlots ?? 'default (100)'} activity slots, at most ${d.peakActivities} activities and ${d.peakActivations} activations in flight, ${s.storm.connections} SMTP connections; `
+        + `CPU from the instant to the last mail: worker ${d.workerCpuMs} ms, server ${d.serverCpuMs ?? '?'} ms, bench + sink ${d.benchCpuMs} ms, machine ${d.machineBusyPct}% busy; load average ${s.loadAverage.join(' ')} at the start`,
+      target: '≥ 0.8× floor',
+      met: complete && s.ratio >= 0.8,
+    },
+    {
+      figure: '  … lateness of each reminder (sink arrival − due instant)',
+      measured: l ? `p50 ${ms(l.p50)} / p99 ${ms(l.p99)} / max **${ms(l.max)} ms**` : '—',
+      context: `${s.storm.arrived} of ${n(s.n)} arrived; prepared in ${s.prepSeconds} s, ${s.slackSeconds >= 0 ? `${s.slackSeconds} s before the instant` : `**${-s.slackSeconds} s after the instant** (not a clean storm)`}`,
+      target: 'max ≤ 60 s',
+      met: complete && l !== null && l.max <= 60_000,
+    },
+  ];
+  if (s.stages) {
+    v.push({
+      figure: '  … where the lateness goes (median, ms after the instant)',
+      measured: `timer set for ${ms(s.stages.timerDue)}, fired ${ms(s.stages.timerFired)}; workflow task ${ms(s.stages.workflowTaskStarted)}; notice scheduled ${ms(s.stages.activityScheduled)}; activity started ${ms(s.stages.activityStarted)}; at the sink ${ms(s.stages.mailAtSink)}`,
+      context: `histories of ${s.stages.sampled} reviews spread over the arrival order`,
+      target: '—',
+      met: null,
+    });
+  }
+  if (e) {
+    v.push({
+      figure: '  … engine floor: as many no-op workflows due at one instant, one mail each',
+      measured: `${e.mailsPerSec} mails/s (storm = ${e.mailsPerSec > 0 ? Math.round((s.storm.mailsPerSec / e.mailsPerSec) * 1000) / 1000 : '?'}× this)`,
+      context: `${e.arrived} of ${n(s.n)} arrived; lateness p50 ${ms(e.latenessMs?.p50 ?? NaN)} / max ${ms(e.latenessMs?.max ?? NaN)} ms; same slots and pool; load average ${e.loadAverage.join(' ')}`,
+      target: '—',
+      met: null,
+    });
   }
   return v;
 }

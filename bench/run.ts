@@ -19,6 +19,7 @@ import { abusePhase } from './phases/abuse';
 import { historyPhase } from './phases/history';
 import { latencyPhase } from './phases/latency';
 import { memoryPhase } from './phases/memory';
+import { stormPhase } from './phases/storm';
 import { throughputPhase } from './phases/throughput';
 import { devServerPid } from './proc';
 import { machineInfo, table, verdicts } from './report';
@@ -94,9 +95,21 @@ async function main(): Promise<void> {
         log(`worker memory: ${cfg.memLevels.join(', ')} cached; ${cfg.cappedTotal} with maxCachedWorkflows ${cfg.cap}`);
         partial.memory = await memoryPhase(ctx);
       }
-      if (cfg.phases.includes('abuse')) {
+      const abuse = async (): Promise<void> => {
         log(`abuse: ${cfg.abuseN} valid updates per kind, one review per scenario (${cfg.abuseScenarios.join(', ')})`);
         partial.abuse = await abusePhase(ctx);
+      };
+      const storm = async (): Promise<void> => {
+        log(`notice storm: ${cfg.stormN} close reminders due at one instant; SMTP pool ${cfg.stormPool}, ${cfg.stormActSlots ?? 'default'} activity slots`);
+        partial.storm = await stormPhase(ctx);
+      };
+      const both = cfg.phases.includes('abuse') && cfg.phases.includes('storm');
+      // Smoke runs the storm beside the abuse phase: neither's smoke figures are timings (tiny sizes; the abuse
+      // scenarios run all at once anyway), and one after the other the storm would add ~15 s to the smoke run.
+      if (cfg.smoke && both) await Promise.all([abuse(), storm()]);
+      else {
+        if (cfg.phases.includes('abuse')) await abuse();
+        if (cfg.phases.includes('storm')) await storm();
       }
       await env.teardown();
       env = undefined;

@@ -4,22 +4,12 @@
  * configuration comes in BENCH_WORKER_CONFIG (JSON); commands and answers go over the IPC channel.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import net from 'node:net';
 import { BroadcastChannel } from 'node:worker_threads';
 import { createActivities } from '../activities';
 import { createNoopActivities } from './noop-activities';
 import type { ChildCommand, ChildMessage, WorkerChildConfig, WorkerMemory } from './worker-protocol';
 
 const config = JSON.parse(process.env.BENCH_WORKER_CONFIG ?? '{}') as WorkerChildConfig;
-
-if (config.smtpNoDelay) {
-  // nodemailer offers no TCP_NODELAY option; the worker's only Node sockets are SMTP (gRPC runs in the Rust core).
-  const connect = net.Socket.prototype.connect;
-  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    this.setNoDelay(true);
-    return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-  } as typeof connect;
-}
 
 function send(m: ChildMessage): void {
   process.send?.(m);
@@ -103,9 +93,14 @@ async function main(): Promise<void> {
 
   // "Busy" = an activation or an activity in flight; the last busy instant tells when a batch's work drained.
   let lastBusyAt = 0;
+  // Peaks tell whether the activity slots were full (the storm phase sizes them).
+  let peakActivities = 0;
+  let peakActivations = 0;
   const busyTimer = setInterval(() => {
     const s = worker.getStatus();
     if (s.numInFlightWorkflowActivations > 0 || s.numInFlightActivities > 0) lastBusyAt = Date.now();
+    peakActivities = Math.max(peakActivities, s.numInFlightActivities);
+    peakActivations = Math.max(peakActivations, s.numInFlightWorkflowActivations);
   }, 5);
 
   process.on('message', (msg: ChildCommand) => {
@@ -115,8 +110,11 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage();
         send({
           type: 'status', id: msg.id, activitiesDone, lastActivityAt, lastBusyAt, busy: s.numInFlightWorkflowActivations + s.numInFlightActivities,
-          cached: s.numCachedWorkflows, now: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000,
+          cached: s.numCachedWorkflows, now: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000, peakActivities, peakActivations,
         });
+      } else if (msg.type === 'reset-peaks') {
+        peakActivities = 0;
+        peakActivations = 0;
       } else if (msg.type === 'memory') {
         const s = worker.getStatus();
         send({ type: 'memory', id: msg.id, memory: await memory(), cached: s.numCachedWorkflows });
@@ -133,6 +131,8 @@ async function main(): Promise<void> {
   await connection.close();
   send({ type: 'stopped' });
   process.disconnect?.();
+  // The activities' pooled SMTP connections would keep the process alive until their idle timeout (~30 s a stop).
+  process.exit(0);
 }
 
 main().catch((e: unknown) => {

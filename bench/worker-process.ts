@@ -67,6 +67,11 @@ export class WorkerProcess {
     return this.request<ChildStatus>({ type: 'status' });
   }
 
+  /** Starts the in-flight peaks (status().peakActivities / peakActivations) afresh. */
+  resetPeaks(): void {
+    this.child.send({ type: 'reset-peaks' } satisfies ChildCommand);
+  }
+
   async memory(): Promise<{ memory: WorkerMemory; cached: number }> {
     const m = await this.request<Extract<ChildMessage, { type: 'memory' }>>({ type: 'memory' });
     return { memory: m.memory, cached: m.cached };

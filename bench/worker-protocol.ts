@@ -20,8 +20,6 @@ export interface WorkerChildConfig {
   bundlePath: string;
   smtpUrl: string;
   mailFrom: string;
-  /** Emulates TCP_NODELAY on the SMTP connections (proposed activities change): set on every Node socket of the process. */
-  smtpNoDelay?: boolean;
   tuning: WorkerTuning;
   /** Delivery-ledger file of the review activities (a fresh one per worker, in the run's temp dir). */
   ledgerPath?: string;
@@ -38,7 +36,7 @@ export interface WorkerMemory {
   arrayBuffers: number;
 }
 
-export type ChildCommand = { type: 'status'; id: number } | { type: 'memory'; id: number } | { type: 'stop' };
+export type ChildCommand = { type: 'status'; id: number } | { type: 'memory'; id: number } | { type: 'reset-peaks' } | { type: 'stop' };
 
 export interface ChildStatus {
   type: 'status';
@@ -51,6 +49,9 @@ export interface ChildStatus {
   now: number;
   /** CPU time of the whole worker process so far (user + system, all threads), ms. */
   cpuMs: number;
+  /** Most activities and workflow activations in flight at once since the last reset-peaks (sampled every 5 ms). */
+  peakActivities: number;
+  peakActivations: number;
 }
 
 export type ChildMessage =

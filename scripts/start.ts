@@ -104,6 +104,7 @@ async function main(): Promise<number> {
       taskQueue: config.taskQueue,
       activitiesOptions: { smtpUrl: sink.url, mailFrom: config.mailFrom },
       dataConverter,
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     });
     const reviews = new ReviewClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue: config.taskQueue, address: env.address, keyRing });
     const codec = keyRing ? codecOptionsFromEnv(new EncryptionCodec(keyRing)) : undefined;

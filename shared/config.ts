@@ -18,6 +18,12 @@ export interface AppConfig {
   taskQueue: string;
   smtpUrl?: string;
   mailFrom?: string;
+  /**
+   * WORKER_MAX_ACTIVITIES: activities one worker runs at once (maxConcurrentActivityTaskExecutions); unset, the
+   * SDK's 100. Mail activities share the SMTP pool (SMTP_MAX_CONNECTIONS), so more slots than a few times the
+   * pool only lengthen the queue in front of it (BENCHMARKS.md, "Notice storm").
+   */
+  maxConcurrentActivities?: number;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +48,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`invalid Temporal connection configuration${where}: ${(e as Error).message}`);
   }
   const blank = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const slots = blank(env.WORKER_MAX_ACTIVITIES);
+  if (slots !== undefined && !/^[1-9][0-9]*$/.test(slots)) throw new ConfigError(`WORKER_MAX_ACTIVITIES must be a whole number of at least 1, got "${slots}"`);
   return {
     connectionOptions: connect.connectionOptions,
     namespace: connect.namespace ?? DEFAULT_NAMESPACE,
@@ -49,5 +57,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     taskQueue: blank(env.TASK_QUEUE) ?? TASK_QUEUE_DEFAULT,
     smtpUrl: blank(env.SMTP_URL),
     mailFrom: blank(env.MAIL_FROM),
+    ...(slots !== undefined ? { maxConcurrentActivities: Number(slots) } : {}),
   };
 }

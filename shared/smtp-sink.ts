@@ -13,6 +13,8 @@ export interface StoredMail {
   envelopeTo: string[];
   raw: string;
   receivedAt: Date;
+  /** The SMTP session (one client connection) it came over: tells kept connections from new ones. */
+  connectionId?: string;
 }
 
 export interface SinkFaults {
@@ -41,12 +43,14 @@ export interface SinkStats {
   abandoned: number;
   /** Client connections that failed mid-transaction (e.g. ECONNRESET from a killed sender). */
   connectionErrors: number;
+  /** Client connections accepted (a pooled sender opens few, one per mail otherwise). */
+  connections: number;
 }
 
 export class SmtpSink {
   readonly messages: StoredMail[] = [];
   faults: SinkFaults = {};
-  readonly stats: SinkStats = { temporaryFailures: {}, rejectedRecipients: 0, stalledReplies: 0, stalledAccepted: 0, abandoned: 0, connectionErrors: 0 };
+  readonly stats: SinkStats = { temporaryFailures: {}, rejectedRecipients: 0, stalledReplies: 0, stalledAccepted: 0, abandoned: 0, connectionErrors: 0, connections: 0 };
   private server: SMTPServer;
   private waiters: (() => void)[] = [];
   private closedSessions = new Set<string>();
@@ -58,6 +62,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onConnect: (_session, cb) => {
+        this.stats.connections++;
+        cb();
+      },
       onMailFrom: (_addr, _session, cb) => {
         const code = this.faults.temporaryFailure;
         if (code) this.stats.temporaryFailures[code] = (this.stats.temporaryFailures[code] ?? 0) + 1;
@@ -82,7 +90,7 @@ export class SmtpSink {
           if (stallMs > 0) this.stats.stalledAccepted++;
           const raw = Buffer.concat(chunks).toString('utf8');
           const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? '';
-          const mail = { messageId, envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, receivedAt: new Date() };
+          const mail = { messageId, envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, receivedAt: new Date(), connectionId: session.id };
           this.messages.push(mail);
           if (this.options.mailDir) {
             const name = `${mail.receivedAt.toISOString().replace(/[:.]/g, '-')}-${messageId.replace(/[^A-Za-z0-9-]+/g, '_').slice(0, 120)}.eml`;
@@ -118,9 +126,23 @@ export class SmtpSink {
     return this.port;
   }
 
-  /** Stops listening: new connections are refused until `up()`. Open connections and stored mail are kept. */
+  /**
+   * Stops listening: new connections are refused until `up()`, and open ones are closed, as when the server
+   * process is gone (a pooled sender would otherwise go on over its kept connections). Stored mail is kept.
+   */
   down(): void {
     if (this.server.server.listening) this.server.server.close();
+    this.dropConnections();
+  }
+
+  /**
+   * Closes every open client connection without a word, as a server restarting or timing out idle sessions does.
+   * A message already stored has had its reply written first (both happen in one tick), so nothing is lost twice.
+   */
+  dropConnections(): number {
+    const open = [...(this.server.connections as Set<{ close(): void }>)];
+    for (const c of open) c.close();
+    return open.length;
   }
 
   /** Listens again on the same address and port after `down()`. */
@@ -159,6 +181,10 @@ export class SmtpSink {
 
   async close(): Promise<void> {
     await this.up();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      // smtp-server waits up to 30 s for open sessions to end, and a pooled sender keeps its sessions open.
+      this.dropConnections();
+    });
   }
 }

@@ -29,6 +29,7 @@ async function main(): Promise<number> {
       taskQueue: config.taskQueue,
       activitiesOptions: { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom },
       dataConverter,
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       // A prebuilt bundle (bundleWorkflowCode output) makes a restart take a second instead of bundling anew.
       ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
     });

@@ -14,6 +14,8 @@ export interface ReviewWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Payload codecs (encryption); clients must use the same. */
   dataConverter?: WorkerOptions['dataConverter'];
+  /** Activities run at once (WORKER_MAX_ACTIVITIES); the SDK's default (100) when unset. */
+  maxConcurrentActivityTaskExecutions?: number;
 }
 
 export async function createReviewWorker(o: ReviewWorkerOptions): Promise<Worker> {
@@ -23,6 +25,7 @@ export async function createReviewWorker(o: ReviewWorkerOptions): Promise<Worker
     taskQueue: o.taskQueue ?? TASK_QUEUE_DEFAULT,
     activities: createActivities(o.activitiesOptions ?? {}),
     ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
+    ...(o.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions } : {}),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   });
 }

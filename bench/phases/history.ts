@@ -30,7 +30,7 @@ import { summarize } from '../stats';
 import type { Summary } from '../stats';
 import { MAIL_FROM } from '../context';
 import { benchRequest, reviewer, TRACK_NAMES } from '../requests';
-import { withPooling } from '../smtp-url';
+import { perMail } from '../smtp-url';
 
 const EventType = temporal.api.enums.v1.EventType;
 const DAY = 24 * 60 * 60 * 1000;
@@ -129,7 +129,7 @@ export async function historyPhase(
       namespace: env.namespace ?? 'default',
       searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
     });
-    const realActivities = createActivities({ smtpUrl: opts.pooledSmtp ? withPooling(sink.url) : sink.url, mailFrom: MAIL_FROM, smtpTimeoutSeconds: 5, ledgerPath });
+    const realActivities = createActivities({ smtpUrl: opts.pooledSmtp ? sink.url : perMail(sink.url), mailFrom: MAIL_FROM, smtpTimeoutSeconds: 5, ledgerPath });
     // The same activities, except that a notice "goes out" at once without SMTP: what the engine and the workflow cost alone.
     const stubbedActivities = {
       ...createActivities({ smtpUrl: sink.url, mailFrom: MAIL_FROM, smtpTimeoutSeconds: 5, ledgerPath: `${ledgerPath}-stubbed` }),

@@ -10,11 +10,9 @@
  * no-op update that starts one activity sending one small mail.
  *
  * Each mail series runs once per SMTP transport:
- * - `per-mail`: the project's default — a new SMTP connection for every mail (SMTP_URL smtp://host:port);
- * - `pooled`:   nodemailer's pool, switched on by configuration only (SMTP_URL …?pool=true);
- * - `nodelay`:  pooled and with TCP_NODELAY on the SMTP socket, which needs a code change in activities/
- *               (nodemailer has no option for it); emulated here by setting it on every socket the worker
- *               process opens (the worker's only Node sockets are SMTP: gRPC is in the Rust core).
+ * - `pooled`:   the project's default — nodemailer's pool, kept connections (SMTP_URL smtp://host:port); nodemailer
+ *               10 sets TCP_NODELAY on every SMTP socket, which the `nodelay` series of earlier runs emulated;
+ * - `per-mail`: the former default — a new SMTP connection for every mail (SMTP_URL …?pool=false).
  */
 import { grantAccessUpdate, submitEvaluationUpdate, workflowIdFor } from '../../workflows/messages';
 import type { reviewWorkflow } from '../../workflows';
@@ -23,11 +21,11 @@ import { noticeMail, startWorker, waitMails } from '../context';
 import { doneSignal, pingMailUpdate, pingUpdate } from '../noop-messages';
 import type { noopUpdateWorkflow } from '../noop-workflow';
 import { benchRequest, reviewer, TRACK_NAMES } from '../requests';
-import { withPooling } from '../smtp-url';
+import { perMail } from '../smtp-url';
 import { pool, sleep, summarize } from '../stats';
 import type { Summary } from '../stats';
 
-export const TRANSPORTS = ['per-mail', 'pooled', 'nodelay'] as const;
+export const TRANSPORTS = ['pooled', 'per-mail'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
 export interface ReviewLatency {
@@ -44,7 +42,7 @@ export interface ReviewLatency {
 
 export interface LatencyResult {
   samples: number;
-  /** Samples of the pooled and nodelay series. */
+  /** Samples of the series after the first (the project default's). */
   altSamples: number;
   /** No-op update round-trip on a no-op workflow. */
   noopUpdate: Summary;
@@ -55,8 +53,8 @@ export interface LatencyResult {
 
 const SUMMARY = 'Automated exploit generation against the withheld CVE set succeeded in 7 of 10 targets.';
 
-function workerSmtp(ctx: DevContext, t: Transport): { smtpUrl: string; smtpNoDelay: boolean } {
-  return { smtpUrl: t === 'per-mail' ? ctx.sink.url : withPooling(ctx.sink.url), smtpNoDelay: t === 'nodelay' };
+function workerSmtp(ctx: DevContext, t: Transport): { smtpUrl: string } {
+  return { smtpUrl: t === 'per-mail' ? perMail(ctx.sink.url) : ctx.sink.url };
 }
 
 async function floor(ctx: DevContext, transports: Transport[]): Promise<Pick<LatencyResult, 'noopUpdate' | 'noopUpdateToMail'>> {
@@ -64,8 +62,7 @@ async function floor(ctx: DevContext, transports: Transport[]): Promise<Pick<Lat
   const noopUpdateToMail: LatencyResult['noopUpdateToMail'] = {};
   let noopUpdate: Summary | undefined;
   for (const t of transports) {
-    const smtp = workerSmtp(ctx, t);
-    const worker = await startWorker(ctx, 'noop', `bench-${runId}-lat-noop-${t}`, { smtpUrl: ctx.sink.url, smtpNoDelay: smtp.smtpNoDelay });
+    const worker = await startWorker(ctx, 'noop', `bench-${runId}-lat-noop-${t}`, { smtpUrl: ctx.sink.url });
     try {
       const h = await client.workflow.start<typeof noopUpdateWorkflow>('noopUpdateWorkflow', { taskQueue: worker.config.taskQueue, workflowId: `lat-noop-${t}-${runId}`, args: [] });
       for (let i = 0; i < 20; i++) await h.executeUpdate(pingUpdate, { args: [i] }); // warm-up
@@ -80,7 +77,7 @@ async function floor(ctx: DevContext, transports: Transport[]): Promise<Pick<Lat
         ctx.log(`  floor: no-op update round-trip p50 ${noopUpdate.p50} / p95 ${noopUpdate.p95} / p99 ${noopUpdate.p99} ms`);
       }
       const xs: number[] = [];
-      const n = t === 'per-mail' ? cfg.samples : cfg.altSamples;
+      const n = t === TRANSPORTS[0] ? cfg.samples : cfg.altSamples;
       for (let i = -10; i < n; i++) {
         const to = `floor-${runId}-${t}-${i + 10}@bench.example`;
         const mark = sink.messages.length;
@@ -154,7 +151,7 @@ export async function latencyPhase(ctx: DevContext): Promise<LatencyResult> {
   const f = await floor(ctx, transports);
   const review: LatencyResult['review'] = {};
   for (const t of transports) {
-    const r = await reviewSeries(ctx, t, t === 'per-mail' ? ctx.cfg.samples : ctx.cfg.altSamples);
+    const r = await reviewSeries(ctx, t, t === TRANSPORTS[0] ? ctx.cfg.samples : ctx.cfg.altSamples);
     review[t] = r;
     ctx.log(`  review (${t}): submitEvaluation → first critical-finding mail p50 ${r.firstMail.p50} / p95 ${r.firstMail.p95} / p99 ${r.firstMail.p99} ms; update ${r.update.p50} ms p50`);
   }
