@@ -6,7 +6,6 @@
  * and the global ones are off.
  */
 import { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +17,6 @@ import { serverPaths } from '../shared/temporal-servers';
 import { startTimeSkippingServer } from '../shared/time-skipping-server';
 import { workflowIdFor } from '../workflows/messages';
 import { array, lengthMessage, maxLength, number, strictObject, wrongType } from '../workflows/schema';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { addCalendarDays, toIso } from '../workflows/timeline';
 import type { NoticeRecord, ReviewRequest, ReviewStatus } from '../workflows/types';
 import { ReviewError } from './errors';
@@ -144,11 +142,6 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
   let running: Promise<void> | undefined;
   try {
     const namespace = env.namespace ?? 'default';
-    const TYPES = temporal.api.enums.v1.IndexedValueType;
-    await env.connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
     await sink.listen(0, '127.0.0.1');
     const taskQueue = 'frontier-review-simulation';
     const bundle = options.workflowBundlePath ?? process.env.FRONTIER_REVIEW_WORKFLOW_BUNDLE?.trim();

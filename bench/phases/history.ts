@@ -120,15 +120,9 @@ export async function historyPhase(
 ): Promise<HistoryResult> {
   const { stepDays } = opts;
   const { startTimeSkippingServer } = await import('../../shared/time-skipping-server');
-  const { SEARCH_ATTRIBUTES } = await import('../../workflows/search-attributes');
-  const TYPES = temporal.api.enums.v1.IndexedValueType;
   const server = await startTimeSkippingServer(testServer);
   const { env } = server;
   try {
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
     const realActivities = createActivities({ smtpUrl: opts.pooledSmtp ? sink.url : perMail(sink.url), mailFrom: MAIL_FROM, smtpTimeoutSeconds: 5, ledgerPath });
     // The same activities, except that a notice "goes out" at once without SMTP: what the engine and the workflow cost alone.
     const stubbedActivities = {

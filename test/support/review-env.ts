@@ -6,7 +6,6 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,7 @@ import type { ActivitiesOptions } from '../../activities';
 import { SmtpSink } from '../../shared/smtp-sink';
 import { serverPaths } from '../../shared/temporal-servers';
 import { startTimeSkippingServer } from '../../shared/time-skipping-server';
-import { SEARCH_ATTRIBUTES, ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
 
@@ -42,7 +41,6 @@ export interface ReviewEnv {
   teardown(): Promise<void>;
 }
 
-const TYPES = temporal.api.enums.v1.IndexedValueType;
 
 export interface ReviewEnvOptions {
   smtpTimeoutSeconds?: number;
@@ -71,12 +69,6 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
   const env = timeSkipping?.env ?? await withStartRetry(() => TestWorkflowEnvironment.createLocal({
     client: { dataConverter: opts.dataConverter }, server: { executable: { type: 'existing-path', path: paths.cli }, searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS },
   }));
-  if (kind === 'time-skipping') {
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
-  }
   const sink = new SmtpSink();
   await sink.listen();
   const ledgerPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'frontier-review-ledger-')), 'ledger.sqlite');

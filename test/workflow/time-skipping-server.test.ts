@@ -37,6 +37,12 @@ test('a server that exits at once: the error says it exited and shows its output
   await expect(startTimeSkippingServer(script('dies.sh', 'echo "port $1: address in use" >&2; exit 3'))).rejects.toThrow(/\(it exited\); its output:\n.*address in use/);
 });
 
+test('a path that cannot be started: the error says so at once, without waiting out the bound', async () => {
+  const started = Date.now();
+  await expect(startTimeSkippingServer(path.join(dir, 'no-such-server'))).rejects.toThrow(/\(it could not be started\); its output:\n.*ENOENT/);
+  expect(Date.now() - started).toBeLessThan(10_000);
+});
+
 test('a server that never listens: the error names the bound', async () => {
   await expect(startTimeSkippingServer(script('silent.sh', 'exec sleep 30'), { startMs: 1_000 })).rejects.toThrow(/did not listen on port \d+ within 1 s/);
 });
