@@ -9,6 +9,7 @@ import { createDigestActivities } from './digest';
 import { createPostNoticeWebhooks } from './notice-webhooks';
 import type { ActivitiesOptions } from './options';
 import { createSendNotice } from './send-notice';
+import { createSendNotices } from './send-notices';
 
 export type { ActivitiesOptions } from './options';
 export type { Ledger, LedgerEntry } from './ledger';
@@ -18,8 +19,10 @@ export { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } 
 
 export function createActivities(options: ActivitiesOptions = {}) {
   const ctx = createContext(options);
+  const sendNotice = createSendNotice(ctx);
   return {
-    sendNotice: createSendNotice(ctx),
+    sendNotice,
+    sendNotices: createSendNotices(sendNotice),
     postNoticeWebhooks: createPostNoticeWebhooks(ctx),
     sendDeliveryAlert: createSendDeliveryAlert(ctx),
     ...createDigestActivities(ctx),

@@ -11,7 +11,7 @@ import type { AppConfig } from '../shared/config';
 import { EncryptionCodec, loadKeyRing } from '../shared/encryption';
 import type { KeyRing } from '../shared/encryption';
 import * as m from '../workflows/messages';
-import { LAB_SA, OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from '../workflows/search-attributes';
+import { LAB_SA, OUTCOME_SA, PHASE_SA, STARTING_SEARCH_ATTRIBUTES, WINDOW_ENDS_SA } from '../workflows/search-attributes';
 import type { Outcome, Phase, ReviewStatus, UpdateAck } from '../workflows/types';
 import { isValidTimeZone } from '../workflows/timeline';
 import * as v from '../workflows/validation';
@@ -199,7 +199,7 @@ export class ReviewClient {
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: LAB_SA, value: labSearchValue(request.lab.name, this.keyRing) },
-          { key: PHASE_SA, value: 'awaiting-access' },
+          ...STARTING_SEARCH_ATTRIBUTES,
         ],
       }));
     return { reviewId: request.reviewId, workflowId, runId: handle.firstExecutionRunId };

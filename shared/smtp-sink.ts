@@ -22,6 +22,8 @@ export interface SinkFaults {
   temporaryFailure?: number;
   /** Recipients refused with 550 at RCPT TO. */
   rejectRecipients?: string[];
+  /** Recipients deferred with 450 at RCPT TO (a mailbox temporarily unavailable) until cleared. */
+  deferRecipients?: string[];
   /**
    * Hold the reply to DATA this long (a slow or overloaded server). The message counts as accepted only if the
    * client is still connected when the reply goes out: one that hung up meanwhile delivered nothing.
@@ -76,6 +78,10 @@ export class SmtpSink {
         if (this.faults.rejectRecipients?.includes(addr.address.toLowerCase())) {
           this.stats.rejectedRecipients++;
           return cb(Object.assign(new Error(`Mailbox unavailable: ${addr.address}`), { responseCode: 550 }));
+        }
+        if (this.faults.deferRecipients?.includes(addr.address.toLowerCase())) {
+          this.stats.temporaryFailures[450] = (this.stats.temporaryFailures[450] ?? 0) + 1;
+          return cb(Object.assign(new Error(`Mailbox busy, try again later: ${addr.address}`), { responseCode: 450 }));
         }
         cb();
       },

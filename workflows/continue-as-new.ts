@@ -16,7 +16,8 @@ export interface CarriedState {
   handled: string[];
   reasons: [string, NoticeReason][];
   pending: NoticePayload[];
-  flags: { v2: boolean; inline: boolean };
+  /** `batches` is absent in state carried by code before review-core-v3. */
+  flags: { v2: boolean; inline: boolean; batches?: boolean };
 }
 
 export interface HistoryInfo {

@@ -16,11 +16,12 @@ import type { ReviewState } from './review-state';
 import { toIso } from './timeline';
 import { audit, noticeId } from './transitions';
 import type { NoticeIntent, Outbox, ReviewContext } from './transitions';
-import type { DeliveryAlert, NoticeDates, NoticePayload, NoticeRecord } from './types';
+import { batchesOf } from './notice-batch';
+import type { DeliveryAlert, NoticeDates, NoticeOutcome, NoticePayload, NoticeRecord } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { sendNotice } = proxyActivities<Activities>({
+const { sendNotice, sendNotices } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   // SMTP trouble is retried with backoff for as long as it lasts: a notice is never dropped. A permanent
   // rejection (5xx) is thrown as non-retryable by the activity and recorded in status.
@@ -38,6 +39,8 @@ export interface DispatchFlags {
   v2: boolean;
   /** delivery-in-activity: the notice activity posts the webhook copy and alerts the PM about refused addresses. */
   inline: boolean;
+  /** review-core-v3: the notices of one workflow task go out in one sendNotices activity. */
+  batches: boolean;
 }
 
 const causeOf = (err: unknown): string =>
@@ -54,8 +57,18 @@ function rejectedOf(err: unknown): { rejected: string[]; response?: string } {
   };
 }
 
+interface Queued {
+  record: NoticeRecord;
+  payload: NoticePayload;
+}
+
+/** What a notice's outcome tells the workflow (a sendNotice result or a batch's slimmer one). */
+type SentResult = Extract<NoticeOutcome, { sent: unknown }>['sent'] & { webhookTargets?: number };
+
 export class NoticeDispatch implements Outbox {
   private readonly inflight = new Set<Promise<void>>();
+  /** Notices of the current workflow task not yet handed to an activity (batches only). */
+  private readonly queue: Queued[] = [];
   /** Why each notice still sending is sent; the notice activity asks (query noticeCheck) just before sending. */
   readonly reasons = new Map<string, NoticeReason>();
   /** Payloads of notices still sending: carried into the next run if the review continues as new. */
@@ -77,10 +90,11 @@ export class NoticeDispatch implements Outbox {
   }
 
   get settled(): boolean {
-    return this.inflight.size === 0;
+    return this.inflight.size === 0 && this.queue.length === 0;
   }
 
   async drain(): Promise<void> {
+    this.flush();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
@@ -128,39 +142,88 @@ export class NoticeDispatch implements Outbox {
     this.send(record, payload);
   }
 
-  /** Schedules the activities of one notice (also for a notice carried over from the previous run). */
+  /**
+   * Schedules the activities of one notice (also for a notice carried over from the previous run). With
+   * batches (review-core-v3) the mail waits in the queue for flush(), which the workflow calls once the
+   * task's changes are made, so the notices one task creates share one activity.
+   */
   send(record: NoticeRecord, payload: NoticePayload): void {
-    const { id, kind, audience } = payload;
+    const { id } = payload;
     this.pending.set(id, payload);
-    this.track(sendNotice(payload).then(
-      (r) => {
-        if (!this.flags.inline && typeof r.webhookTargets === 'number') this.globalWebhooks = r.webhookTargets;
-        if (r.webhook?.error) {
-          record.webhook = { state: 'failed', targets: r.webhook.targets, error: r.webhook.error };
-          this.audit('webhook-failed', `${kind} to ${audience}: ${r.webhook.error}`);
-        } else if (r.webhook) record.webhook = { state: 'sent', targets: r.webhook.delivered };
-        if (r.suppressed) {
-          Object.assign(record, { state: 'suppressed', reason: r.suppressed });
-          this.audit('notice-suppressed', `${kind} to ${audience}: ${r.suppressed}`);
-          return;
-        }
-        Object.assign(record, { state: 'sent', messageId: r.messageId, ...(r.rejected.length ? { error: `rejected: ${r.rejected.join(', ')}`, rejected: r.rejected } : {}) });
-        if (r.rejected.length) this.addressesRejected(record, r.rejected, r.rejectedResponse ?? r.response);
-      },
-      (err: unknown) => {
-        const cause = causeOf(err);
-        const { rejected, response } = rejectedOf(err);
-        Object.assign(record, { state: 'failed', error: cause, ...(rejected.length ? { rejected } : {}) });
-        this.audit('notice-failed', `${kind} to ${audience}: ${cause}`);
-        if (rejected.length) this.addressesRejected(record, rejected, response ?? cause);
-      },
-    ).finally(() => {
-      this.pending.delete(id);
-      this.reasons.delete(id);
-    }));
-    // The review's webhook copy runs beside the mail (with the global webhooks). Without webhooks of its own,
-    // the notice activity posts the copy to the global ones (patch delivery-in-activity). Before that patch:
-    // skipped when the workers last reported no global webhooks — a result-dependent decision kept for replay.
+    if (this.flags.batches) this.queue.push({ record, payload });
+    else {
+      this.track(sendNotice(payload).then(
+        (r) => {
+          if (!this.flags.inline && typeof r.webhookTargets === 'number') this.globalWebhooks = r.webhookTargets;
+          this.sent(record, r);
+        },
+        (err: unknown) => this.failed(record, causeOf(err), rejectedOf(err)),
+      ).finally(() => this.done(id)));
+    }
+    this.webhookCopy(record, payload);
+  }
+
+  /** Sends the queued notices: one sendNotices activity per batch (notice-batch.ts). */
+  flush(): void {
+    const queued = this.queue.splice(0);
+    const records = new Map(queued.map((q) => [q.payload.id, q.record]));
+    for (const { batch, ids } of batchesOf(queued.map((q) => q.payload))) {
+      const chunk = ids.map((id) => ({ id, record: records.get(id) as NoticeRecord }));
+      this.track(sendNotices(batch).then(
+        (outcomes) => chunk.forEach(({ record }, i) => {
+          const o = outcomes[i];
+          if (o === undefined) this.failed(record, 'the notice activity returned no outcome for it', { rejected: [] });
+          else if ('sent' in o) this.sent(record, o.sent);
+          else this.failed(record, o.refused.message, { rejected: o.refused.rejected, response: o.refused.response });
+        }),
+        (err: unknown) => {
+          for (const { record } of chunk) this.failed(record, causeOf(err), rejectedOf(err));
+        },
+      ).finally(() => {
+        for (const { id } of chunk) this.done(id);
+      }));
+    }
+  }
+
+  /** Queued notices are carried into the next run as pending payloads, not sent by this one. */
+  dropQueue(): void {
+    this.queue.length = 0;
+  }
+
+  private sent(record: NoticeRecord, r: SentResult): void {
+    const { kind, audience } = record;
+    if (r.webhook?.error) {
+      record.webhook = { state: 'failed', targets: r.webhook.targets, error: r.webhook.error };
+      this.audit('webhook-failed', `${kind} to ${audience}: ${r.webhook.error}`);
+    } else if (r.webhook) record.webhook = { state: 'sent', targets: r.webhook.delivered };
+    if (r.suppressed) {
+      Object.assign(record, { state: 'suppressed', reason: r.suppressed });
+      this.audit('notice-suppressed', `${kind} to ${audience}: ${r.suppressed}`);
+      return;
+    }
+    const rejected = r.rejected ?? [];
+    Object.assign(record, { state: 'sent', messageId: r.messageId, ...(rejected.length ? { error: `rejected: ${rejected.join(', ')}`, rejected } : {}) });
+    if (rejected.length) this.addressesRejected(record, rejected, r.rejectedResponse ?? r.response ?? '');
+  }
+
+  private failed(record: NoticeRecord, cause: string, { rejected, response }: { rejected: string[]; response?: string }): void {
+    Object.assign(record, { state: 'failed', error: cause, ...(rejected.length ? { rejected } : {}) });
+    this.audit('notice-failed', `${record.kind} to ${record.audience}: ${cause}`);
+    if (rejected.length) this.addressesRejected(record, rejected, response ?? cause);
+  }
+
+  private done(id: string): void {
+    this.pending.delete(id);
+    this.reasons.delete(id);
+  }
+
+  /**
+   * The review's webhook copy runs beside the mail (with the global webhooks). Without webhooks of its own,
+   * the notice activity posts the copy to the global ones (patch delivery-in-activity). Before that patch:
+   * skipped when the workers last reported no global webhooks — a result-dependent decision kept for replay.
+   */
+  private webhookCopy(record: NoticeRecord, payload: NoticePayload): void {
+    const { kind, audience } = payload;
     const own = (payload.webhooks ?? []).length;
     if (this.flags.inline ? own > 0 : this.flags.v2 && (own > 0 || this.globalWebhooks !== 0)) {
       this.track(postNoticeWebhooks(payload).then(

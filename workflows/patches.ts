@@ -13,3 +13,8 @@ export const DELIVERY_IN_ACTIVITY = 'delivery-in-activity';
 export const CALENDAR_MINUTE_MOVES = 'calendar-minute-moves';
 /** Coalesced calendar updates, summary excerpts in notices, and the history budget (continue-as-new). */
 export const REVIEW_CORE_V2 = 'review-core-v2';
+/**
+ * Stands for every patch above (one marker instead of five), and: the notices of one workflow task go out in one
+ * sendNotices activity. Reviews that recorded the older markers keep them (the checks fall through to them).
+ */
+export const REVIEW_CORE_V3 = 'review-core-v3';

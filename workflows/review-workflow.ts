@@ -18,7 +18,7 @@ import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2 } from './patches';
+import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2, REVIEW_CORE_V3 } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
@@ -33,6 +33,7 @@ export type { ReviewResult } from './types';
 import { buildAck } from './update-ack';
 import * as rules from './update-rules';
 import * as v from './validation';
+import { WakeTimer } from './wake-timer';
 
 function reject(e: unknown): never {
   if (e instanceof v.ValidationError) throw ApplicationFailure.create({ type: 'ValidationError', message: e.message, nonRetryable: true, details: [e.issues] });
@@ -62,13 +63,25 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   const s: ReviewState = carried?.state ?? initialState(request, now(), request.plannedReleaseAt ? parseInstant(request.plannedReleaseAt) : null);
-  const v2 = carried ? carried.flags.v2 : patched(NOTICES_V2);
-  if (!carried) s.notifyFormerReviewers = patched(NOTIFY_FORMER_REVIEWERS);
-  const inline = carried ? carried.flags.inline : v2 && patched(DELIVERY_IN_ACTIVITY);
-  const coreV2 = carried !== undefined || (inline && patched(REVIEW_CORE_V2));
-  const dispatch = new NoticeDispatch(s, { v2, inline }, workflowInfo().firstExecutionRunId, now);
+  // review-core-v3 implies every earlier patch: a new review records one marker; older reviews find theirs below.
+  const v3 = carried ? carried.flags.batches === true : patched(REVIEW_CORE_V3);
+  const v2 = carried ? carried.flags.v2 : v3 || patched(NOTICES_V2);
+  if (!carried) s.notifyFormerReviewers = v3 || patched(NOTIFY_FORMER_REVIEWERS);
+  const inline = carried ? carried.flags.inline : v2 && (v3 || patched(DELIVERY_IN_ACTIVITY));
+  const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
+  const flags = v3 ? { v2, inline, batches: true } : { v2, inline, batches: false };
+  const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
+  // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase
+  // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.
+  const sa = workflowInfo().typedSearchAttributes;
+  let published = v3 ? JSON.stringify([sa.get(PHASE_SA) ?? null, sa.get(WINDOW_ENDS_SA)?.getTime() ?? null, sa.get(OUTCOME_SA) ?? null]) : null;
   const publish = (): void => {
     const end = currentWindowEnd(s, now());
+    if (v3) {
+      const values = JSON.stringify([s.phase, end, s.outcome]);
+      if (values === published) return;
+      published = values;
+    }
     upsertSearchAttributes([{ key: PHASE_SA, value: s.phase }, { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) }, { key: OUTCOME_SA, value: s.outcome }]);
   };
   const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2 }, handled: new Set(carried?.handled ?? []), publish };
@@ -92,6 +105,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     setHandler(def, (arg: A) => {
       const before = s.events.length;
       const left = apply(arg);
+      dispatch.flush();
       s.lastUpdateAt = now();
       changed = true;
       return buildAck(s, def.name as UpdateName, now(), before, left ?? undefined);
@@ -128,29 +142,36 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     t.intake(c);
   }
   const atStart = { ...workflowInfo() };
+  const timer = new WakeTimer((at) => { reached = Math.max(reached, at); });
   const budget = budgetOf(request);
   while (s.phase !== 'closed') {
     t.processDue(c);
     if ((s.phase as Phase) === 'closed') break;
-    const calendarAt = v2 && s.phase === 'in-review' ? syncCalendar(c, { coalesce: coreV2, minuteMoves: () => patched(CALENDAR_MINUTE_MOVES) }) : null;
+    const calendarAt = v2 && s.phase === 'in-review' ? syncCalendar(c, { coalesce: coreV2, minuteMoves: () => v3 || patched(CALENDAR_MINUTE_MOVES) }) : null;
     const over = coreV2 ? budgetState(workflowInfo(), atStart, budget) : 'within';
     if (over === 'now' || (over === 'quiet' && dispatch.settled)) {
       await condition(allHandlersFinished);
       s.handled = [...c.handled];
       s.continuedRuns = (s.continuedRuns ?? 0) + 1;
-      const next: CarriedState = { state: s, handled: s.handled, reasons: [...dispatch.reasons], pending: [...dispatch.pending.values()], flags: { v2, inline } };
+      dispatch.dropQueue(); // queued notices are among the pending ones the next run sends
+      const next: CarriedState = { state: s, handled: s.handled, reasons: [...dispatch.reasons], pending: [...dispatch.pending.values()], flags: v3 ? flags : { v2, inline } };
       // Search attributes go along explicitly (ReviewLab was set by the client at the first start).
       return makeContinueAsNewFunc<typeof reviewWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })(request, next);
     }
     const timelineAt = nextActionAt(toTimelineState(s), now(), c.handled);
     const nextAt = timelineAt === null ? calendarAt : calendarAt === null ? timelineAt : Math.min(timelineAt, calendarAt);
+    dispatch.flush();
     changed = false;
     const wake = (): boolean => changed || (over === 'quiet' && dispatch.settled);
-    if (nextAt === null) await condition(wake);
+    if (v3) {
+      timer.aim(nextAt, now());
+      await condition(() => wake() || timer.fired);
+    } else if (nextAt === null) await condition(wake);
     else if (!(await condition(wake, Math.max(1, nextAt - now())))) reached = Math.max(reached, nextAt);
   }
 
   // Let updates finish and every notice settle before completing: nothing is lost at the end.
+  dispatch.flush();
   await condition(allHandlersFinished);
   await dispatch.drain();
   return { reviewId: request.reviewId, phase: 'closed', outcome: s.outcome, closedAt: s.closedAt === null ? null : toIso(s.closedAt, request.timeZone) };

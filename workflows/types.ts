@@ -295,6 +295,27 @@ export interface NoticeResult {
   webhook?: { targets: number; delivered: number; error?: string };
 }
 
+/**
+ * What the notices of one workflow task share: sent once per batch rather than once per notice (patch
+ * review-core-v3). `now` is each notice's `facts.now`, the moment of the task.
+ */
+export type NoticeShared = Pick<NoticePayload, 'reviewId' | 'model' | 'labName' | 'reviewTimeZone' | 'runKey' | 'webhooks' | 'inline'> & { now?: string };
+
+/** The notices one workflow task created, sent by one `sendNotices` activity. */
+export interface NoticeBatch {
+  shared: NoticeShared;
+  notices: Omit<NoticePayload, Exclude<keyof NoticeShared, 'now'>>[];
+}
+
+/**
+ * One notice's outcome in a batch, in the order of the batch's notices. A permanent rejection is an outcome, not
+ * a failure of the batch; temporary trouble with any notice fails the batch, which is retried (the ledger keeps
+ * the notices that went out from going twice). The result carries only what the workflow records.
+ */
+export type NoticeOutcome =
+  | { sent: Pick<NoticeResult, 'messageId' | 'rejectedResponse' | 'suppressed' | 'webhook'> & { rejected?: string[]; response?: string } }
+  | { refused: { message: string; rejected: string[]; response: string } };
+
 /** An alert to the program manager about delivery itself (not a review notice): a refused address. */
 export interface DeliveryAlert {
   id: string;

@@ -54,6 +54,7 @@ import { benchRequest, reviewer } from '../requests';
 import { summarize } from '../stats';
 import type { Summary } from '../stats';
 import type { WorkerProcess } from '../worker-process';
+import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 export const ABUSE_SCENARIOS = ['one-shot-close', 'one-shot-withdraw', 'one-shot-cancel', 'release-date', 'reassign', 'tracks', 'pause', 'submit'] as const;
 export type AbuseScenario = (typeof ABUSE_SCENARIOS)[number];
@@ -386,7 +387,7 @@ async function runScenario(ctx: DevContext, scenario: AbuseScenario, worker: Wor
   const reviewId = `abuse-${scenario}-${runId}`;
   const tally = new Tally(ctx, scenario);
   const tracks = scenario === 'reassign' ? 2 : 1; // r1 on cyber-offense (kept for the end check); r2 on bio-uplift
-  const started = await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(reviewId), args: [benchRequest(reviewId, tracks)] });
+  const started = await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(reviewId), args: [benchRequest(reviewId, tracks)], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES });
   const h: WorkflowHandle<typeof reviewWorkflow> = client.workflow.getHandle(workflowIdFor(reviewId)); // by id: follows continue-as-new
   const grant = (): Promise<void> => setupStep(ctx, `${scenario}: grantAccess`, () => h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] }));
   let setup = `started with ${tracks} track(s)`;

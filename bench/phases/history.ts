@@ -26,11 +26,13 @@ import {
 import type { reviewWorkflow } from '../../workflows';
 import type { NoticePayload, NoticeResult, ReviewStatus, Severity } from '../../workflows/types';
 import { messageIdFor } from '../../activities/message-id';
+import { createSendNotices } from '../../activities/send-notices';
 import { summarize } from '../stats';
 import type { Summary } from '../stats';
 import { MAIL_FROM } from '../context';
 import { benchRequest, reviewer, TRACK_NAMES } from '../requests';
 import { perMail } from '../smtp-url';
+import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const EventType = temporal.api.enums.v1.EventType;
 const DAY = 24 * 60 * 60 * 1000;
@@ -125,11 +127,11 @@ export async function historyPhase(
   try {
     const realActivities = createActivities({ smtpUrl: opts.pooledSmtp ? sink.url : perMail(sink.url), mailFrom: MAIL_FROM, smtpTimeoutSeconds: 5, ledgerPath });
     // The same activities, except that a notice "goes out" at once without SMTP: what the engine and the workflow cost alone.
+    const stubSend = async (n: NoticePayload): Promise<NoticeResult> => ({ messageId: messageIdFor(n.id), accepted: n.to.map((p) => p.email), rejected: [], response: '250 stubbed' });
     const stubbedActivities = {
       ...createActivities({ smtpUrl: sink.url, mailFrom: MAIL_FROM, smtpTimeoutSeconds: 5, ledgerPath: `${ledgerPath}-stubbed` }),
-      async sendNotice(n: NoticePayload): Promise<NoticeResult> {
-        return { messageId: messageIdFor(n.id), accepted: n.to.map((p) => p.email), rejected: [], response: '250 stubbed' };
-      },
+      sendNotice: stubSend,
+      sendNotices: createSendNotices(stubSend),
     };
     const mkWorker = (taskQueue: string, activities: object): Promise<Worker> => Worker.create({
       connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: { codePath: bundlePath }, activities,
@@ -138,7 +140,7 @@ export async function historyPhase(
     const stubbed = await mkWorker('bench-history-stubbed', stubbedActivities);
     let seq = 0;
     const start = (taskQueue: string, id: string, tracks: number): Promise<WorkflowHandle<typeof reviewWorkflow>> =>
-      env.client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(`${id}-${seq++}`), args: [benchRequest(`${id}-${seq}`, tracks)] });
+      env.client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(`${id}-${seq++}`), args: [benchRequest(`${id}-${seq}`, tracks)], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES });
     const submit = (h: WorkflowHandle, track: number, severity: Severity) =>
       h.executeUpdate(submitEvaluationUpdate, { args: [{ track: TRACK_NAMES[track - 1], reviewerId: reviewer(track).id, severity, summary: `Track ${track}: findings recorded in the evaluation report.` }] });
     const finish = async (name: string, h: WorkflowHandle, t0: number, quiet = false): Promise<HistoryFigures> => {

@@ -24,6 +24,7 @@ import { benchRequest, reviewer, TRACK_NAMES } from '../requests';
 import { perMail } from '../smtp-url';
 import { pool, sleep, summarize } from '../stats';
 import type { Summary } from '../stats';
+import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 export const TRANSPORTS = ['pooled', 'per-mail'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -109,7 +110,7 @@ async function reviewSeries(ctx: DevContext, t: Transport, samples: number): Pro
     const ids = Array.from({ length: Math.ceil((samples + warm) / tracks) }, (_, i) => `${prefix}-${i}`);
     const mark = sink.messages.length;
     await pool(ids, 50, async (id) => {
-      const h = await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue: worker.config.taskQueue, workflowId: workflowIdFor(id), args: [benchRequest(id, tracks)] });
+      const h = await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue: worker.config.taskQueue, workflowId: workflowIdFor(id), args: [benchRequest(id, tracks)], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES });
       await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
     });
     // intake-ack ×2 at start; clock-started ×2 and reviewer-assigned ×tracks at access

@@ -17,6 +17,7 @@ import { BREAKDOWN_VARIANTS, startWorker, waitMails } from '../context';
 import { benchRequest } from '../requests';
 import { mb, pool } from '../stats';
 import type { WorkerProcess } from '../worker-process';
+import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 export interface MemoryPoint {
   open: number;
@@ -76,7 +77,7 @@ async function openReviews(ctx: DevContext, worker: WorkerProcess, prefix: strin
   const mark = sink.messages.length;
   const ids = Array.from({ length: to - from }, (_, i) => `${prefix}-${from + i}`);
   await pool(ids, ctx.cfg.startConcurrency, (id) =>
-    client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue: worker.config.taskQueue, workflowId: workflowIdFor(id), args: [benchRequest(id)] }));
+    client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue: worker.config.taskQueue, workflowId: workflowIdFor(id), args: [benchRequest(id)], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES }));
   await waitMails(sink, mark, (m) => m.messageId.startsWith(`<${prefix}-`) && m.messageId.includes('/intake-ack/'), 2 * ids.length, 900_000);
   await worker.drained({ quietMs: 1500, timeoutMs: 900_000 });
   sink.messages.splice(0);

@@ -43,7 +43,7 @@ async function stagesOf(client: Client, reviewId: string, instant: number): Prom
   const due = msOf(timerStarted.eventTime) + msOf(duration);
   const task = at(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, Number(fired.eventId));
   const scheduled = events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && Number(e.eventId) > Number(fired.eventId)
-    && e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendNotice');
+    && ['sendNotice', 'sendNotices'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
   const started = scheduled && events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
     && Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId));
   if (!task || !scheduled || !started) return null;

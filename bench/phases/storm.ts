@@ -33,6 +33,7 @@ import { arrivals, engineFloor, nodemailerFloor, round } from './storm-floors';
 import type { Arrivals, EngineFloor } from './storm-floors';
 import { stormStages } from './storm-stages';
 import type { StormStages } from './storm-stages';
+import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** intake-ack to the lab and the PM at the start, clock-started to both at the grant (no track: no reviewer). */
@@ -84,7 +85,7 @@ async function prepare(ctx: DevContext, worker: WorkerProcess, prefix: string, c
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   await pool(ids, PREP_CONCURRENCY, async (id) => {
     const request = benchRequest(id, 0, { timeZone: 'UTC', plannedReleaseAt: iso(instant + DAY_MS), policy: { closeReminderDays: [1] } });
-    const h = await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue: worker.config.taskQueue, workflowId: workflowIdFor(id), args: [request] });
+    const h = await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue: worker.config.taskQueue, workflowId: workflowIdFor(id), args: [request], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES });
     await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
   });
   await waitMails(sink, mark, mailOf(prefix), PREP_MAILS_PER_REVIEW * count, 900_000);

@@ -18,6 +18,7 @@ import { benchRequest } from '../requests';
 import { machineCpuMs, processCpuMs } from '../proc';
 import { pool, sleep } from '../stats';
 import type { WorkerProcess } from '../worker-process';
+import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 export interface BatchResult {
   kind: 'review' | 'noop';
@@ -63,7 +64,7 @@ async function batch(ctx: DevContext, kind: 'review' | 'noop', worker: WorkerPro
   const machine0 = machineCpuMs();
   const t0 = Date.now();
   await pool(ids, concurrency, async (id): Promise<void> => {
-    if (kind === 'review') await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(id), args: [benchRequest(id)] });
+    if (kind === 'review') await client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(id), args: [benchRequest(id)], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES });
     else await client.workflow.start<typeof noopWorkflow>('noopWorkflow', { taskQueue, workflowId: id, args: [] });
   });
   const accepted = Date.now();

@@ -6,7 +6,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { DeliveryAlert, NoticePayload } from '../../workflows/types';
+import type { DeliveryAlert, NoticeBatch, NoticePayload } from '../../workflows/types';
 
 /** The attempts of the activity that carried one mail, as the history records them. */
 export interface ActivityAttempts {
@@ -29,7 +29,8 @@ function firstArgument<T>(payloads: temporal.api.common.v1.IPayloads | null | un
 }
 
 /**
- * Mail id → attempts. A notice is carried by its own sendNotice activity. A delivery alert about an address is
+ * Mail id → attempts. A notice is carried by its own sendNotice activity, or since review-core-v3 by the sendNotices
+ * activity of its workflow task (each notice of it counts that activity's attempts). A delivery alert about an address is
  * sent inside the sendNotice activity of whichever notice found the address refused (or by sendDeliveryAlert in
  * reviews recorded before that): every such activity counts, and the one with the most attempts is kept.
  */
@@ -45,9 +46,13 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
       const scheduled = ev.activityTaskScheduledEventAttributes;
       if (scheduled) {
         const type = scheduled.activityType?.name;
+        const mails = (n: Pick<NoticePayload, 'id' | 'to'>, reviewId: string): string[] => [n.id, ...n.to.map((p) => `${reviewId}/alert/address-rejected:${p.email}`)];
         if (type === 'sendNotice') {
           const n = firstArgument<NoticePayload>(scheduled.input);
-          if (n) carried.set(String(ev.eventId), [n.id, ...n.to.map((p) => `${n.reviewId}/alert/address-rejected:${p.email}`)]);
+          if (n) carried.set(String(ev.eventId), mails(n, n.reviewId));
+        } else if (type === 'sendNotices') {
+          const b = firstArgument<NoticeBatch>(scheduled.input);
+          if (b) carried.set(String(ev.eventId), b.notices.flatMap((n) => mails(n, b.shared.reviewId)));
         } else if (type === 'sendDeliveryAlert') {
           const a = firstArgument<DeliveryAlert>(scheduled.input);
           if (a) carried.set(String(ev.eventId), [a.id]);

@@ -17,6 +17,7 @@ import { startTimeSkippingServer } from '../../shared/time-skipping-server';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
+import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -93,7 +94,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     taskQueue,
     ledgerPath,
     start: (request) =>
-      env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request] }),
+      env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES }),
     status: (reviewId) => env.client.workflow.getHandle(workflowIdFor(reviewId)).query(statusQuery),
     async teardown() {
       worker.shutdown();

@@ -190,4 +190,17 @@ describe('history evidence', () => {
     expect(m.get(`r/alert/address-rejected:${REFUSED}`)).toEqual({ attempts: 3, lastFailure: 'activity StartToClose timeout' });
     expect(m.get('r/other')).toBeUndefined();
   });
+
+  test('each notice of a sendNotices batch carries the attempts of the batch', () => {
+    const batch = { shared: { reviewId: 'r' }, notices: [{ id: 'r/a', to: [{ email: REFUSED }] }, { id: 'r/b', to: [{ email: 'pm@clearinghouse.example' }] }] };
+    const m = attemptsByMail([{
+      events: [
+        { eventId: Long.fromNumber(7), activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload(batch) } },
+        { eventId: Long.fromNumber(8), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(7), attempt: 2, lastFailure: { message: '450 busy' } } },
+      ],
+    }]);
+    for (const id of ['r/a', 'r/b', `r/alert/address-rejected:${REFUSED}`, 'r/alert/address-rejected:pm@clearinghouse.example']) {
+      expect([id, m.get(id)]).toEqual([id, { attempts: 2, lastFailure: '450 busy' }]);
+    }
+  });
 });

@@ -1,6 +1,9 @@
 /** Mail trouble never loses or duplicates a notice, and never holds up the review's deadlines. */
 import { grantAccessUpdate, submitEvaluationUpdate } from '../../workflows/messages';
-import { noticesOf, plusDays, settled, wall } from '../support/assertions';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
+import type { NoticeBatch } from '../../workflows/types';
+import { noticesOf, plusDays, settled, waitUntil, wall } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
@@ -45,6 +48,34 @@ test('a temporary failure (421) is retried with backoff until the server recover
     expect(n.state).toBe('sent');
     expect(copies(n.messageId)).toBe(1);
   }
+});
+
+test('one notice of a batch deferred (450): the batch is retried and the notices that went out are not sent again', async () => {
+  t.sink.faults = { deferRecipients: ['riley@clearinghouse.example'] };
+  const req = request();
+  const h = await t.start(req);
+  // One workflow task: clock-started to lab, PM and reviewer and reviewer-assigned to the reviewer, one activity.
+  await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
+  const arrived = (kind: string): number => t.sink.messages.filter((m) => m.messageId.startsWith(`<${req.reviewId}/${kind}/`)).length;
+  await waitUntil(() => arrived('clock-started') === 2 && (t.sink.stats.temporaryFailures[450] ?? 0) >= 2, 'the first attempt: lab and PM sent, the reviewer deferred');
+  t.sink.faults = {};
+  await t.env.sleep('15 minutes'); // the retry's backoff
+  const s = await settled(t, req.reviewId);
+  const batch = [...noticesOf(s, 'clock-started'), ...noticesOf(s, 'reviewer-assigned')];
+  expect(batch).toHaveLength(4);
+  for (const n of batch) {
+    expect(n.state).toBe('sent');
+    expect(copies(n.messageId)).toBe(1);
+  }
+  // The four went in one sendNotices activity, attempted more than once.
+  const events = (await h.fetchHistory()).events ?? [];
+  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendNotices').map((e) => ({
+    id: Number(e.eventId), batch: defaultPayloadConverter.fromPayload<NoticeBatch>(e.activityTaskScheduledEventAttributes?.input?.payloads?.[0] as Payload),
+  }));
+  const grant = scheduled.find((x) => x.batch.notices.some((n) => n.kind === 'clock-started'));
+  expect(grant?.batch.notices.map((n) => n.id).sort()).toEqual(batch.map((n) => n.id).sort());
+  const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === grant?.id);
+  expect(started?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThan(1);
 });
 
 test('SMTP down at the window end: the review still closes on time, the notices go out when mail is back', async () => {
