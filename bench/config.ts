@@ -8,6 +8,10 @@ import type { AbuseScenario } from './phases/abuse';
 import { TRANSPORTS } from './phases/latency';
 import type { Transport } from './phases/latency';
 import type { WorkerTuning } from './worker-protocol';
+import { PRELOAD_MODULES } from '../shared/workflow-bundle';
+
+const preloadOf = (v: string | undefined): string[] =>
+  v === undefined ? PRELOAD_MODULES : v === 'none' ? [] : v.split(',').map((x) => x.trim()).filter(Boolean);
 
 export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse', 'storm'] as const;
 export type PhaseName = (typeof PHASES)[number];
@@ -87,7 +91,7 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --reuse-v8 true|false   reuseV8Context (default true, the SDK default)
   --nonsticky-ratio R     nonStickyToStickyPollRatio (default: SDK default 0.2)
   --autoscale-pollers MAX poller autoscaling up to MAX pollers (default: fixed pollers)
-  --preload LIST          bundle option preloadModules, e.g. luxon,valibot (default none)
+  --preload LIST          bundle option preloadModules of the review bundle: a comma list, or none (default: the project's, shared/workflow-bundle.ts)
   --no-eager              leave eager activity dispatch off on the dev server (the server's default)
   --server-arg ARG        extra dev-server argument (repeatable), e.g. --server-arg=--sqlite-pragma=synchronous=normal
   --step-days D           time-skipping: at most D days per sleep call (default 40: one call per scenario step)
@@ -210,7 +214,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       nonStickyToStickyPollRatio: get('nonsticky-ratio') === undefined ? undefined : Number(get('nonsticky-ratio')),
       autoscalePollersMax: optInt('autoscale-pollers'),
     },
-    preloadModules: (get('preload') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    preloadModules: preloadOf(get('preload')),
     eagerActivities: !flag('no-eager'),
     serverArgs: values['server-arg'] ?? (env.BENCH_SERVER_ARGS ? env.BENCH_SERVER_ARGS.split(' ') : []),
     stepDays: int('step-days', 40),

@@ -23,6 +23,7 @@ import { ReviewError } from './errors';
 import { ReviewClient, UPDATES } from './review-client';
 import type { UpdateName } from './review-client';
 import { clearTimersBeforeUpdate, eventTimeMs, pendingTimers } from './timer-guard';
+import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../shared/workflow-bundle';
 
 const UPDATE_NAMES = Object.keys(UPDATES) as [UpdateName, ...UpdateName[]];
 export const MAX_SIMULATION_DAYS = 120;
@@ -152,7 +153,7 @@ export async function simulate(requestInput: ReviewRequest, scriptInput: unknown
       // A what-if must end: activities still running at the end are cancelled, and the worker is forced down.
       shutdownGraceTime: '2 seconds',
       shutdownForceTime: '20 seconds',
-      ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
       activities: createActivities({
         smtpUrl: sink.url, mailFrom: 'frontier-review simulation <noreply@simulation.invalid>', smtpTimeoutSeconds: 10,
         ledgerPath: path.join(tmp, 'ledger.sqlite'), webhooks: { urls: [] },

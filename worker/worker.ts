@@ -3,6 +3,7 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivitiesOptions } from '../activities';
+import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../shared/workflow-bundle';
 import { TASK_QUEUE_DEFAULT } from '../workflows/messages';
 
 export interface ReviewWorkerOptions {
@@ -26,6 +27,6 @@ export async function createReviewWorker(o: ReviewWorkerOptions): Promise<Worker
     activities: createActivities(o.activitiesOptions ?? {}),
     ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
     ...(o.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions } : {}),
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
   });
 }

@@ -4,12 +4,13 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { serverPaths } from '../../shared/temporal-servers';
+import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../../shared/workflow-bundle';
 
 export default async function globalSetup(): Promise<void> {
   const paths = serverPaths();
   process.env.TEMPORAL_CLI_PATH = paths.cli;
   process.env.TEMPORAL_TEST_SERVER_PATH = paths.testServer;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: PRELOAD_MODULES, logger: quietLogger });
   const file = path.join(os.tmpdir(), `frontier-review-bundle-${process.pid}.js`);
   writeFileSync(file, code);
   process.env.FRONTIER_REVIEW_TEST_BUNDLE = file;

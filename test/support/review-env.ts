@@ -18,6 +18,7 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
 import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../../shared/workflow-bundle';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -80,7 +81,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     namespace: env.namespace ?? 'default',
     taskQueue,
     dataConverter: opts.dataConverter,
-    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../../workflows') }),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
     activities: createActivities({
       smtpUrl: sink.url, mailFrom: 'frontier-review <noreply@clearinghouse.example>', smtpTimeoutSeconds: opts.smtpTimeoutSeconds ?? 5, ledgerPath,
       ...opts.activities,

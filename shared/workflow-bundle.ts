@@ -1,0 +1,15 @@
+/**
+ * How the review workflows are bundled for a worker. With the SDK's reused V8 context (the default), every module a
+ * workflow loads is evaluated again for each workflow, and each cached review keeps its own copy: luxon, valibot
+ * and the review's code cost more memory per cached review than the engine itself (BENCHMARKS.md, "Memory").
+ * Preloaded modules are evaluated once, before any workflow exists, and shared — deep-frozen by the SDK.
+ *
+ * That is safe for these modules because none keeps per-workflow state at module scope: the review's state lives
+ * in the workflow function's closure, and the only module-level mutables are caches of pure functions
+ * (timeline.ts `memo`, federal-holidays.ts), whose answers are the same for every review. A module added to the
+ * workflows must keep it that way. The tests run on the preloaded bundle (test/support/global-setup.ts), so a
+ * module that writes to its shared, frozen exports fails there.
+ */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export const PRELOAD_MODULES: string[] = ['luxon', 'valibot', WORKFLOWS_PATH];
