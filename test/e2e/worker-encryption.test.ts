@@ -97,7 +97,7 @@ test('keys from FRONTIER_REVIEW_KEYS, then a rotated FRONTIER_REVIEW_KEY_FILE: t
   await v1.start(req);
   await sink.waitFor(() => noticeMails(req.reviewId, 'intake-ack').length === 2, 60_000);
   const before = await stored(req.reviewId);
-  expect(before.activityKeys).toEqual(['k1', 'k1']);
+  expect(before.activityKeys).toEqual(['k1']); // the two intake notices, one sendNotices activity
   for (const secret of SECRETS) expect([secret, before.bytes.includes(Buffer.from(secret))]).toEqual([secret, false]);
 
   // Key rotation through the key file: a new active key; the old one still reads what is stored.
@@ -113,9 +113,9 @@ test('keys from FRONTIER_REVIEW_KEYS, then a rotated FRONTIER_REVIEW_KEY_FILE: t
   expect(status.lab.name).toBe('Acme AI');
 
   const after = await stored(req.reviewId);
-  expect(after.activityKeys.slice(0, 2)).toEqual(['k1', 'k1']);
-  expect(after.activityKeys.length).toBeGreaterThan(2);
-  expect(after.activityKeys.slice(2).filter((k) => k !== 'k2')).toEqual([]); // everything the rotated worker scheduled
+  expect(after.activityKeys.slice(0, 1)).toEqual(['k1']);
+  expect(after.activityKeys.length).toBeGreaterThan(1);
+  expect(after.activityKeys.slice(1).filter((k) => k !== 'k2')).toEqual([]); // everything the rotated worker scheduled
   for (const secret of SECRETS) expect([secret, after.bytes.includes(Buffer.from(secret))]).toEqual([secret, false]);
 });
 
