@@ -1,5 +1,5 @@
 /**
- * The web dashboard in a real browser (Debian's chromium, driven by playwright-core; .ci/run installs it),
+ * The web dashboard in a real browser (Debian's chromium, driven by playwright-core; provisioned by scripts/provision-browser.sh),
  * against the API server over a real dev server and worker: a PM previews and starts a review from the
  * form, the lab grants access, a reviewer submits, and each page shows the new state. Screenshots go to
  * test/artifacts/ (UPDATE_DOCS_SCREENSHOT=1 also refreshes docs/dashboard.png for the README).
@@ -15,7 +15,8 @@ import type { ApiEnv, Who } from '../support/api-env';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Set by test/support/global-setup.ts (scripts/provision-browser.sh). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -46,7 +47,7 @@ async function unlabelledControls(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/provision-browser.sh, or set CHROMIUM_PATH`);
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await createReviewEnv('local');
   api = await createApiEnv(t);
