@@ -251,12 +251,14 @@ export function buildProgram(): Command {
     .addOption(new Option('--role <role>', 'what the token may do').choices(ROLES).makeOptionMandatory())
     .requiredOption('--name <name>', 'whose token it is (shown on the dashboard)')
     .option('--reviewer-id <id>', 'role reviewer: the reviewer id it acts as')
-    .option('--lab <name>', "role lab: the lab's name as in the requests")
+    .option('--email <address>', "role reviewer: the reviewer's address (the token is bound to id and address)")
+    .option('--lab-id <id>', "role lab: the lab's id (lab.id in the requests)")
+    .option('--lab <name>', "role lab, for reviews requested without a lab id: the lab's name")
     .option('--time-zone <zone>', 'default zone for dates on the dashboard')
     .option('--file <tokens.json>', 'add the entry to this token file (FRONTIER_REVIEW_API_TOKENS_FILE); created if missing')
-    .action(async (o: { role: Role; name: string; reviewerId?: string; lab?: string; timeZone?: string; file?: string }, cmd: Command) => {
+    .action(async (o: { role: Role; name: string; reviewerId?: string; email?: string; labId?: string; lab?: string; timeZone?: string; file?: string }, cmd: Command) => {
       const g = globals(cmd);
-      const { token, entry } = makeToken(compact({ name: o.name, role: o.role, reviewerId: o.reviewerId, lab: o.lab, timeZone: o.timeZone }));
+      const { token, entry } = makeToken(compact({ name: o.name, role: o.role, reviewerId: o.reviewerId, email: o.email, labId: o.labId, lab: o.lab, timeZone: o.timeZone }));
       try {
         parseTokenEntries([entry], 'the new token'); // role/scope combination checked before anything is written
         if (o.file) {

@@ -74,7 +74,8 @@ export interface StartedReview {
 
 export interface ListFilter {
   phase?: string;
-  lab?: string;
+  /** A lab's id or name; several: any of them (a lab token bound to an id, with the name of its older reviews). */
+  lab?: string | string[];
   /** Only reviews whose window ends within this many days from now (ReviewWindowEndsAt between now and now + N days). */
   dueWithinDays?: number;
   /** At most this many reviews, newest first. Default 100. */
@@ -103,7 +104,9 @@ export function validateUpdate<N extends UpdateName>(name: N, input: unknown): U
 /** Throws a 'validation' ReviewError naming the field paths when `input` is not a valid ReviewRequest. */
 export function validateRequest(input: unknown, now = Date.now()): ReturnType<typeof v.parseReviewRequest> {
   try {
-    return v.parseReviewRequest(input, now);
+    const request = v.parseReviewRequest(input, now);
+    v.checkDisplayNames(request);
+    return request;
   } catch (e) {
     if (e instanceof v.ValidationError) throw new ReviewError('validation', `invalid review request: ${e.message}`, e.issues, { cause: e });
     throw e;
@@ -198,7 +201,8 @@ export class ReviewClient {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
-          { key: LAB_SA, value: labSearchValue(request.lab.name, this.keyRing) },
+          // The lab's id when it has one: lab tokens are bound to it, and list filters find it (the name only as a fallback).
+          { key: LAB_SA, value: labSearchValue(request.lab.id ?? request.lab.name, this.keyRing) },
           { key: PHASE_SA, value: 'awaiting-access' },
         ],
       }));
@@ -296,12 +300,15 @@ export class ReviewClient {
       const until = new Date(now + filter.dueWithinDays * 86_400_000).toISOString();
       clauses.push(`${WINDOW_ENDS_SA.name} >= ${literal(new Date(now).toISOString())}`, `${WINDOW_ENDS_SA.name} <= ${literal(until)}`);
     }
-    if (filter.lab !== undefined) clauses.push(`${LAB_SA.name} IN (${labSearchValues(filter.lab, this.keyRing).map(literal).join(', ')})`);
+    if (filter.lab !== undefined) {
+      const values = [...new Set((Array.isArray(filter.lab) ? filter.lab : [filter.lab]).flatMap((lab) => labSearchValues(lab, this.keyRing)))];
+      clauses.push(`${LAB_SA.name} IN (${values.map(literal).join(', ')})`);
+    }
     const limit = filter.limit ?? 100;
     return this.call(undefined, async () => {
       const out: ReviewSummary[] = [];
       for await (const info of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 1000) })) {
-        out.push(summarize(info, filter.lab));
+        out.push(summarize(info, typeof filter.lab === 'string' ? filter.lab : undefined));
         if (out.length >= limit) break;
       }
       return out;

@@ -3,11 +3,16 @@
  * (FRONTIER_REVIEW_API_TOKENS_FILE) or the same JSON in FRONTIER_REVIEW_API_TOKENS:
  *
  *   { "tokens": [ { "name": "Pat PM", "role": "pm", "sha256": "<hex>" },
- *                 { "name": "Riley", "role": "reviewer", "reviewerId": "r1", "sha256": "<hex>" },
- *                 { "name": "Acme Security", "role": "lab", "lab": "Acme AI", "sha256": "<hex>", "timeZone": "America/Los_Angeles" },
+ *                 { "name": "Riley", "role": "reviewer", "reviewerId": "r1", "email": "riley@clearinghouse.example", "sha256": "<hex>" },
+ *                 { "name": "Acme Security", "role": "lab", "labId": "acme", "sha256": "<hex>", "timeZone": "America/Los_Angeles" },
  *                 { "name": "Dana Director", "role": "director", "sha256": "<hex>" } ] }
  *
  * `review api-token` makes a token and prints its entry.
+ *
+ * Identity is bound, not named: a reviewer token is a reviewer id *and* the e-mail address the review assigned to
+ * that id (another review reusing the id for someone else is out of scope); a lab token is the lab's stable
+ * `labId` (the `lab.id` of the requests). `lab` (a lab's display name) still matches reviews requested without
+ * an id, for the token files and reviews written before ids existed.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -25,7 +30,11 @@ export interface TokenEntry {
   sha256: string;
   /** role reviewer: the reviewer id the token acts as. */
   reviewerId?: string;
-  /** role lab: the lab (its name as in the requests). */
+  /** role reviewer: the address the reviewer is assigned with (required with reviewerId). */
+  email?: string;
+  /** role lab: the lab's id (`lab.id` in the requests). */
+  labId?: string;
+  /** role lab, legacy: the lab's name, matching only reviews requested without a lab id. */
   lab?: string;
   /** Default zone for dates on the dashboard. */
   timeZone?: string;
@@ -35,6 +44,8 @@ export interface Principal {
   name: string;
   role: Role;
   reviewerId?: string;
+  email?: string;
+  labId?: string;
   lab?: string;
   timeZone?: string;
   /** Hex hash of the presented token (for the dashboard's CSRF token). */
@@ -56,6 +67,8 @@ const entrySchema = v.pipe(
     role: v.picklist(ROLES, `Invalid option: expected one of ${ROLES.map((r) => `"${r}"`).join('|')}`),
     sha256: v.pipe(v.string(wrongType('string')), v.regex(/^[0-9a-f]{64}$/, 'must be the token\'s SHA-256, 64 lowercase hex digits')),
     reviewerId: v.optional(v.pipe(v.string(wrongType('string')), v.regex(REVIEWER_ID, `Invalid string: must match pattern ${REVIEWER_ID}`))),
+    email: v.optional(v.pipe(v.string(wrongType('string')), v.maxLength(254, 'must be at most 254 characters'), v.regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/, 'must be an e-mail address'))),
+    labId: v.optional(v.pipe(v.string(wrongType('string')), v.regex(REVIEWER_ID, `Invalid string: must match pattern ${REVIEWER_ID}`))),
     lab: v.optional(name()),
     timeZone: v.optional(v.pipe(v.string(wrongType('string')), v.check(isValidTimeZone, 'must be an IANA time zone'))),
   }, { type: wrongType('object'), unknown: unrecognized }),
@@ -63,10 +76,13 @@ const entrySchema = v.pipe(
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
     const e = dataset.value;
-    const at = (key: 'reviewerId' | 'lab'): [v.ObjectPathItem] => [{ type: 'object', origin: 'value', input: e, key, value: e[key] }];
+    const at = (key: 'reviewerId' | 'email' | 'labId' | 'lab'): [v.ObjectPathItem] => [{ type: 'object', origin: 'value', input: e, key, value: e[key] }];
     if (e.role === 'reviewer' && !e.reviewerId) addIssue({ message: 'is required for role reviewer', path: at('reviewerId') });
-    if (e.role === 'lab' && !e.lab) addIssue({ message: 'is required for role lab', path: at('lab') });
+    if (e.role === 'reviewer' && e.reviewerId && !e.email) addIssue({ message: 'is required for role reviewer: the token is bound to the reviewer\'s id and address', path: at('email') });
+    if (e.role === 'lab' && !e.lab && !e.labId) addIssue({ message: 'is required for role lab (or, for reviews without a lab id, lab)', path: at('labId') });
     if (e.role !== 'reviewer' && e.reviewerId) addIssue({ message: 'only for role reviewer', path: at('reviewerId') });
+    if (e.role !== 'reviewer' && e.email) addIssue({ message: 'only for role reviewer', path: at('email') });
+    if (e.role !== 'lab' && e.labId) addIssue({ message: 'only for role lab', path: at('labId') });
     if (e.role !== 'lab' && e.lab) addIssue({ message: 'only for role lab', path: at('lab') });
   }),
 );
@@ -114,8 +130,11 @@ export class TokenStore {
     let found: TokenEntry | null = null;
     for (const { entry, hash } of this.hashes) if (timingSafeEqual(hash, presented)) found = entry;
     if (!found) return null;
-    const { name, role, reviewerId, lab, timeZone } = found;
-    return { name, role, tokenHash: presented.toString('hex'), ...(reviewerId ? { reviewerId } : {}), ...(lab ? { lab } : {}), ...(timeZone ? { timeZone } : {}) };
+    const { name, role, reviewerId, email, labId, lab, timeZone } = found;
+    return {
+      name, role, tokenHash: presented.toString('hex'),
+      ...(reviewerId ? { reviewerId } : {}), ...(email ? { email } : {}), ...(labId ? { labId } : {}), ...(lab ? { lab } : {}), ...(timeZone ? { timeZone } : {}),
+    };
   }
 
   /** Hashes of tokens with these roles (the codec endpoint accepts PM and director tokens too). */

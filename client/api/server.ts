@@ -21,7 +21,7 @@ import {
   errorSchema, exportQuerySchema, listQuerySchema, meSchema, planBodySchema, planSchema, reviewIdParams, reviewRequestSchema, reviewRowSchema,
   startedSchema, statusSchema, updateBodySchemas,
 } from './schemas';
-import { ReviewService } from './service';
+import { LIST_MAX, ReviewService } from './service';
 import type { RowFilter } from './service';
 
 declare module 'fastify' {
@@ -159,8 +159,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
     listReviews: async (req) => {
       const q = req.query as { phase?: string; lab?: string; dueWithinDays?: string; limit?: string; sort?: RowFilter['sort'] };
-      const limit = q.limit === undefined ? 100 : Number(q.limit);
-      if (limit < 1 || limit > 500) throw new ApiError(400, 'validation', 'limit: must be from 1 to 500', [{ path: 'limit', message: 'must be from 1 to 500' }]);
+      const limit = q.limit === undefined ? LIST_MAX : Number(q.limit);
+      if (limit < 1 || limit > LIST_MAX) throw new ApiError(400, 'validation', `limit: must be from 1 to ${LIST_MAX}`, [{ path: 'limit', message: `must be from 1 to ${LIST_MAX}` }]);
       return service.list(principal(req), {
         phase: q.phase, lab: q.lab, dueWithinDays: q.dueWithinDays === undefined ? undefined : Number(q.dueWithinDays), limit, sort: q.sort,
       });
@@ -180,8 +180,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     },
     planReview: async (req) => service.plan(principal(req), req.body as { request: unknown; startAt?: string; accessGrantedAt?: string }),
     whoAmI: async (req) => {
-      const { name, role, reviewerId, lab, timeZone } = principal(req);
-      return { name, role, reviewerId, lab, timeZone };
+      const { name, role, reviewerId, email, labId, lab, timeZone } = principal(req);
+      return { name, role, reviewerId, email, labId, lab, timeZone };
     },
     openApi: async () => openapi,
   };

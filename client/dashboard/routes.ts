@@ -46,6 +46,22 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
+/**
+ * Where to go back to after a form: a path of this dashboard from the Referer, or `/`. A path starting with
+ * `//` or `/\` is a protocol-relative URL to another host (`http://here//evil.example/` has the path
+ * `//evil.example/`), so only a single leading slash is taken.
+ */
+export function backTo(referer: string | undefined, host: string | undefined): string {
+  try {
+    const ref = new URL(referer ?? '/', 'http://x');
+    const path = ref.pathname + ref.search;
+    if (ref.host === host && /^\/(?![/\\])/.test(path)) return path;
+  } catch {
+    // no usable referer
+  }
+  return '/';
+}
+
 const asFields = (body: unknown): FormFields => (typeof body === 'object' && body !== null ? body as FormFields : {});
 
 export async function registerDashboard(app: FastifyInstance, o: DashboardOptions): Promise<{ renderError: (req: FastifyRequest, reply: FastifyReply, e: ApiError) => FastifyReply }> {
@@ -107,13 +123,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     checkCsrf(req, p);
     const tz = (asFields(req.body).tz ?? '').trim();
     if (!isValidTimeZone(tz)) throw new ApiError(400, 'validation', `tz: "${tz.slice(0, 60)}" is not an IANA time zone such as America/New_York`, [{ path: 'tz', message: 'must be an IANA time zone' }]);
-    let back = '/';
-    try {
-      const ref = new URL(req.headers.referer ?? '/', 'http://x');
-      if (ref.host === req.headers.host && ref.pathname.startsWith('/')) back = ref.pathname + ref.search;
-    } catch {
-      // no usable referer
-    }
+    const back = backTo(req.headers.referer, req.headers.host);
     return reply.header('Set-Cookie', cookie(ZONE, tz, 365 * 86400)).redirect(back, 303);
   });
 
@@ -161,7 +171,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     const { reviewId } = req.params as { reviewId: string };
     const q = req.query as Record<string, string | undefined>;
     const view = await o.service.status(p, reviewId);
-    const done = q.done && q.done in UPDATES ? (q.done as UpdateName) : undefined;
+    const done = q.done && Object.hasOwn(UPDATES, q.done) ? (q.done as UpdateName) : undefined;
     return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { ...(done ? { done } : {}), started: q.started === '1' }));
   });
 
@@ -169,7 +179,8 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     const p = session(req);
     checkCsrf(req, p);
     const { reviewId, action } = req.params as { reviewId: string; action: string };
-    if (!(action in UPDATES)) throw new ApiError(404, 'not-found', `no action ${action}`);
+    // Own properties only: `in` also matched `constructor`, `toString`, … (a 500 instead of a 404).
+    if (!Object.hasOwn(UPDATES, action)) throw new ApiError(404, 'not-found', `no action ${action.slice(0, 40)}`);
     const name = action as UpdateName;
     const f = asFields(req.body);
     try {

@@ -84,12 +84,19 @@ describe('role × endpoint matrix', () => {
     { name: 'confirmDisposal', target: () => B, body: (w) => ({ party: w === 'r1' ? 'r1' : w === 'r2' ? 'r2' : 'lab', by: 'x' }), allowed: ['pm', 'lab', 'r1'] },
   ];
 
-  test('every update × every principal: 401 without a token, 403 outside the role or scope, otherwise the workflow decides (409 here)', async () => {
+  /** The roles each update is open to (UPDATE_ROLES); a principal of such a role outside the review's scope gets 404. */
+  const roleOf: Record<Who, string> = { pm: 'pm', director: 'director', r1: 'reviewer', r2: 'reviewer', lab: 'lab', otherLab: 'lab' };
+  const roles: Record<string, string[]> = {
+    grantAccess: ['pm', 'lab'], assignReviewer: ['pm'], submitEvaluation: ['pm', 'reviewer'], setReleaseDate: ['pm', 'lab'], pauseClock: ['pm'], resumeClock: ['pm'],
+    withdraw: ['pm', 'lab'], closeReview: ['pm'], cancelReview: ['pm'], confirmDisposal: ['pm', 'lab', 'reviewer'],
+  };
+
+  test('every update × every principal: 401 without a token, 403 outside the role, 404 outside the scope (as if missing), otherwise the workflow decides (409 here)', async () => {
     const mismatches: string[] = [];
     for (const u of updates) {
       for (const who of everyone) {
         const res = await api.call(who, 'POST', `/api/reviews/${u.target()}/${u.name}`, u.body(who));
-        const expected = who === null ? [401, 'unauthorized'] : u.allowed.includes(who) ? [409, 'rejected'] : [403, 'forbidden'];
+        const expected = who === null ? [401, 'unauthorized'] : u.allowed.includes(who) ? [409, 'rejected'] : roles[u.name].includes(roleOf[who]) ? [404, 'not-found'] : [403, 'forbidden'];
         const got = [res.status, (res.body as ErrorShape).error?.code];
         if (got[0] !== expected[0] || got[1] !== expected[1]) mismatches.push(`${u.name} as ${who ?? 'anonymous'}: expected ${expected.join(' ')}, got ${got.join(' ')} ${JSON.stringify(res.body).slice(0, 200)}`);
       }
@@ -104,8 +111,8 @@ describe('role × endpoint matrix', () => {
   test('reads, start, plan and me × every principal', async () => {
     const reads: { what: string; method: string; path: () => string; body?: () => unknown; expect: Record<string, number> }[] = [
       { what: 'list', method: 'GET', path: () => '/api/reviews', expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
-      { what: 'status', method: 'GET', path: () => `/api/reviews/${B}`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 403, lab: 200, otherLab: 403 } },
-      { what: 'export', method: 'GET', path: () => `/api/reviews/${B}/export?format=csv`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 403, lab: 200, otherLab: 403 } },
+      { what: 'status', method: 'GET', path: () => `/api/reviews/${B}`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 404, lab: 200, otherLab: 404 } },
+      { what: 'export', method: 'GET', path: () => `/api/reviews/${B}/export?format=csv`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 404, lab: 200, otherLab: 404 } },
       { what: 'plan', method: 'POST', path: () => '/api/plan', body: () => ({ request: request('plan-only') }), expect: { anonymous: 401, pm: 200, director: 200, r1: 403, r2: 403, lab: 403, otherLab: 403 } },
       { what: 'me', method: 'GET', path: () => '/api/me', expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
       { what: 'openapi', method: 'GET', path: () => '/openapi.json', expect: { anonymous: 200, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
@@ -117,7 +124,7 @@ describe('role × endpoint matrix', () => {
         const res = await api.call(who, r.method, r.path(), r.body?.());
         const want = r.expect[who ?? 'anonymous'];
         if (res.status !== want) mismatches.push(`${r.what} as ${who ?? 'anonymous'}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`);
-        if (res.status >= 400) expectError(res, res.status, res.status === 401 ? 'unauthorized' : 'forbidden');
+        if (res.status >= 400) expectError(res, res.status, res.status === 401 ? 'unauthorized' : res.status === 404 ? 'not-found' : 'forbidden');
       }
     }
     expect(mismatches).toEqual([]);
@@ -128,7 +135,34 @@ describe('role × endpoint matrix', () => {
     expect(e1.message).toMatch(/only as reviewerId "r1"/);
     expectError(await api.call('r1', 'POST', `/api/reviews/${C}/confirmDisposal`, { party: 'lab', by: 'x' }), 403, 'forbidden');
     expectError(await api.call('lab', 'POST', `/api/reviews/${C}/confirmDisposal`, { party: 'r1', by: 'x' }), 403, 'forbidden');
-    expectError(await api.call('otherLab', 'GET', '/api/reviews?lab=Acme%20AI'), 403, 'forbidden');
+    expectError(await api.call('otherLab', 'GET', '/api/reviews?lab=acme'), 403, 'forbidden');
+  });
+
+  test('a review outside the scope answers exactly as a missing one: the same status, code and message (finding 2)', async () => {
+    for (const who of ['r2', 'otherLab'] as const) {
+      const hidden = await api.call(who, 'GET', `/api/reviews/${B}`);
+      const missing = await api.call(who, 'GET', `/api/reviews/${B}-nope`);
+      expect(hidden.status).toBe(404);
+      expect(JSON.stringify(hidden.body).replace(B, 'ID')).toBe(JSON.stringify(missing.body).replace(`${B}-nope`, 'ID'));
+      const hiddenUpdate = await api.call(who, 'POST', `/api/reviews/${B}/confirmDisposal`, { party: who === 'r2' ? 'r2' : 'lab', by: 'x' });
+      expect(JSON.stringify(hiddenUpdate.body).replace(B, 'ID')).toBe(JSON.stringify(missing.body).replace(`${B}-nope`, 'ID'));
+    }
+  });
+
+  test('identity is bound: a lab by its id (not its name), a reviewer by id and address (finding 3)', async () => {
+    // Another lab that calls itself "Acme AI", and a review that gives the id r1 to someone else.
+    const impostor = uid('api-impostor');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(impostor, { lab: { ...EXAMPLE.lab, id: 'impostor-lab' } })), 201);
+    const reused = uid('api-reused-id');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(reused, { lab: { ...EXAMPLE.lab, id: 'other-lab', name: 'Other Lab' }, evaluations: [{ ...EXAMPLE.evaluations[0], reviewer: { id: 'r1', name: 'Someone Else', email: 'someone@other.example' } }] })), 201);
+    expectError(await api.call('lab', 'GET', `/api/reviews/${impostor}`), 404, 'not-found');
+    expectError(await api.call('r1', 'GET', `/api/reviews/${reused}`), 404, 'not-found');
+    expectError(await api.call('r1', 'POST', `/api/reviews/${reused}/grantAccess`, { by: 'x' }), 403, 'forbidden'); // role first
+    expect((await ok<StatusView>(api.call('otherLab', 'GET', `/api/reviews/${reused}`))).lab).toEqual({ id: 'other-lab', name: 'Other Lab', timeZone: EXAMPLE.lab.timeZone });
+    const r1Rows = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews')), (rows) => rows.some((r) => r.reviewId === reused));
+    expect(r1Rows.map((r) => r.reviewId)).toContain(reused);
+    expect((await ok<ReviewRow[]>(api.call('r1', 'GET', '/api/reviews'))).map((r) => r.reviewId)).not.toContain(reused);
+    expect((await ok<ReviewRow[]>(api.call('lab', 'GET', '/api/reviews'))).map((r) => r.reviewId)).not.toContain(impostor);
   });
 });
 
@@ -213,8 +247,18 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(lab.notices.filter((n) => n.audience !== 'lab')).toEqual([]);
     expect(JSON.stringify(lab)).not.toContain('INTERNAL');
     expect(lab.visibility.redacted.length).toBeGreaterThan(0);
+    // The audit trail by visibility (finding 1): no assignments, no PM reason; the fact of the pause stays.
+    expect(lab.events.map((e) => e.type)).not.toContain('reviewer-assigned');
+    expect(JSON.stringify(lab.events)).not.toContain('lab VPN outage');
+    expect(lab.events.find((e) => e.type === 'clock-paused')?.detail).toBe('(details for the clearinghouse only)');
+    expect(lab.events.find((e) => e.type === 'evaluation-submitted')?.detail).toMatch(/severity medium/);
     const labCsv = await api.call('lab', 'GET', `/api/reviews/${D}/export?format=csv`);
     expect(labCsv.text).not.toContain('INTERNAL');
+    expect(labCsv.text).not.toContain('lab VPN outage');
+    // r2 sees its own assignment, not r1's.
+    const r2View = await ok<StatusView>(api.call('r2', 'GET', `/api/reviews/${D}`));
+    expect(r2View.events.filter((e) => e.type === 'reviewer-assigned').map((e) => e.detail)).toEqual(['bio-misuse: r2']);
+    expect(r2View).not.toHaveProperty('reviewers');
     const director = await ok<StatusView>(api.call('director', 'GET', `/api/reviews/${D}`));
     expect(director.evaluations.map((e) => e.summary)).toEqual(['INTERNAL: exploit chain against harness X', 'INTERNAL: uplift']);
     expect(director.notices.some((n) => n.kind === 'critical-finding' && n.audience === 'director')).toBe(true);
@@ -225,6 +269,11 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     await ok(api.call('r1', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'r1', by: 'Riley' }));
     s = await act('r2', D, 'confirmDisposal', { party: 'r2', by: 'Robin', note: 'wiped' });
     expect(s.phase).toBe('closed');
+    expect(s.events.find((e) => e.type === 'disposal-confirmed' && e.detail.startsWith('r2'))?.detail).toBe('r2: wiped');
+    const labAfter = await ok<StatusView>(api.call('lab', 'GET', `/api/reviews/${D}`));
+    expect(JSON.stringify(labAfter.events)).not.toContain('wiped');
+    expect(labAfter.disposal.find((d) => d.party === 'r2')).toEqual({ party: 'r2', confirmedAt: expect.any(String), by: null });
+    expect(labAfter.events.filter((e) => e.type === 'disposal-confirmed').map((e) => e.detail)).toEqual(['lab']);
 
     const E = uid('api-cancel');
     await ok(api.call('pm', 'POST', '/api/reviews', request(E)), 201);
@@ -250,7 +299,7 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
 
   test('list: scoped by role, filtered through the search attributes, least time remaining first', async () => {
     const other = uid('api-otherlab');
-    await ok(api.call('pm', 'POST', '/api/reviews', request(other, { lab: { ...EXAMPLE.lab, name: 'Other Lab' } })), 201);
+    await ok(api.call('pm', 'POST', '/api/reviews', request(other, { lab: { ...EXAMPLE.lab, id: 'other-lab', name: 'Other Lab' } })), 201);
     const ids = (rows: ReviewRow[]): string[] => rows.map((r) => r.reviewId);
     const all = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews')), (rows) => [A, B, C, other].every((id) => ids(rows).includes(id)));
     expect(ids(all)).toEqual(expect.arrayContaining([A, B, C, other]));
@@ -261,13 +310,18 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(rowB.daysRemaining).toBeGreaterThanOrEqual(29);
 
     const otherLab = await ok<ReviewRow[]>(api.call('otherLab', 'GET', '/api/reviews'));
-    expect(ids(otherLab)).toEqual([other]);
+    expect(ids(otherLab)).toContain(other);
+    expect(otherLab.every((r) => r.lab === 'Other Lab')).toBe(true);
     const acme = await ok<ReviewRow[]>(api.call('lab', 'GET', '/api/reviews'));
     expect(ids(acme)).not.toContain(other);
     expect(ids(acme)).toEqual(expect.arrayContaining([A, B, C]));
     // r2 is assigned only in the lifecycle review: that one, and nothing else
     const r2 = await eventually(() => ok<ReviewRow[]>(api.call('r2', 'GET', '/api/reviews')), (rows) => ids(rows).includes(D));
     expect(ids(r2)).toEqual([D]);
+    // Scope before the limit (finding 10): newer reviews are not r2's, and limit=1 still finds its assignment.
+    expect(ids(await ok<ReviewRow[]>(api.call('r2', 'GET', '/api/reviews?limit=1')))).toEqual([D]);
+    expect(ids(await ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?limit=1')))).toHaveLength(1);
+    expect((expectError(await api.call('pm', 'GET', '/api/reviews?limit=101'), 400, 'validation').issues ?? []).map((i) => i.path)).toEqual(['limit']);
 
     const inDisposal = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?phase=disposal')), (rows) => ids(rows).includes(C));
     expect(inDisposal.filter((r) => r.phase !== 'disposal')).toEqual([]);
@@ -276,8 +330,9 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(ids(soon)).not.toContain(A); // no window yet
     const notSoon = await ok<ReviewRow[]>(api.call('director', 'GET', '/api/reviews?dueWithinDays=10'));
     expect(ids(notSoon)).not.toContain(B);
-    const byLab = await ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?lab=Other%20Lab'));
-    expect(ids(byLab)).toEqual([other]);
+    const byLab = await ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?lab=other-lab'));
+    expect(ids(byLab)).toContain(other);
+    expect(byLab.every((r) => r.lab === 'Other Lab')).toBe(true);
   });
 
   test('export: JSON with deadlines and the audit trail, CSV, iCalendar', async () => {

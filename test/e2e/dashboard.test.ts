@@ -74,6 +74,7 @@ test('a PM previews and starts a review from the form; the lab grants access; a 
   await page.getByLabel('Review id').fill(reviewId);
   await page.getByLabel('Model name').fill('Atlas-7');
   await page.getByLabel('Model version').fill('rc2');
+  await page.getByLabel('Lab id').fill('acme'); // the lab token is bound to it
   await page.getByLabel('Lab name').fill('Acme AI');
   await page.getByLabel('Lab time zone').fill('America/Los_Angeles');
   await page.getByLabel('Lab contacts').fill('Acme Security Team <security@acme.example>\nJordan Lee <jordan.lee@acme.example>');
@@ -158,7 +159,7 @@ test('a PM previews and starts a review from the form; the lab grants access; a 
   }
 });
 
-test('a rejected action shows the workflow\'s reason on the page; a reviewer cannot see others\' reviews', async () => {
+test('a rejected action shows the workflow\'s reason on the page; a reviewer cannot see others\' reviews (404, as if missing)', async () => {
   await signIn('pm');
   await page.goto(`${api.url}/reviews/${reviewId}`);
   const assign = page.locator('form[data-action=assignReviewer]');
@@ -174,7 +175,23 @@ test('a rejected action shows the workflow\'s reason on the page; a reviewer can
   await signIn('r2');
   expect(await page.locator(`tr[data-review="${reviewId}"]`).count()).toBe(0);
   const res = await page.goto(`${api.url}/reviews/${reviewId}`);
-  expect(res?.status()).toBe(403);
+  expect(res?.status()).toBe(404);
+});
+
+test('dashboard guards: inherited names are no actions (404, not 500); the zone form never redirects off-site (finding 8)', async () => {
+  await signIn('pm');
+  await page.goto(`${api.url}/reviews/${reviewId}`);
+  const csrf = (await page.locator('input[name=_csrf]').first().getAttribute('value')) ?? '';
+  const origin = { origin: api.url };
+  for (const action of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    const res = await page.request.post(`${api.url}/reviews/${reviewId}/act/${action}`, { form: { _csrf: csrf }, headers: origin });
+    expect(`${action} ${res.status()}`).toBe(`${action} 404`);
+  }
+  const zone = await page.request.post(`${api.url}/zone`, { form: { _csrf: csrf, tz: 'Europe/Paris' }, headers: { ...origin, referer: `${api.url}//evil.example/x` }, maxRedirects: 0 });
+  expect(zone.status()).toBe(303);
+  expect(zone.headers().location).toBe('/');
+  const back = await page.request.post(`${api.url}/zone`, { form: { _csrf: csrf, tz: 'America/Chicago' }, headers: { ...origin, referer: `${api.url}/reviews/${reviewId}` }, maxRedirects: 0 });
+  expect(back.headers().location).toBe(`/reviews/${reviewId}`);
 });
 
 test('the Outbox shows the mail sink\'s messages to PMs and directors; forms need their CSRF token', async () => {
