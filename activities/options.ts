@@ -28,6 +28,12 @@ export interface ActivitiesOptions {
   smtpMaxConnections?: number;
   /** Messages over one pooled connection before it is replaced. Default: $SMTP_MAX_MESSAGES, else 100. The URL's `maxMessages` wins. */
   smtpMaxMessages?: number;
+  /**
+   * Refuse to send unless the connection is encrypted (STARTTLS required on smtp://; smtps:// is TLS anyway).
+   * Default: $SMTP_REQUIRE_TLS, else on for every host but a loopback one (a local relay or test sink). The URL's
+   * `requireTLS` wins.
+   */
+  smtpRequireTls?: boolean;
   /** SQLite file of the delivery ledger. Default: $NOTICE_LEDGER_PATH, else .data/notice-ledger.sqlite under the working directory. */
   ledgerPath?: string;
   /** A ledger object instead of the file (tests wrap the SQLite ledger to inject a crash). */
@@ -51,6 +57,8 @@ export interface ResolvedOptions {
   smtpPool: boolean;
   smtpMaxConnections: number;
   smtpMaxMessages: number;
+  /** Undefined: decided by the host (smtp-transport.ts). */
+  smtpRequireTls: boolean | undefined;
   ledgerPath: string;
   webhooks: WebhookConfig;
   outageAlertAfterMs: number;
@@ -83,6 +91,7 @@ export function resolveOptions(o: ActivitiesOptions, env: Record<string, string 
     smtpPool: o.smtpPool ?? yesNo(env.SMTP_POOL) ?? true,
     smtpMaxConnections: o.smtpMaxConnections ?? atLeastOne(env.SMTP_MAX_CONNECTIONS) ?? DEFAULT_SMTP_MAX_CONNECTIONS,
     smtpMaxMessages: o.smtpMaxMessages ?? atLeastOne(env.SMTP_MAX_MESSAGES) ?? DEFAULT_SMTP_MAX_MESSAGES,
+    smtpRequireTls: o.smtpRequireTls ?? yesNo(env.SMTP_REQUIRE_TLS),
     ledgerPath: o.ledgerPath ?? env.NOTICE_LEDGER_PATH ?? DEFAULT_LEDGER_PATH,
     webhooks: {
       urls: o.webhooks?.urls ?? list(env.WEBHOOK_URLS),

@@ -131,8 +131,9 @@ async function main(): Promise<number> {
 const DEMO_USERS: Omit<TokenEntry, 'sha256'>[] = [
   { name: 'Pat PM', role: 'pm', timeZone: 'America/New_York' },
   { name: 'Dana Director', role: 'director', timeZone: 'America/New_York' },
-  { name: 'Riley Reviewer', role: 'reviewer', reviewerId: 'r1', timeZone: 'America/New_York' },
-  { name: 'Acme Security Team', role: 'lab', lab: 'Acme AI', timeZone: 'America/Los_Angeles' },
+  // Bound as examples/review.json assigns them: reviewer r1 with its address, the lab by its id.
+  { name: 'Riley Reviewer', role: 'reviewer', reviewerId: 'r1', email: 'riley@clearinghouse.example', timeZone: 'America/New_York' },
+  { name: 'Acme Security Team', role: 'lab', labId: 'acme', timeZone: 'America/Los_Angeles' },
 ];
 
 /** Configured tokens (FRONTIER_REVIEW_API_TOKENS_FILE / _TOKENS), or demo ones printed in the banner. */
@@ -146,7 +147,7 @@ function apiTokens(): { tokens: TokenStore; demo: { label: string; token: string
   if (configured) return { tokens: configured, demo: [] };
   const made = DEMO_USERS.map((u) => ({ u, ...makeToken(u) }));
   writeFileSync(TOKENS_FILE, `${JSON.stringify({ tokens: made.map((m) => m.entry) }, null, 2)}\n`, { mode: 0o600 });
-  const scope = (u: Omit<TokenEntry, 'sha256'>): string => (u.role === 'reviewer' ? ` ${u.reviewerId}` : u.role === 'lab' ? ` "${u.lab}"` : '');
+  const scope = (u: Omit<TokenEntry, 'sha256'>): string => (u.role === 'reviewer' ? ` ${u.reviewerId}` : u.role === 'lab' ? ` "${u.labId ?? u.lab}"` : '');
   return { tokens: new TokenStore(made.map((m) => m.entry)), demo: made.map((m) => ({ label: `${m.u.role}${scope(m.u)} (${m.u.name})`, token: m.token })) };
 }
 
