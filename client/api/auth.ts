@@ -137,9 +137,11 @@ export class TokenStore {
     };
   }
 
-  /** Hashes of tokens with these roles (the codec endpoint accepts PM and director tokens too). */
-  hashesOf(roles: Role[]): Buffer[] {
-    return this.hashes.filter((h) => roles.includes(h.entry.role)).map((h) => h.hash);
+  /** Whether a token hash belongs to one of these roles (the codec lets PM and director tokens decode). Constant time per entry. */
+  hasHash(hash: Buffer, roles: Role[]): boolean {
+    let found = false;
+    for (const h of this.hashes) if (h.hash.length === hash.length && timingSafeEqual(h.hash, hash) && roles.includes(h.entry.role)) found = true;
+    return found;
   }
 }
 

@@ -34,7 +34,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   const codec = ring ? codecOptionsFromEnv(new EncryptionCodec(ring)) : undefined;
   const app = await createApiServer({
     reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', secureCookies: process.env.API_SECURE_COOKIES === '1',
-    ...(codec ? { codec: { ...codec, tokenHashes: [...codec.tokenHashes, ...tokens.hashesOf(['pm', 'director'])] } } : {}),
+    ...(codec ? { codec } : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
   process.stderr.write(`review serve: dashboard ${address}/  API ${address}/api  OpenAPI ${address}/openapi.json${codec ? `  codec ${address}/codec` : ''}; Ctrl-C stops\n`);

@@ -6,7 +6,7 @@
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
-import { createCodecHandler } from '../../shared/codec-server';
+import { codecAction, createCodecHandler } from '../../shared/codec-server';
 import { EXPORT_FORMATS } from '../export';
 import type { ExportFormat } from '../export';
 import { UPDATES } from '../review-client';
@@ -33,8 +33,16 @@ declare module 'fastify' {
 export interface ApiServerOptions {
   reviews: ReviewClient;
   tokens: TokenStore;
-  /** Mounts /codec/encode and /codec/decode (payload encryption configured). */
+  /**
+   * Mounts /codec/encode and /codec/decode (payload encryption configured). `tokenHashes`: the codec's own tokens
+   * (encode and decode); the API's PM and director tokens may decode only.
+   */
   codec?: { codec: PayloadCodec; tokenHashes: Buffer[]; allowedOrigins: string[] };
+  /**
+   * Server timeouts, ms: a client that sends its request slowly, or holds idle connections, is cut off (the
+   * codec hijacks its requests, so Fastify's own limits are all that bound them). Defaults: SERVER_TIMEOUTS.
+   */
+  timeouts?: Partial<typeof SERVER_TIMEOUTS>;
   /** The SMTP sink's directory of .eml files: enables the dashboard's Outbox (npm start). */
   outboxDir?: string;
   /** Log requests (Fastify's logger). Default off. */
@@ -43,6 +51,9 @@ export interface ApiServerOptions {
   secureCookies?: boolean;
   clock?: () => number;
 }
+
+/** connectionTimeout: a socket idle this long is closed; requestTimeout: a whole request must arrive within it; keepAliveTimeout: idle keep-alive. */
+export const SERVER_TIMEOUTS = { connectionTimeout: 60_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 };
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -119,6 +130,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const app = Fastify({
     logger: o.logger ?? false,
     bodyLimit: 1024 * 1024,
+    ...SERVER_TIMEOUTS,
+    ...o.timeouts,
     // Strict: no type coercion, unknown fields rejected (not silently dropped), every problem reported.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   });
@@ -128,9 +141,11 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   app.removeContentTypeParser('text/plain');
 
   if (o.codec) {
-    const handle = createCodecHandler(o.codec);
+    const tokens = o.tokens;
+    const handle = createCodecHandler({ ...o.codec, decodeOnly: (hash) => tokens.hasHash(hash, ['pm', 'director']) });
     app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/codec/')) return;
+      // Only the codec's two paths are hijacked: any other /codec/… is Fastify's 404 (it used to hang, unanswered).
+      if (codecAction(req.url) === null) return;
       reply.hijack(); // the handler reads the raw body and writes the raw response
       await handle(req.raw, reply.raw);
     });

@@ -3,7 +3,9 @@
  * class in the one error shape, the lab's redacted view, a complete lifecycle through the API, list filters
  * through the search attributes, exports, the OpenAPI document and the mounted codec endpoint.
  */
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { EncryptionCodec } from '../../shared/encryption';
 import type { StatusView } from '../../client/api/access';
@@ -366,24 +368,70 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
   });
 });
 
-test('the codec endpoint is mounted on the same server when encryption keys are configured', async () => {
-  const codec = new EncryptionCodec({ activeKeyId: 'k1', keys: new Map([['k1', Buffer.alloc(32, 7)]]) });
-  const withCodec = await createApiEnv(t, { codec: { codec, tokenHashes: [], allowedOrigins: ['http://127.0.0.1:8233'] } });
+test('the codec endpoint on the same server: codec tokens encode and decode, API tokens (PM, director) decode only; other paths 404; generic errors; no credentialed CORS (finding 5)', async () => {
+  const codec = new EncryptionCodec({ activeKeyId: 'k-secret-id', keys: new Map([['k-secret-id', Buffer.alloc(32, 7)]]) });
+  const codecToken = 'codec-operator-token';
+  const server = await createApiEnv(t, { codec: { codec, tokenHashes: [Buffer.from(sha256Hex(codecToken), 'hex')], allowedOrigins: ['http://127.0.0.1:8233'] } });
+  const post = (path: string, token: string | null, body: unknown, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, {
+    method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+  });
   try {
     const payloads = [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') }];
-    expectError(await withCodec.call(null, 'POST', '/codec/encode', { payloads }), 401, 'unauthorized');
-    // The codec handler takes the hashes it was given; serve/npm start add the PM and director tokens.
-    const withPm = await createApiEnv(t, { codec: { codec, tokenHashes: [Buffer.from(sha256Hex(withCodec.tokens.pm), 'hex')], allowedOrigins: [] } });
-    try {
-      const res = await fetch(`${withPm.url}/codec/encode`, { method: 'POST', headers: { authorization: `Bearer ${withCodec.tokens.pm}`, 'content-type': 'application/json' }, body: JSON.stringify({ payloads }) });
-      expect(res.status).toBe(200);
-      const encoded = (await res.json()) as { payloads: { data: string }[] };
-      const dec = await fetch(`${withPm.url}/codec/decode`, { method: 'POST', headers: { authorization: `Bearer ${withCodec.tokens.pm}`, 'content-type': 'application/json' }, body: JSON.stringify(encoded) });
-      expect(((await dec.json()) as { payloads: { data: string }[] }).payloads[0].data).toBe(payloads[0].data);
-    } finally {
-      await withPm.close();
+    expectError(await server.call(null, 'POST', '/codec/encode', { payloads }), 401, 'unauthorized');
+    expectError(await server.call('lab', 'POST', '/codec/decode', { payloads }), 401, 'unauthorized'); // a lab token is no codec token
+    const encoded = await post('/codec/encode', codecToken, { payloads }, { origin: 'http://127.0.0.1:8233' });
+    expect(encoded.status).toBe(200);
+    expect(encoded.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+    expect(encoded.headers.get('access-control-allow-credentials')).toBeNull();
+    const body = (await encoded.json()) as { payloads: { data: string }[] };
+    expectError(await server.call('pm', 'POST', '/codec/encode', { payloads }), 403, 'forbidden');
+    for (const who of ['pm', 'director'] as const) {
+      const dec = await server.call(who, 'POST', '/codec/decode', body);
+      expect((dec.body as { payloads: { data: string }[] }).payloads[0].data).toBe(payloads[0].data);
     }
+    // A payload it cannot decrypt: the error names no key id.
+    const foreign = new EncryptionCodec({ activeKeyId: 'k-other', keys: new Map([['k-other', Buffer.alloc(32, 9)]]) });
+    const alien = (await foreign.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"x"') }])).map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64'),
+    }));
+    const failed = await server.call('pm', 'POST', '/codec/decode', { payloads: alien });
+    expect(failed.status).toBe(400);
+    expect(failed.text).not.toMatch(/k-other|k-secret-id/);
+    // Any other path under /codec/ is an ordinary 404, answered at once (it used to be hijacked and never answered).
+    const started = Date.now();
+    expectError(await server.call('pm', 'POST', '/codec/anything', { payloads }), 404, 'not-found');
+    expectError(await server.call(null, 'GET', '/codec/'), 404, 'not-found');
+    expect(Date.now() - started).toBeLessThan(5_000);
   } finally {
-    await withCodec.close();
+    await server.close();
+  }
+});
+
+test('server timeouts: a request that never finishes arriving is cut off, headers or body (finding 5)', async () => {
+  const server = await createApiEnv(t, { timeouts: { requestTimeout: 1_000, connectionTimeout: 2_000 } });
+  try {
+    const { port } = new URL(server.url);
+    const stalled = async (start: string): Promise<{ waited: number; answer: string }> => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.write(start); // and then nothing
+      const started = Date.now();
+      await once(socket, 'close');
+      return { waited: Date.now() - started, answer: Buffer.concat(chunks).toString('latin1') };
+    };
+    const headers = await stalled('GET /api/reviews HTTP/1.1\r\nHost: x\r\n');
+    const body = await stalled(`POST /api/reviews HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.tokens.pm}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`);
+    for (const r of [headers, body]) {
+      expect(r.waited).toBeGreaterThanOrEqual(500);
+      expect(r.waited).toBeLessThan(10_000);
+    }
+    // Closed unanswered or with a 408, never served (the idle socket timeout usually comes first: Node checks
+    // requestTimeout only every connectionsCheckingInterval).
+    for (const r of [headers, body]) expect(r.answer).toMatch(/^(HTTP\/1\.1 408|)/);
+    for (const r of [headers, body]) expect(r.answer).not.toMatch(/^HTTP\/1\.1 [2345]0[0-7]/);
+  } finally {
+    await server.close();
   }
 });
