@@ -123,7 +123,7 @@ export function buildProgram(): Command {
 
   program.command('list').description('list reviews (newest first)')
     .addOption(new Option('--phase <phase>', 'only reviews in this phase').choices(PHASES))
-    .option('--lab <name>', 'only reviews of this lab (exact name)')
+    .option('--lab <id>', 'only reviews of this lab: its id (lab.id), or the exact name of reviews requested without one')
     .addOption(new Option('--due-within <days>', 'only reviews whose window ends within this many days').argParser(wholeDays))
     .addOption(new Option('--limit <n>', 'at most this many').argParser(wholeDays).default(100))
     .action(async (o: { phase?: string; lab?: string; dueWithin?: number; limit: number }, cmd: Command) => {

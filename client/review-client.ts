@@ -8,7 +8,7 @@ import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ConfigError, loadConfig } from '../shared/config';
 import type { AppConfig } from '../shared/config';
-import { EncryptionCodec, loadKeyRing } from '../shared/encryption';
+import { encryptingDataConverter, loadKeyRing } from '../shared/encryption';
 import type { KeyRing } from '../shared/encryption';
 import * as m from '../workflows/messages';
 import { LAB_SA, OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from '../workflows/search-attributes';
@@ -163,7 +163,7 @@ export class ReviewClient {
       throw unreachable({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, timeoutMs: connectTimeoutMs },
         /deadline/i.test(msg) ? `no connection within ${connectTimeoutMs / 1000} s` : msg);
     }
-    const dataConverter = keyRing ? { payloadCodecs: [new EncryptionCodec(keyRing)] } : undefined;
+    const dataConverter = keyRing ? encryptingDataConverter(keyRing) : undefined;
     const client = new Client({ connection, namespace: config.namespace, dataConverter });
     return new ReviewClient(client, { taskQueue: config.taskQueue, address: config.address, callTimeoutMs: options.callTimeoutMs, keyRing });
   }

@@ -18,7 +18,7 @@ import { programOfficeZone } from '../client/digest-schedule';
 import { ReviewClient } from '../client/review-client';
 import { codecOptionsFromEnv } from '../shared/codec-server';
 import { loadConfig } from '../shared/config';
-import { EncryptionCodec, loadKeyRing } from '../shared/encryption';
+import { encryptingDataConverter, EncryptionCodec, loadKeyRing } from '../shared/encryption';
 import { SmtpSink } from '../shared/smtp-sink';
 import { serverPaths } from '../shared/temporal-servers';
 import { holdShutdownSignals, stopWhenOrphaned } from '../worker/signals';
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   const keyRing = loadKeyRing(); // encryption when FRONTIER_REVIEW_KEYS / _KEY_FILE is set
-  const dataConverter = keyRing ? { payloadCodecs: [new EncryptionCodec(keyRing)] } : undefined;
+  const dataConverter = keyRing ? encryptingDataConverter(keyRing) : undefined;
   const port = portFromEnv('TEMPORAL_PORT', 7233);
   const uiPort = portFromEnv('TEMPORAL_UI_PORT', 8233);
   const smtpPort = portFromEnv('SMTP_PORT', 2525);

@@ -22,6 +22,8 @@ export interface SinkFaults {
   temporaryFailure?: number;
   /** Recipients refused with 550 at RCPT TO. */
   rejectRecipients?: string[];
+  /** Recipients refused for now with 450 at RCPT TO, the reply naming the address (as real servers do). */
+  deferRecipients?: string[];
   /**
    * Hold the reply to DATA this long (a slow or overloaded server). The message counts as accepted only if the
    * client is still connected when the reply goes out: one that hung up meanwhile delivered nothing.
@@ -76,6 +78,9 @@ export class SmtpSink {
         if (this.faults.rejectRecipients?.includes(addr.address.toLowerCase())) {
           this.stats.rejectedRecipients++;
           return cb(Object.assign(new Error(`Mailbox unavailable: ${addr.address}`), { responseCode: 550 }));
+        }
+        if (this.faults.deferRecipients?.includes(addr.address.toLowerCase())) {
+          return cb(Object.assign(new Error(`<${addr.address}>: Recipient address rejected: mailbox busy, try again later`), { responseCode: 450 }));
         }
         cb();
       },
