@@ -255,10 +255,14 @@ export function buildProgram(): Command {
     .option('--lab-id <id>', "role lab: the lab's id (lab.id in the requests)")
     .option('--lab <name>', "role lab, for reviews requested without a lab id: the lab's name")
     .option('--time-zone <zone>', 'default zone for dates on the dashboard')
+    .option('--expires-in-days <n>', 'the token stops working after this many days (0: never)', '90')
     .option('--file <tokens.json>', 'add the entry to this token file (FRONTIER_REVIEW_API_TOKENS_FILE); created if missing')
-    .action(async (o: { role: Role; name: string; reviewerId?: string; email?: string; labId?: string; lab?: string; timeZone?: string; file?: string }, cmd: Command) => {
+    .action(async (o: { role: Role; name: string; reviewerId?: string; email?: string; labId?: string; lab?: string; timeZone?: string; expiresInDays: string; file?: string }, cmd: Command) => {
       const g = globals(cmd);
-      const { token, entry } = makeToken(compact({ name: o.name, role: o.role, reviewerId: o.reviewerId, email: o.email, labId: o.labId, lab: o.lab, timeZone: o.timeZone }));
+      if (!/^\d{1,4}$/.test(o.expiresInDays)) throw new ReviewError('validation', `--expires-in-days: "${o.expiresInDays.slice(0, 20)}" is not a whole number of days (0: never)`);
+      const days = Number(o.expiresInDays);
+      const expiresAt = days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : undefined;
+      const { token, entry } = makeToken(compact({ name: o.name, role: o.role, reviewerId: o.reviewerId, email: o.email, labId: o.labId, lab: o.lab, timeZone: o.timeZone, expiresAt }));
       try {
         parseTokenEntries([entry], 'the new token'); // role/scope combination checked before anything is written
         if (o.file) {

@@ -17,6 +17,7 @@ import { createApiServer } from '../client/api/server';
 import { programOfficeZone } from '../client/digest-schedule';
 import { ReviewClient } from '../client/review-client';
 import { codecOptionsFromEnv } from '../shared/codec-server';
+import { sessionLimitsFromEnv } from '../client/dashboard/sessions';
 import { loadConfig } from '../shared/config';
 import { encryptingDataConverter, EncryptionCodec, loadKeyRing } from '../shared/encryption';
 import { SmtpSink } from '../shared/smtp-sink';
@@ -109,7 +110,7 @@ async function main(): Promise<number> {
     const reviews = new ReviewClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue: config.taskQueue, address: env.address, keyRing });
     const codec = keyRing ? codecOptionsFromEnv(new EncryptionCodec(keyRing)) : undefined;
     api = await createApiServer({
-      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1',
+      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(),
       ...(codec ? { codec } : {}),
     });
     await api.listen({ port: apiPort, host: HOST });

@@ -15,10 +15,10 @@
  * an id, for the token files and reviews written before ids existed.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as v from 'valibot';
 import { lengthMessage, maxLength, minLength, strictObject, trimmed, wrongType } from '../../workflows/schema';
-import { isValidTimeZone } from '../../workflows/timeline';
+import { isValidTimeZone, parseInstant } from '../../workflows/timeline';
 
 export const ROLES = ['pm', 'reviewer', 'lab', 'director'] as const;
 export type Role = (typeof ROLES)[number];
@@ -38,6 +38,8 @@ export interface TokenEntry {
   lab?: string;
   /** Default zone for dates on the dashboard. */
   timeZone?: string;
+  /** ISO 8601 with an offset: from then on the token authenticates nobody. */
+  expiresAt?: string;
 }
 
 export interface Principal {
@@ -71,6 +73,7 @@ const entrySchema = v.pipe(
     labId: v.optional(v.pipe(v.string(wrongType('string')), v.regex(REVIEWER_ID, `Invalid string: must match pattern ${REVIEWER_ID}`))),
     lab: v.optional(name()),
     timeZone: v.optional(v.pipe(v.string(wrongType('string')), v.check(isValidTimeZone, 'must be an IANA time zone'))),
+    expiresAt: v.optional(v.pipe(v.string(wrongType('string')), v.check((x) => parseInstant(x) !== null, 'must be an ISO 8601 date-time with an offset'))),
   }, { type: wrongType('object'), unknown: unrecognized }),
   // Once the fields are of the right types (an unknown field aside), the role decides which of them it needs.
   v.rawCheck(({ dataset, addIssue }) => {
@@ -112,23 +115,84 @@ export function parseTokenEntries(input: unknown, where: string): TokenEntry[] {
   return entries;
 }
 
-export class TokenStore {
-  private readonly hashes: { entry: TokenEntry; hash: Buffer }[];
+export interface TokenStoreOptions {
+  /** Re-read this file when it changes (checked at most every `recheckMs`), so a revoked token stops working. */
+  file?: string;
+  recheckMs?: number;
+  clock?: () => number;
+  /** Where a failed re-read is reported (the previous tokens stay in force). */
+  warn?: (message: string) => void;
+}
 
-  constructor(readonly entries: TokenEntry[]) {
-    this.hashes = entries.map((entry) => ({ entry, hash: Buffer.from(entry.sha256, 'hex') }));
+/**
+ * The configured tokens. Expired entries (`expiresAt`) authenticate nobody. With a file, an edit takes effect
+ * within `recheckMs` (default 1 s) without a restart: revoking a token is deleting its entry. A file that no
+ * longer parses keeps the previous tokens in force and says why, rather than locking everyone out.
+ */
+export class TokenStore {
+  private hashes: { entry: TokenEntry; hash: Buffer }[] = [];
+  private current: TokenEntry[] = [];
+  private checkedAt = 0;
+  private fileStamp = '';
+  private readonly clock: () => number;
+
+  constructor(entries: TokenEntry[], private readonly options: TokenStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.replace(entries);
+    if (options.file) this.fileStamp = stampOf(options.file);
+    this.checkedAt = this.clock();
+  }
+
+  get entries(): TokenEntry[] {
+    this.refresh();
+    return this.current;
   }
 
   get size(): number {
     return this.entries.length;
   }
 
-  /** The principal of a presented token, or null. Compares every hash in constant time. */
+  private replace(entries: TokenEntry[]): void {
+    this.current = entries;
+    this.hashes = entries.map((entry) => ({ entry, hash: Buffer.from(entry.sha256, 'hex') }));
+  }
+
+  /** Re-reads the file if it changed since the last look (mtime, size, inode). */
+  refresh(force = false): void {
+    const file = this.options.file;
+    if (!file) return;
+    const now = this.clock();
+    if (!force && now - this.checkedAt < (this.options.recheckMs ?? 1000)) return;
+    this.checkedAt = now;
+    const stamp = stampOf(file);
+    if (stamp === this.fileStamp) return;
+    try {
+      this.replace(parseTokenEntries(JSON.parse(readFileSync(file, 'utf8')), `FRONTIER_REVIEW_API_TOKENS_FILE (${file})`));
+      this.fileStamp = stamp;
+    } catch (e) {
+      (this.options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(`token file ${file} changed but cannot be used; the previous tokens stay in force: ${(e as Error).message}`);
+      this.fileStamp = stamp; // reported once per change
+    }
+  }
+
+  /** The entry of a token hash, if configured and not expired. Compares every hash in constant time. */
+  private entryOf(presented: Buffer): TokenEntry | null {
+    this.refresh();
+    let found: TokenEntry | null = null;
+    for (const { entry, hash } of this.hashes) if (hash.length === presented.length && timingSafeEqual(hash, presented)) found = entry;
+    if (found?.expiresAt !== undefined && Date.parse(found.expiresAt) <= this.clock()) return null;
+    return found;
+  }
+
+  /** The principal of a presented token, or null. */
   authenticate(token: string | undefined): Principal | null {
     if (!token || token.length > 512) return null;
-    const presented = createHash('sha256').update(token, 'utf8').digest();
-    let found: TokenEntry | null = null;
-    for (const { entry, hash } of this.hashes) if (timingSafeEqual(hash, presented)) found = entry;
+    return this.principalOf(createHash('sha256').update(token, 'utf8').digest());
+  }
+
+  /** The principal of a token's hash (a dashboard session keeps the hash, so revoking the token ends the session). */
+  principalOf(presented: Buffer): Principal | null {
+    const found = this.entryOf(presented);
     if (!found) return null;
     const { name, role, reviewerId, email, labId, lab, timeZone } = found;
     return {
@@ -137,15 +201,23 @@ export class TokenStore {
     };
   }
 
-  /** Whether a token hash belongs to one of these roles (the codec lets PM and director tokens decode). Constant time per entry. */
+  /** Whether a token hash belongs to one of these roles (the codec lets PM and director tokens decode). */
   hasHash(hash: Buffer, roles: Role[]): boolean {
-    let found = false;
-    for (const h of this.hashes) if (h.hash.length === hash.length && timingSafeEqual(h.hash, hash) && roles.includes(h.entry.role)) found = true;
-    return found;
+    const entry = this.entryOf(hash);
+    return entry !== null && roles.includes(entry.role);
   }
 }
 
-/** Tokens from FRONTIER_REVIEW_API_TOKENS_FILE or FRONTIER_REVIEW_API_TOKENS; null when neither is set. */
+function stampOf(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Tokens from FRONTIER_REVIEW_API_TOKENS_FILE (re-read when it changes) or FRONTIER_REVIEW_API_TOKENS; null when neither is set. */
 export function loadTokenStore(env: Record<string, string | undefined> = process.env): TokenStore | null {
   const file = env.FRONTIER_REVIEW_API_TOKENS_FILE?.trim();
   const inline = env.FRONTIER_REVIEW_API_TOKENS?.trim();
@@ -156,7 +228,7 @@ export function loadTokenStore(env: Record<string, string | undefined> = process
     } catch (e) {
       throw new TokenConfigError(`FRONTIER_REVIEW_API_TOKENS_FILE (${file}): cannot read: ${(e as Error).message}`);
     }
-    return new TokenStore(parseTokenEntries(json, `FRONTIER_REVIEW_API_TOKENS_FILE (${file})`));
+    return new TokenStore(parseTokenEntries(json, `FRONTIER_REVIEW_API_TOKENS_FILE (${file})`), { file });
   }
   if (inline) {
     let json: unknown;

@@ -12,6 +12,7 @@ import type { ExportFormat } from '../export';
 import { UPDATES } from '../review-client';
 import type { ReviewClient, UpdateName } from '../review-client';
 import { registerDashboard } from '../dashboard/routes';
+import type { SessionLimits } from '../dashboard/sessions';
 import { PLAN_ROLES, READ_ROLES, START_ROLES, UPDATE_ROLES, roleAllowed } from './access';
 import type { Principal, Role, TokenStore } from './auth';
 import { ApiError, errorBody, toApiError, unauthorized } from './http-errors';
@@ -47,8 +48,10 @@ export interface ApiServerOptions {
   outboxDir?: string;
   /** Log requests (Fastify's logger). Default off. */
   logger?: boolean;
-  /** Secure cookies (serve over HTTPS behind a proxy). Default false. */
+  /** `Secure` dashboard cookies. Default: on, unless the request came to a loopback host (127.x, ::1, localhost). */
   secureCookies?: boolean;
+  /** Dashboard session expiry (sessions.ts). */
+  sessions?: SessionLimits;
   clock?: () => number;
 }
 
@@ -153,7 +156,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with its form posts, and the
+    // dashboard checks Origin on every one. Nothing is sent to other sites either way.
+    reply.header('Referrer-Policy', 'same-origin');
     return payload;
   });
 
@@ -223,7 +228,10 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
-  const dashboard = await registerDashboard(app, { service, tokens: o.tokens, outboxDir: o.outboxDir, secureCookies: o.secureCookies ?? false, clock: o.clock ?? Date.now });
+  const dashboard = await registerDashboard(app, {
+    service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now,
+    ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
+  });
 
   const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/');
   app.setErrorHandler(async (err, req, reply) => {

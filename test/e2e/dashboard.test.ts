@@ -7,6 +7,7 @@
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/cli';
@@ -211,9 +212,10 @@ test('the Outbox shows the mail sink\'s messages to PMs and directors; forms nee
     await shot('9-outbox-message');
     expect((await page.goto(`${withOutbox.url}/outbox/..%2F..%2Fetc%2Fpasswd`))?.status()).toBe(404);
 
-    // A form post without the page's CSRF token is refused, even with the session cookie.
-    const forged = await page.request.post(`${withOutbox.url}/reviews/${reviewId}/act/closeReview`, { form: { by: 'Mallory' } });
+    // A form post without the page's CSRF token is refused, even with the session cookie and from the right origin.
+    const forged = await page.request.post(`${withOutbox.url}/reviews/${reviewId}/act/closeReview`, { form: { by: 'Mallory' }, headers: { origin: withOutbox.url } });
     expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('the form expired or came from elsewhere');
     expect((await api.reviews.status(reviewId)).phase).toBe('in-review');
 
     await signIn('lab', withOutbox);
@@ -222,5 +224,76 @@ test('the Outbox shows the mail sink\'s messages to PMs and directors; forms nee
   } finally {
     await withOutbox.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A sign-in over plain HTTP (node:http, which lets a test set Host), as a browser's form post would send it. */
+async function signInOverHttp(server: ApiEnv, who: Who, headers: Record<string, string> = { origin: server.url }): Promise<{ status: number; setCookie: string; session: string | null }> {
+  const body = new URLSearchParams({ token: server.tokens[who] }).toString();
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.request(`${server.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers } }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  res.resume();
+  const setCookie = (res.headers['set-cookie'] ?? []).join('\n');
+  return { status: res.statusCode ?? 0, setCookie, session: /fr_session=([^;]+)/.exec(setCookie)?.[1] ?? null };
+}
+const signedIn = async (server: ApiEnv, session: string): Promise<boolean> =>
+  (await fetch(`${server.url}/login`, { redirect: 'manual', headers: { cookie: `fr_session=${session}` } })).status === 303; // signed in: /login sends you home
+
+test('sessions (finding 7): the cookie holds an opaque session id, never the token; signing out revokes it on the server', async () => {
+  await signIn('lab');
+  const cookies = await page.context().cookies(api.url);
+  expect(cookies.map((c) => c.name).sort()).toEqual(['fr_session', 'fr_tz']);
+  const session = cookies.find((c) => c.name === 'fr_session');
+  expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false }); // served on loopback
+  expect(JSON.stringify(cookies)).not.toContain(api.tokens.lab);
+  expect(await signedIn(api, session?.value ?? '')).toBe(true);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${api.url}/login`);
+  // The old cookie, replayed by anyone who copied it, opens nothing any more.
+  expect(await signedIn(api, session?.value ?? '')).toBe(false);
+  expect((await fetch(`${api.url}/`, { redirect: 'manual', headers: { cookie: `fr_session=${session?.value}` } })).headers.get('location')).toBe('/login');
+});
+
+test('sign-in and every form need this dashboard\'s Origin (no login CSRF); Secure cookies off loopback (finding 7)', async () => {
+  const forged = await signInOverHttp(api, 'pm', { origin: 'https://evil.example' });
+  expect(forged).toMatchObject({ status: 403, session: null });
+  expect((await signInOverHttp(api, 'pm', {})).status).toBe(403); // no Origin, no Referer
+  const ok = await signInOverHttp(api, 'pm');
+  expect(ok.status).toBe(303);
+  expect(ok.setCookie).not.toContain('Secure');
+  // The same server reached by a name (behind a proxy): Secure, with the Origin of that name.
+  const named = await signInOverHttp(api, 'pm', { host: 'review.example', origin: 'https://review.example' });
+  expect(named.status).toBe(303);
+  expect(named.setCookie).toMatch(/fr_session=[^;]+;.*; Secure/);
+  // A form of a signed-in session, posted from another site: refused before anything runs.
+  const cross = await fetch(`${api.url}/reviews/${reviewId}/act/closeReview`, {
+    method: 'POST', redirect: 'manual', headers: { cookie: `fr_session=${ok.session}`, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'by=Mallory',
+  });
+  expect(cross.status).toBe(403);
+  expect((await api.reviews.status(reviewId)).phase).toBe('in-review');
+});
+
+test('idle and absolute session expiry, and a revoked token ends its sessions (finding 7)', async () => {
+  const idle = await createApiEnv(t, { sessions: { idleMs: 800, absoluteMs: 60_000, max: 100 } });
+  const absolute = await createApiEnv(t, { sessions: { idleMs: 60_000, absoluteMs: 1_500, max: 100 } });
+  try {
+    const a = (await signInOverHttp(idle, 'director')).session as string;
+    expect(await signedIn(idle, a)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await signedIn(idle, a)).toBe(false);
+
+    const b = (await signInOverHttp(absolute, 'director')).session as string;
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await signedIn(absolute, b)).toBe(true); // in use, well within the idle limit
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await signedIn(absolute, b)).toBe(false);
+  } finally {
+    await idle.close();
+    await absolute.close();
   }
 });
