@@ -5,6 +5,7 @@
 import type { Ledger } from './ledger';
 import { DEFAULT_LEDGER_PATH } from './ledger';
 import { DEFAULT_MESSAGE_ID_DOMAIN } from './message-id';
+import { parseAllowedHosts } from './webhook-targets';
 import type { WebhookConfig } from './webhooks';
 
 export interface ActivitiesOptions {
@@ -40,9 +41,11 @@ export interface ActivitiesOptions {
   ledger?: Ledger;
   /**
    * Webhooks for every review (reviews can add their own). Off unless configured. Defaults: $WEBHOOK_URLS
-   * (comma-separated), $WEBHOOK_SECRET, 10 s timeout.
+   * (comma-separated), $WEBHOOK_SECRET, 10 s timeout; `allowedHosts`: where reviews' own webhooks may go,
+   * $WEBHOOK_ALLOWED_HOSTS (webhook-targets.ts; none by default); `dashboardUrl`: the link webhook copies of
+   * critical findings carry instead of the finding, $DASHBOARD_URL.
    */
-  webhooks?: { urls?: string[]; secret?: string; timeoutSeconds?: number };
+  webhooks?: { urls?: string[]; secret?: string; timeoutSeconds?: number; allowedHosts?: string[]; dashboardUrl?: string };
   /** Minutes of failing mail delivery before the program manager is alerted through the webhooks. Default: $MAIL_OUTAGE_ALERT_MINUTES, else 60. */
   outageAlertAfterMinutes?: number;
   /** Seconds to wait for the workflow's "still due?" answer before sending anyway. Default 5. */
@@ -97,6 +100,8 @@ export function resolveOptions(o: ActivitiesOptions, env: Record<string, string 
       urls: o.webhooks?.urls ?? list(env.WEBHOOK_URLS),
       secret: o.webhooks?.secret ?? (env.WEBHOOK_SECRET || undefined),
       timeoutMs: (o.webhooks?.timeoutSeconds ?? 10) * 1000,
+      allowedHosts: o.webhooks?.allowedHosts?.map((h) => h.toLowerCase()) ?? parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),
+      dashboardUrl: (o.webhooks?.dashboardUrl ?? env.DASHBOARD_URL ?? '').replace(/\/+$/, '') || undefined,
     },
     outageAlertAfterMs: (o.outageAlertAfterMinutes ?? positive(env.MAIL_OUTAGE_ALERT_MINUTES) ?? 60) * 60_000,
     checkTimeoutMs: (o.checkTimeoutSeconds ?? 5) * 1000,

@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { isValidTimeZone, parseInstant } from '../workflows/timeline';
 import { SEVERITIES } from '../workflows/types';
 import type { ReviewStatus } from '../workflows/types';
+import { endpointSecret } from '../activities/webhooks';
 import { makeToken, parseTokenEntries, ROLES, TokenConfigError } from './api/auth';
 import type { Role, TokenEntry } from './api/auth';
 import { programOfficeZone } from './digest-schedule';
@@ -279,6 +280,16 @@ export function buildProgram(): Command {
         `  ${token}`,
         o.file ? `Added its SHA-256 to ${o.file}.` : `Add this entry to the token file (FRONTIER_REVIEW_API_TOKENS_FILE):\n  ${JSON.stringify(entry)}`,
       ].join('\n'));
+    });
+
+  program.command('webhook-secret').description("the signing secret of one review webhook endpoint (derived from the worker's WEBHOOK_SECRET), for its receiver")
+    .argument('<url>', 'the endpoint exactly as the review request names it')
+    .action(async (url: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const master = process.env.WEBHOOK_SECRET;
+      if (!master) throw new ReviewError('validation', 'WEBHOOK_SECRET is not set: the endpoint secret is derived from the worker\'s');
+      const secret = endpointSecret(master, url);
+      print(g, { url, secret }, () => `Signing secret for ${url} (give it to that receiver only):\n  ${secret}`);
     });
 
   return program;
