@@ -3,6 +3,7 @@
  * and — when payload encryption is configured — the codec endpoint for the Temporal web UI, in one Fastify
  * instance. `npm start` and `review serve` run it; tests start it on a free port.
  */
+import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
    * codec hijacks its requests, so Fastify's own limits are all that bound them). Defaults: SERVER_TIMEOUTS.
    */
   timeouts?: Partial<typeof SERVER_TIMEOUTS>;
+  /** Requests per token (per client address without a valid token) and window. Default: RATE_LIMIT. */
+  rateLimit?: { max: number; timeWindowMs: number };
   /** The SMTP sink's directory of .eml files: enables the dashboard's Outbox (npm start). */
   outboxDir?: string;
   /** Log requests (Fastify's logger). Default off. */
@@ -54,6 +57,9 @@ export interface ApiServerOptions {
   sessions?: SessionLimits;
   clock?: () => number;
 }
+
+/** 600 requests a minute per token: a dashboard page costs one, a script polling every second uses a tenth of it. */
+export const RATE_LIMIT = { max: 600, timeWindowMs: 60_000 };
 
 /** connectionTimeout: a socket idle this long is closed; requestTimeout: a whole request must arrive within it; keepAliveTimeout: idle keep-alive. */
 export const SERVER_TIMEOUTS = { connectionTimeout: 60_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 };
@@ -140,6 +146,24 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   });
   const service = new ReviewService(o.reviews, o.clock);
   app.decorateRequest('principal', null);
+
+  // Per token, not per address: many people behind one proxy do not share a budget, and a token cannot escape its
+  // own by changing address. A request without a valid token — made-up tokens included, and the dashboard's
+  // cookie requests, whose session ids could be made up just as well — counts against its address.
+  // A root onRequest hook (the plugin's global mode appends its hook after each route's own, so authentication's 401
+  // came first and unauthenticated requests were never counted): it runs before the codec's hijack and every route.
+  const limit = o.rateLimit ?? RATE_LIMIT;
+  await app.register(rateLimit, {
+    global: false,
+    max: limit.max,
+    timeWindow: limit.timeWindowMs,
+    keyGenerator: (req) => {
+      const bearer = o.tokens.authenticate(bearerOf(req));
+      return bearer ? `token:${bearer.tokenHash}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: (_req, context) => new ApiError(429, 'rate-limited', `too many requests: at most ${context.max} per ${context.after}; try again in ${Math.ceil(context.ttl / 1000)} s`),
+  });
+  app.addHook('onRequest', app.rateLimit());
   // JSON (and the dashboard's form posts) only: any other body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 

@@ -435,3 +435,20 @@ test('server timeouts: a request that never finishes arriving is cut off, header
     await server.close();
   }
 });
+
+test('per-token rate limits: a token over its budget gets 429 in the one error shape; other tokens and addresses keep theirs', async () => {
+  const limited = await createApiEnv(t, { rateLimit: { max: 3, timeWindowMs: 60_000 } });
+  try {
+    for (let i = 0; i < 3; i++) expect((await limited.call('lab', 'GET', '/api/me')).status).toBe(200);
+    const over = await limited.call('lab', 'GET', '/api/me');
+    const e = expectError(over, 429, 'rate-limited');
+    expect(e.message).toMatch(/at most 3 per 1 minute/);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await limited.call('director', 'GET', '/api/me')).status).toBe(200); // another token: its own budget
+    // Made-up tokens share their address's budget instead of getting a fresh one each.
+    const made = await Promise.all(Array.from({ length: 4 }, (_, i) => limited.call(null, 'GET', '/api/me', undefined, { authorization: `Bearer frt_fake${i}` })));
+    expect(made.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+  } finally {
+    await limited.close();
+  }
+});
