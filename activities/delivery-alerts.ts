@@ -14,7 +14,8 @@ import { isPermanent, sentInfo } from './context';
 import { messageIdFor } from './message-id';
 import { runKeyOf } from './notice-check';
 import { modelLine } from './templates';
-import { postSigned, redact, targetsFor, WebhookError } from './webhooks';
+import { checkedAddresses, TargetRefused } from './webhook-targets';
+import { endpointSecret, postSigned, redact, targetsFor, WebhookError } from './webhooks';
 
 /**
  * POSTs `body` to every target not yet served for `key`; records each success. Throws when any target failed:
@@ -28,10 +29,16 @@ export async function deliverToWebhooks(ctx: ActivityContext, key: string, runKe
   }
   const ledger = ctx.ledger();
   const failures: WebhookError[] = [];
+  const cfg = ctx.o.webhooks;
   for (const url of targets) {
     if (ledger.delivered(key, runKey, url)) continue;
     try {
-      await postSigned(url, body, key, { secret, timeoutMs: ctx.o.webhooks.timeoutMs });
+      // The operator's endpoints are configuration; a review's own endpoint is checked, pinned, and has its own secret.
+      const own = !cfg.urls.includes(url);
+      const addresses = own ? await checkedAddresses(new URL(url), cfg.allowedHosts).catch((e: unknown) => {
+        throw e instanceof TargetRefused ? new WebhookError(url, `not posted to ${redact(url)}: ${e.message}`, undefined, true) : e;
+      }) : undefined;
+      await postSigned(url, body, key, { secret: own ? endpointSecret(secret, url) : secret, timeoutMs: cfg.timeoutMs, ...(addresses ? { addresses } : {}) });
       ledger.markDelivered(key, runKey, url);
     } catch (e) {
       failures.push(e instanceof WebhookError ? e : new WebhookError(url, String(e)));
@@ -39,7 +46,7 @@ export async function deliverToWebhooks(ctx: ActivityContext, key: string, runKe
   }
   if (failures.length === 0) return targets.length;
   const message = failures.map((f) => f.message).join('; ');
-  const permanent = failures.every((f) => f.status !== undefined && f.status >= 400 && f.status < 500 && f.status !== 408 && f.status !== 429);
+  const permanent = failures.every((f) => f.refused || (f.status !== undefined && f.status >= 400 && f.status < 500 && f.status !== 408 && f.status !== 429));
   if (permanent) throw ApplicationFailure.nonRetryable(message, 'WebhookRejected');
   throw new Error(message);
 }

@@ -41,7 +41,7 @@ export function createInlineDelivery(ctx: ActivityContext) {
     const targets = ctx.o.webhooks.urls;
     if (targets.length === 0) return undefined;
     try {
-      const delivered = await deliverToWebhooks(ctx, `${n.id}#webhook`, runKeyOf(n), targets, noticeWebhookBody(n));
+      const delivered = await deliverToWebhooks(ctx, `${n.id}#webhook`, runKeyOf(n), targets, noticeWebhookBody(n, ctx.o.webhooks.dashboardUrl));
       return { targets: targets.length, delivered };
     } catch (e) {
       return { targets: targets.length, delivered: 0, error: retryOrGiveUp(e, 'webhook copy', n.id) };

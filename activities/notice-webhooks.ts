@@ -19,13 +19,25 @@ export interface NoticeWebhookBody {
   text: string;
   dates: NoticePayload['dates'];
   invites: string[];
+  /** The review on the dashboard (DASHBOARD_URL), when configured. */
+  link?: string;
 }
 
-export function noticeWebhookBody(n: NoticePayload): NoticeWebhookBody {
+/**
+ * The copy of a notice for chat tools and ticketing, which keep what they receive and show it to a channel: no
+ * finding's text ever goes there (a critical finding's summary went out in plain text — issue 13, finding 4),
+ * only that there is one, and a link to the review for those who may read it.
+ */
+export function noticeWebhookBody(n: NoticePayload, dashboardUrl?: string): NoticeWebhookBody {
+  const { summary: _summary, ...facts } = n.facts;
+  const withoutFindings: NoticePayload = { ...n, facts };
+  const link = dashboardUrl ? `${dashboardUrl}/reviews/${encodeURIComponent(n.reviewId)}` : undefined;
+  const text = renderChatText(withoutFindings);
   return {
     type: 'notice', id: n.id, kind: n.kind, audience: n.audience, reviewId: n.reviewId, model: n.model, lab: n.labName,
-    subject: renderNotice(n).subject, text: renderChatText(n), dates: n.dates,
+    subject: renderNotice(withoutFindings).subject, text: link ? `${text}\n${link}` : text, dates: n.dates,
     invites: (n.invites ?? []).map((i) => `${i.method} ${i.key}#${i.sequence}`),
+    ...(link ? { link } : {}),
   };
 }
 
@@ -37,7 +49,7 @@ export function createPostNoticeWebhooks(ctx: ActivityContext) {
       const lapsed = await lapsedReason(n.id, ctx.o.checkTimeoutMs);
       if (lapsed !== null) return { targets: targets.length, delivered: 0, suppressed: lapsed };
     }
-    const delivered = await deliverToWebhooks(ctx, `${n.id}#webhook`, runKeyOf(n), targets, noticeWebhookBody(n));
+    const delivered = await deliverToWebhooks(ctx, `${n.id}#webhook`, runKeyOf(n), targets, noticeWebhookBody(n, ctx.o.webhooks.dashboardUrl));
     return { targets: targets.length, delivered };
   };
 }

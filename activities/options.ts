@@ -5,6 +5,7 @@
 import type { Ledger } from './ledger';
 import { DEFAULT_LEDGER_PATH } from './ledger';
 import { DEFAULT_MESSAGE_ID_DOMAIN } from './message-id';
+import { parseAllowedHosts } from './webhook-targets';
 import type { WebhookConfig } from './webhooks';
 
 export interface ActivitiesOptions {
@@ -28,15 +29,23 @@ export interface ActivitiesOptions {
   smtpMaxConnections?: number;
   /** Messages over one pooled connection before it is replaced. Default: $SMTP_MAX_MESSAGES, else 100. The URL's `maxMessages` wins. */
   smtpMaxMessages?: number;
+  /**
+   * Refuse to send unless the connection is encrypted (STARTTLS required on smtp://; smtps:// is TLS anyway).
+   * Default: $SMTP_REQUIRE_TLS, else on for every host but a loopback one (a local relay or test sink). The URL's
+   * `requireTLS` wins.
+   */
+  smtpRequireTls?: boolean;
   /** SQLite file of the delivery ledger. Default: $NOTICE_LEDGER_PATH, else .data/notice-ledger.sqlite under the working directory. */
   ledgerPath?: string;
   /** A ledger object instead of the file (tests wrap the SQLite ledger to inject a crash). */
   ledger?: Ledger;
   /**
    * Webhooks for every review (reviews can add their own). Off unless configured. Defaults: $WEBHOOK_URLS
-   * (comma-separated), $WEBHOOK_SECRET, 10 s timeout.
+   * (comma-separated), $WEBHOOK_SECRET, 10 s timeout; `allowedHosts`: where reviews' own webhooks may go,
+   * $WEBHOOK_ALLOWED_HOSTS (webhook-targets.ts; none by default); `dashboardUrl`: the link webhook copies of
+   * critical findings carry instead of the finding, $DASHBOARD_URL.
    */
-  webhooks?: { urls?: string[]; secret?: string; timeoutSeconds?: number };
+  webhooks?: { urls?: string[]; secret?: string; timeoutSeconds?: number; allowedHosts?: string[]; dashboardUrl?: string };
   /** Minutes of failing mail delivery before the program manager is alerted through the webhooks. Default: $MAIL_OUTAGE_ALERT_MINUTES, else 60. */
   outageAlertAfterMinutes?: number;
   /** Seconds to wait for the workflow's "still due?" answer before sending anyway. Default 5. */
@@ -51,6 +60,8 @@ export interface ResolvedOptions {
   smtpPool: boolean;
   smtpMaxConnections: number;
   smtpMaxMessages: number;
+  /** Undefined: decided by the host (smtp-transport.ts). */
+  smtpRequireTls: boolean | undefined;
   ledgerPath: string;
   webhooks: WebhookConfig;
   outageAlertAfterMs: number;
@@ -83,11 +94,14 @@ export function resolveOptions(o: ActivitiesOptions, env: Record<string, string 
     smtpPool: o.smtpPool ?? yesNo(env.SMTP_POOL) ?? true,
     smtpMaxConnections: o.smtpMaxConnections ?? atLeastOne(env.SMTP_MAX_CONNECTIONS) ?? DEFAULT_SMTP_MAX_CONNECTIONS,
     smtpMaxMessages: o.smtpMaxMessages ?? atLeastOne(env.SMTP_MAX_MESSAGES) ?? DEFAULT_SMTP_MAX_MESSAGES,
+    smtpRequireTls: o.smtpRequireTls ?? yesNo(env.SMTP_REQUIRE_TLS),
     ledgerPath: o.ledgerPath ?? env.NOTICE_LEDGER_PATH ?? DEFAULT_LEDGER_PATH,
     webhooks: {
       urls: o.webhooks?.urls ?? list(env.WEBHOOK_URLS),
       secret: o.webhooks?.secret ?? (env.WEBHOOK_SECRET || undefined),
       timeoutMs: (o.webhooks?.timeoutSeconds ?? 10) * 1000,
+      allowedHosts: o.webhooks?.allowedHosts?.map((h) => h.toLowerCase()) ?? parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),
+      dashboardUrl: (o.webhooks?.dashboardUrl ?? env.DASHBOARD_URL ?? '').replace(/\/+$/, '') || undefined,
     },
     outageAlertAfterMs: (o.outageAlertAfterMinutes ?? positive(env.MAIL_OUTAGE_ALERT_MINUTES) ?? 60) * 60_000,
     checkTimeoutMs: (o.checkTimeoutSeconds ?? 5) * 1000,

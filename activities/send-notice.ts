@@ -42,6 +42,19 @@ export function composeNotice(ctx: ActivityContext, n: NoticePayload): SendMailO
 /** E-mail addresses out of a message: failure messages are stored in the history unencrypted (payloads are not). */
 export const withoutAddresses = (text: string): string => text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '<address>');
 
+/**
+ * A temporary SMTP error as it may travel: the server's reply (`450 <alice@…>: mailbox busy`) without the
+ * addresses. A retried attempt's failure is stored with the activity, and failure messages are not payloads: the
+ * codec does not encrypt them (the failure converter encodes them only where it is configured).
+ */
+export function withoutAddressesError(err: unknown): Error {
+  const source = err instanceof Error ? err : new Error(String(err));
+  const safe = new Error(withoutAddresses(source.message));
+  safe.name = source.name;
+  const code = (source as { code?: unknown; responseCode?: unknown });
+  return Object.assign(safe, typeof code.code === 'string' ? { code: code.code } : {}, typeof code.responseCode === 'number' ? { responseCode: code.responseCode } : {});
+}
+
 /** Non-retryable; the addresses and the server's full reply travel in the details, which the payload codec encrypts. */
 function permanentFailure(n: NoticePayload, message: string, rejected: string[], response: string): ApplicationFailure {
   return ApplicationFailure.create({
@@ -102,8 +115,9 @@ export function createSendNotice(ctx: ActivityContext) {
         log.warn('notice rejected permanently', { notice: n.id, code: err.responseCode });
         return refused(n, err.message, rejected, response);
       }
-      await alertMailOutage(ctx, n, err);
-      throw err; // temporary (connection refused, 4xx, timeout): Temporal retries with backoff
+      const safe = withoutAddressesError(err);
+      await alertMailOutage(ctx, n, safe);
+      throw safe; // temporary (connection refused, 4xx, timeout): Temporal retries with backoff
     }
     // --- crash window: the server has accepted the message (250); until the next line commits, a crash or a
     // failed write means the retry sends it again, with the same Message-ID. ---

@@ -14,13 +14,34 @@
  *   not wait ~40 ms for a delayed ACK; no `getSocket` of our own is needed;
  * - connectionTimeout, greetingTimeout and socketTimeout apply to every pooled connection.
  */
+import { isIP } from 'node:net';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import type { ResolvedOptions } from './options';
 
+/** A host on this machine: 127.0.0.0/8, ::1 (bracketed or not), localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/**
+ * Whether mail must go over TLS: the setting when given, else on for any relay that is not on this machine.
+ * Mail carries names, addresses and findings notices; a relay on the network must not receive them in clear.
+ */
+export function requireTls(o: Pick<ResolvedOptions, 'smtpRequireTls' | 'smtpUrl'>): boolean {
+  if (o.smtpRequireTls !== undefined) return o.smtpRequireTls;
+  const host = parseConnectionUrl(o.smtpUrl).host ?? '';
+  return !isLoopbackHost(host);
+}
+
 export function smtpTransportOptions(o: ResolvedOptions): SMTPPoolOptions {
   const timeout = o.smtpTimeoutMs;
   return {
+    requireTLS: requireTls(o),
     pool: o.smtpPool,
     maxConnections: o.smtpMaxConnections,
     maxMessages: o.smtpMaxMessages,

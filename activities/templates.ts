@@ -166,7 +166,8 @@ const TEMPLATES: Record<NoticeKind, Template> = {
       ? [`The "${p.facts.track}" evaluation of ${model} recorded a finding of critical severity.`,
          'What to do: expect contact from the program manager about the finding and possible mitigations.', NO_PRECLEARANCE]
       : [`${p.facts.reviewerName} recorded a CRITICAL finding in the "${p.facts.track}" evaluation of ${model} from ${p.labName} at ${at('submittedAt')}.`,
-         `Summary: ${p.facts.summary}`, `The window closes at ${due('windowEndsAt')}. What to do: review the finding and contact the lab.`],
+         // Webhook copies leave the summary out (notice-webhooks.ts): they say where to read it instead.
+         p.facts.summary !== undefined ? `Summary: ${p.facts.summary}` : 'Summary: not in this copy; read it on the review\'s page.', `The window closes at ${due('windowEndsAt')}. What to do: review the finding and contact the lab.`],
   }),
   'close-reminder': ({ due, model, days }) => ({
     subject: `Review window closes in ${days}`,

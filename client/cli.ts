@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { isValidTimeZone, parseInstant } from '../workflows/timeline';
 import { SEVERITIES } from '../workflows/types';
 import type { ReviewStatus } from '../workflows/types';
+import { endpointSecret } from '../activities/webhooks';
 import { makeToken, parseTokenEntries, ROLES, TokenConfigError } from './api/auth';
 import type { Role, TokenEntry } from './api/auth';
 import { programOfficeZone } from './digest-schedule';
@@ -123,7 +124,7 @@ export function buildProgram(): Command {
 
   program.command('list').description('list reviews (newest first)')
     .addOption(new Option('--phase <phase>', 'only reviews in this phase').choices(PHASES))
-    .option('--lab <name>', 'only reviews of this lab (exact name)')
+    .option('--lab <id>', 'only reviews of this lab: its id (lab.id), or the exact name of reviews requested without one')
     .addOption(new Option('--due-within <days>', 'only reviews whose window ends within this many days').argParser(wholeDays))
     .addOption(new Option('--limit <n>', 'at most this many').argParser(wholeDays).default(100))
     .action(async (o: { phase?: string; lab?: string; dueWithin?: number; limit: number }, cmd: Command) => {
@@ -251,12 +252,18 @@ export function buildProgram(): Command {
     .addOption(new Option('--role <role>', 'what the token may do').choices(ROLES).makeOptionMandatory())
     .requiredOption('--name <name>', 'whose token it is (shown on the dashboard)')
     .option('--reviewer-id <id>', 'role reviewer: the reviewer id it acts as')
-    .option('--lab <name>', "role lab: the lab's name as in the requests")
+    .option('--email <address>', "role reviewer: the reviewer's address (the token is bound to id and address)")
+    .option('--lab-id <id>', "role lab: the lab's id (lab.id in the requests)")
+    .option('--lab <name>', "role lab, for reviews requested without a lab id: the lab's name")
     .option('--time-zone <zone>', 'default zone for dates on the dashboard')
+    .option('--expires-in-days <n>', 'the token stops working after this many days (0: never)', '90')
     .option('--file <tokens.json>', 'add the entry to this token file (FRONTIER_REVIEW_API_TOKENS_FILE); created if missing')
-    .action(async (o: { role: Role; name: string; reviewerId?: string; lab?: string; timeZone?: string; file?: string }, cmd: Command) => {
+    .action(async (o: { role: Role; name: string; reviewerId?: string; email?: string; labId?: string; lab?: string; timeZone?: string; expiresInDays: string; file?: string }, cmd: Command) => {
       const g = globals(cmd);
-      const { token, entry } = makeToken(compact({ name: o.name, role: o.role, reviewerId: o.reviewerId, lab: o.lab, timeZone: o.timeZone }));
+      if (!/^\d{1,4}$/.test(o.expiresInDays)) throw new ReviewError('validation', `--expires-in-days: "${o.expiresInDays.slice(0, 20)}" is not a whole number of days (0: never)`);
+      const days = Number(o.expiresInDays);
+      const expiresAt = days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : undefined;
+      const { token, entry } = makeToken(compact({ name: o.name, role: o.role, reviewerId: o.reviewerId, email: o.email, labId: o.labId, lab: o.lab, timeZone: o.timeZone, expiresAt }));
       try {
         parseTokenEntries([entry], 'the new token'); // role/scope combination checked before anything is written
         if (o.file) {
@@ -273,6 +280,16 @@ export function buildProgram(): Command {
         `  ${token}`,
         o.file ? `Added its SHA-256 to ${o.file}.` : `Add this entry to the token file (FRONTIER_REVIEW_API_TOKENS_FILE):\n  ${JSON.stringify(entry)}`,
       ].join('\n'));
+    });
+
+  program.command('webhook-secret').description("the signing secret of one review webhook endpoint (derived from the worker's WEBHOOK_SECRET), for its receiver")
+    .argument('<url>', 'the endpoint exactly as the review request names it')
+    .action(async (url: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const master = process.env.WEBHOOK_SECRET;
+      if (!master) throw new ReviewError('validation', 'WEBHOOK_SECRET is not set: the endpoint secret is derived from the worker\'s');
+      const secret = endpointSecret(master, url);
+      print(g, { url, secret }, () => `Signing secret for ${url} (give it to that receiver only):\n  ${secret}`);
     });
 
   return program;

@@ -8,7 +8,7 @@ import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ConfigError, loadConfig } from '../shared/config';
 import type { AppConfig } from '../shared/config';
-import { EncryptionCodec, loadKeyRing } from '../shared/encryption';
+import { encryptingDataConverter, loadKeyRing } from '../shared/encryption';
 import type { KeyRing } from '../shared/encryption';
 import * as m from '../workflows/messages';
 import { LAB_SA, OUTCOME_SA, PHASE_SA, STARTING_SEARCH_ATTRIBUTES, WINDOW_ENDS_SA } from '../workflows/search-attributes';
@@ -74,7 +74,8 @@ export interface StartedReview {
 
 export interface ListFilter {
   phase?: string;
-  lab?: string;
+  /** A lab's id or name; several: any of them (a lab token bound to an id, with the name of its older reviews). */
+  lab?: string | string[];
   /** Only reviews whose window ends within this many days from now (ReviewWindowEndsAt between now and now + N days). */
   dueWithinDays?: number;
   /** At most this many reviews, newest first. Default 100. */
@@ -103,7 +104,9 @@ export function validateUpdate<N extends UpdateName>(name: N, input: unknown): U
 /** Throws a 'validation' ReviewError naming the field paths when `input` is not a valid ReviewRequest. */
 export function validateRequest(input: unknown, now = Date.now()): ReturnType<typeof v.parseReviewRequest> {
   try {
-    return v.parseReviewRequest(input, now);
+    const request = v.parseReviewRequest(input, now);
+    v.checkDisplayNames(request);
+    return request;
   } catch (e) {
     if (e instanceof v.ValidationError) throw new ReviewError('validation', `invalid review request: ${e.message}`, e.issues, { cause: e });
     throw e;
@@ -160,7 +163,7 @@ export class ReviewClient {
       throw unreachable({ address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, timeoutMs: connectTimeoutMs },
         /deadline/i.test(msg) ? `no connection within ${connectTimeoutMs / 1000} s` : msg);
     }
-    const dataConverter = keyRing ? { payloadCodecs: [new EncryptionCodec(keyRing)] } : undefined;
+    const dataConverter = keyRing ? encryptingDataConverter(keyRing) : undefined;
     const client = new Client({ connection, namespace: config.namespace, dataConverter });
     return new ReviewClient(client, { taskQueue: config.taskQueue, address: config.address, callTimeoutMs: options.callTimeoutMs, keyRing });
   }
@@ -198,7 +201,8 @@ export class ReviewClient {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
-          { key: LAB_SA, value: labSearchValue(request.lab.name, this.keyRing) },
+          // The lab's id when it has one: lab tokens are bound to it, and list filters find it (the name only as a fallback).
+          { key: LAB_SA, value: labSearchValue(request.lab.id ?? request.lab.name, this.keyRing) },
           ...STARTING_SEARCH_ATTRIBUTES,
         ],
       }));
@@ -296,12 +300,15 @@ export class ReviewClient {
       const until = new Date(now + filter.dueWithinDays * 86_400_000).toISOString();
       clauses.push(`${WINDOW_ENDS_SA.name} >= ${literal(new Date(now).toISOString())}`, `${WINDOW_ENDS_SA.name} <= ${literal(until)}`);
     }
-    if (filter.lab !== undefined) clauses.push(`${LAB_SA.name} IN (${labSearchValues(filter.lab, this.keyRing).map(literal).join(', ')})`);
+    if (filter.lab !== undefined) {
+      const values = [...new Set((Array.isArray(filter.lab) ? filter.lab : [filter.lab]).flatMap((lab) => labSearchValues(lab, this.keyRing)))];
+      clauses.push(`${LAB_SA.name} IN (${values.map(literal).join(', ')})`);
+    }
     const limit = filter.limit ?? 100;
     return this.call(undefined, async () => {
       const out: ReviewSummary[] = [];
       for await (const info of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 1000) })) {
-        out.push(summarize(info, filter.lab));
+        out.push(summarize(info, typeof filter.lab === 'string' ? filter.lab : undefined));
         if (out.length >= limit) break;
       }
       return out;

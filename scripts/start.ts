@@ -17,8 +17,9 @@ import { createApiServer } from '../client/api/server';
 import { programOfficeZone } from '../client/digest-schedule';
 import { ReviewClient } from '../client/review-client';
 import { codecOptionsFromEnv } from '../shared/codec-server';
+import { sessionLimitsFromEnv } from '../client/dashboard/sessions';
 import { loadConfig } from '../shared/config';
-import { EncryptionCodec, loadKeyRing } from '../shared/encryption';
+import { encryptingDataConverter, EncryptionCodec, loadKeyRing } from '../shared/encryption';
 import { SmtpSink } from '../shared/smtp-sink';
 import { serverPaths } from '../shared/temporal-servers';
 import { holdShutdownSignals, stopWhenOrphaned } from '../worker/signals';
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   const keyRing = loadKeyRing(); // encryption when FRONTIER_REVIEW_KEYS / _KEY_FILE is set
-  const dataConverter = keyRing ? { payloadCodecs: [new EncryptionCodec(keyRing)] } : undefined;
+  const dataConverter = keyRing ? encryptingDataConverter(keyRing) : undefined;
   const port = portFromEnv('TEMPORAL_PORT', 7233);
   const uiPort = portFromEnv('TEMPORAL_UI_PORT', 8233);
   const smtpPort = portFromEnv('SMTP_PORT', 2525);
@@ -109,8 +110,8 @@ async function main(): Promise<number> {
     const reviews = new ReviewClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue: config.taskQueue, address: env.address, keyRing });
     const codec = keyRing ? codecOptionsFromEnv(new EncryptionCodec(keyRing)) : undefined;
     api = await createApiServer({
-      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1',
-      ...(codec ? { codec: { ...codec, tokenHashes: [...codec.tokenHashes, ...tokens.hashesOf(['pm', 'director'])] } } : {}),
+      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(),
+      ...(codec ? { codec } : {}),
     });
     await api.listen({ port: apiPort, host: HOST });
     // The program managers' weekly digest (idempotent: brought up to date on every start).
@@ -131,8 +132,9 @@ async function main(): Promise<number> {
 const DEMO_USERS: Omit<TokenEntry, 'sha256'>[] = [
   { name: 'Pat PM', role: 'pm', timeZone: 'America/New_York' },
   { name: 'Dana Director', role: 'director', timeZone: 'America/New_York' },
-  { name: 'Riley Reviewer', role: 'reviewer', reviewerId: 'r1', timeZone: 'America/New_York' },
-  { name: 'Acme Security Team', role: 'lab', lab: 'Acme AI', timeZone: 'America/Los_Angeles' },
+  // Bound as examples/review.json assigns them: reviewer r1 with its address, the lab by its id.
+  { name: 'Riley Reviewer', role: 'reviewer', reviewerId: 'r1', email: 'riley@clearinghouse.example', timeZone: 'America/New_York' },
+  { name: 'Acme Security Team', role: 'lab', labId: 'acme', timeZone: 'America/Los_Angeles' },
 ];
 
 /** Configured tokens (FRONTIER_REVIEW_API_TOKENS_FILE / _TOKENS), or demo ones printed in the banner. */
@@ -146,7 +148,7 @@ function apiTokens(): { tokens: TokenStore; demo: { label: string; token: string
   if (configured) return { tokens: configured, demo: [] };
   const made = DEMO_USERS.map((u) => ({ u, ...makeToken(u) }));
   writeFileSync(TOKENS_FILE, `${JSON.stringify({ tokens: made.map((m) => m.entry) }, null, 2)}\n`, { mode: 0o600 });
-  const scope = (u: Omit<TokenEntry, 'sha256'>): string => (u.role === 'reviewer' ? ` ${u.reviewerId}` : u.role === 'lab' ? ` "${u.lab}"` : '');
+  const scope = (u: Omit<TokenEntry, 'sha256'>): string => (u.role === 'reviewer' ? ` ${u.reviewerId}` : u.role === 'lab' ? ` "${u.labId ?? u.lab}"` : '');
   return { tokens: new TokenStore(made.map((m) => m.entry)), demo: made.map((m) => ({ label: `${m.u.role}${scope(m.u)} (${m.u.name})`, token: m.token })) };
 }
 

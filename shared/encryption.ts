@@ -94,8 +94,26 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
+export interface EncryptingDataConverter {
+  payloadCodecs: PayloadCodec[];
+  failureConverterPath: string;
+}
+
+/** failure-converter.ts (`.ts` under tsx and jest, `.js` once compiled): resolved, not imported, as the SDK loads it by path. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+/**
+ * The data converter for a key ring, for worker and client alike: payloads encrypted, and failure messages and
+ * stack traces encoded into a payload so that they are encrypted too (failure-converter.ts). A worker started
+ * from a prebuilt workflow bundle encodes activity failures; its workflows' own failures only if the bundle was
+ * built with `failureConverterPath: FAILURE_CONVERTER_PATH`.
+ */
+export function encryptingDataConverter(ring: KeyRing): EncryptingDataConverter {
+  return { payloadCodecs: [new EncryptionCodec(ring)], failureConverterPath: FAILURE_CONVERTER_PATH };
+}
+
 /** Data converter options for worker and client: encryption when keys are configured, defaults otherwise. */
-export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): { payloadCodecs: PayloadCodec[] } | undefined {
+export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): EncryptingDataConverter | undefined {
   const ring = loadKeyRing(env);
-  return ring ? { payloadCodecs: [new EncryptionCodec(ring)] } : undefined;
+  return ring ? encryptingDataConverter(ring) : undefined;
 }

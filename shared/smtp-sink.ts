@@ -22,7 +22,7 @@ export interface SinkFaults {
   temporaryFailure?: number;
   /** Recipients refused with 550 at RCPT TO. */
   rejectRecipients?: string[];
-  /** Recipients deferred with 450 at RCPT TO (a mailbox temporarily unavailable) until cleared. */
+  /** Recipients refused for now with 450 at RCPT TO (until cleared), the reply naming the address (as real servers do). */
   deferRecipients?: string[];
   /**
    * Hold the reply to DATA this long (a slow or overloaded server). The message counts as accepted only if the
@@ -81,7 +81,7 @@ export class SmtpSink {
         }
         if (this.faults.deferRecipients?.includes(addr.address.toLowerCase())) {
           this.stats.temporaryFailures[450] = (this.stats.temporaryFailures[450] ?? 0) + 1;
-          return cb(Object.assign(new Error(`Mailbox busy, try again later: ${addr.address}`), { responseCode: 450 }));
+          return cb(Object.assign(new Error(`<${addr.address}>: Recipient address rejected: mailbox busy, try again later`), { responseCode: 450 }));
         }
         cb();
       },

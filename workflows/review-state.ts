@@ -188,7 +188,7 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
   return {
     reviewId: s.request.reviewId,
     model: s.request.model,
-    lab: { name: s.request.lab.name, timeZone: s.request.lab.timeZone },
+    lab: { ...(s.request.lab.id !== undefined ? { id: s.request.lab.id } : {}), name: s.request.lab.name, timeZone: s.request.lab.timeZone },
     programManager: s.request.programManager,
     timeZone: z,
     phase: s.phase,
@@ -210,7 +210,17 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
     disposalDueAt: s.phase === 'disposal' || (s.closedAt !== null && s.disposal.length > 0) ? iso(disposalDue(ts)) : null,
     notices: s.notices.map((n) => ({ ...n, to: [...n.to] })),
     events: [...s.events],
+    reviewers: reviewersOf(s),
   };
+}
+
+/** Current, requested and former reviewers, once each (a query only: nothing here reaches the history). */
+function reviewersOf(s: ReviewState): { id: string; email: string }[] {
+  const seen = new Map<string, string>();
+  for (const r of [...s.evaluations.map((e) => e.reviewer), ...s.request.evaluations.map((e) => e.reviewer), ...s.formerReviewers]) {
+    if (!seen.has(r.id)) seen.set(r.id, r.email);
+  }
+  return [...seen].map(([id, email]) => ({ id, email }));
 }
 
 /**

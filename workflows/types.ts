@@ -62,7 +62,11 @@ export interface WebhookTarget {
 export interface ReviewRequest {
   reviewId: string;
   model: { name: string; version: string };
-  lab: { name: string; timeZone: string; contacts: Person[] };
+  /**
+   * `id`: the lab's stable identity, which lab tokens are bound to (the name is only shown). Optional for
+   * requests written before it existed; such a review is matched by its name.
+   */
+  lab: { id?: string; name: string; timeZone: string; contacts: Person[] };
   programManager: Person;
   director: Person;
   evaluations: EvaluationRequest[];
@@ -172,7 +176,8 @@ export interface EvaluationView {
 export interface ReviewStatus {
   reviewId: string;
   model: { name: string; version: string };
-  lab: { name: string; timeZone: string };
+  /** `id`: absent for reviews requested without one (they are matched by name). */
+  lab: { id?: string; name: string; timeZone: string };
   programManager: Person;
   timeZone: string;
   phase: Phase;
@@ -194,6 +199,11 @@ export interface ReviewStatus {
   disposalDueAt: string | null;
   notices: NoticeRecord[];
   events: AuditEvent[];
+  /**
+   * Every reviewer who holds or held an assignment, with the address their token is bound to (the API checks a
+   * reviewer token's id and e-mail against it). Clearinghouse-only in every view; absent from older workers.
+   */
+  reviewers?: { id: string; email: string }[];
   /** Set only when the start request was refused inside the workflow (it bypassed the client's check). */
   error?: string;
 }

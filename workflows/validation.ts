@@ -38,6 +38,14 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Prose (a summary, a reason, a note) may have line breaks and tabs; no other control character. */
 // eslint-disable-next-line no-control-regex
 const PROSE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/**
+ * A reason or a note (the audit trail, notices, CSV exports): line breaks only (LF or CRLF). Tabs, a lone CR,
+ * C1 controls and the bidirectional overrides that make a text read differently from what it holds are refused.
+ */
+// eslint-disable-next-line no-control-regex
+const NOTE_CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/;
+/** Display names go into mail headers: `A <attacker@evil.example>` would read as someone else's address. */
+const NAME_SPOOF = /[<>@]/;
 
 /*
  * Every schema is built by a function, when a parse needs it, and dropped afterwards. The workflow bundle's
@@ -68,7 +76,12 @@ const prose = (maxBytes: number) => v.pipe(
 );
 /** Prose that must say something: checked only once the prose itself passed. */
 const nonEmptyProse = (maxBytes: number) => v.pipe(prose(maxBytes), v.pipe(string(), minLength(1, 'must not be empty')));
-const optionalText = (maxBytes: number) => v.optional(prose(maxBytes));
+/** A reason or note: prose without tabs or other control characters (checked in update validators only, never replayed). */
+const noteRule = () => v.pipe(string(), v.check((s) => !NOTE_CONTROL.test(s), 'must not contain control characters other than line breaks'));
+/** The rule is a nested schema so that it runs only once the prose passed (one issue per field). */
+const note = (maxBytes: number) => v.pipe(prose(maxBytes), noteRule());
+const optionalNote = (maxBytes: number) => v.optional(note(maxBytes));
+const nonEmptyNote = (maxBytes: number) => v.pipe(nonEmptyProse(maxBytes), noteRule());
 /** zod's e-mail pattern, which the addresses were checked against before. */
 const EMAIL = /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
 /** The address pattern is checked only once the length passed. */
@@ -90,6 +103,9 @@ const dayList = () => array(days(1, 60), 10, 'must list at most 10 days');
 
 const person = () => strictObject({ name: text(200), email: email() });
 const reviewer = () => strictObject({ id: reviewerId(), name: text(200), email: email() });
+const displayName = () => v.pipe(text(200), v.pipe(string(), v.check((s) => !NAME_SPOOF.test(s), 'must not contain <, > or @ (a display name, not an address)')));
+/** A reviewer as assignReviewer takes it: its name is a display name (the update validator is not replayed). */
+const assignedReviewer = () => strictObject({ id: reviewerId(), name: displayName(), email: email() });
 
 const policy = () => strictObject({
   windowDays: v.optional(v.pipe(days(1, 365), ifWhole((d) => d <= MAX_WINDOW_DAYS, `must be at most ${MAX_WINDOW_DAYS} (the order allows up to 30 days of access)`))),
@@ -124,6 +140,7 @@ const reviewRequest = () => strictObject({
   reviewId: slug('review id', 80),
   model: strictObject({ name: text(200), version: text(100) }),
   lab: strictObject({
+    id: v.optional(idFormat()),
     name: text(200),
     timeZone: zone(),
     contacts: arrayOf(person(), { min: 1, max: 20 }, { type: wrongType('array', true), tooFew: 'must list at least one contact', tooMany: 'must list at most 20 contacts' }),
@@ -142,10 +159,10 @@ const reviewRequest = () => strictObject({
 
 const by = () => text(200);
 const grantAccess = () => strictObject({ by: by() });
-const actor = () => strictObject({ by: by(), reason: optionalText(2000) });
-const cancel = () => strictObject({ by: by(), reason: nonEmptyProse(2000) });
+const actor = () => strictObject({ by: by(), reason: optionalNote(2000) });
+const cancel = () => strictObject({ by: by(), reason: nonEmptyNote(2000) });
 const assignReviewer = () => strictObject({
-  track: slug('track name', 64), reviewer: reviewer(), dueDay: v.optional(days(1, MAX_WINDOW_DAYS)), dueBusinessDays: v.optional(businessDays()), by: v.optional(by()),
+  track: slug('track name', 64), reviewer: assignedReviewer(), dueDay: v.optional(days(1, MAX_WINDOW_DAYS)), dueBusinessDays: v.optional(businessDays()), by: v.optional(by()),
 });
 const submitEvaluation = () => strictObject({
   track: slug('track name', 64),
@@ -154,7 +171,7 @@ const submitEvaluation = () => strictObject({
   summary: nonEmptyProse(MAX_SUMMARY_BYTES),
 });
 const setReleaseDate = () => strictObject({ plannedReleaseAt: instant(), by: v.optional(by()) });
-const confirmDisposal = () => strictObject({ party: idFormat(), by: by(), note: optionalText(2000) });
+const confirmDisposal = () => strictObject({ party: idFormat(), by: by(), note: optionalNote(2000) });
 
 /** Never echo a hostile input back at length: quote at most five names, each cut to 40 characters. */
 function unknownFields(keys: string[]): string {
@@ -205,6 +222,23 @@ export function parseReviewRequest(input: unknown, now: number): ReviewRequest {
   }
   if (issues.length) throw new ValidationError(issues);
   return req;
+}
+
+/**
+ * The display names of a start request (lab, contacts, program manager, director, reviewers). Checked by the
+ * client before a start, not inside the workflow: its start check is replayed, and a review already running
+ * with such a name must keep replaying.
+ */
+export function checkDisplayNames(req: ReviewRequest): void {
+  const names: [string, string][] = [
+    ['lab.name', req.lab.name],
+    ...req.lab.contacts.map((c, i): [string, string] => [`lab.contacts[${i}].name`, c.name]),
+    ['programManager.name', req.programManager.name],
+    ['director.name', req.director.name],
+    ...req.evaluations.map((e, i): [string, string] => [`evaluations[${i}].reviewer.name`, e.reviewer.name]),
+  ];
+  const issues = names.filter(([, name]) => NAME_SPOOF.test(name)).map(([path]) => ({ path, message: 'must not contain <, > or @ (a display name, not an address)' }));
+  if (issues.length) throw new ValidationError(issues);
 }
 
 export const parseGrantAccess = (i: unknown): GrantAccessInput => parse(grantAccess(), i);

@@ -5,17 +5,20 @@
  * | -------- | -------------------------------------- | ---------------------------------------------------------- |
  * | pm       | every review, everything               | everything                                                 |
  * | director | every review, everything               | read only (receives escalations by mail)                   |
- * | reviewer | reviews they are assigned to (or must  | submit their own evaluations, confirm their own disposal   |
- * |          | confirm disposal for); no other        |                                                            |
+ * | reviewer | reviews assigning their id and address | submit their own evaluations, confirm their own disposal   |
+ * |          | (or awaiting their disposal); no other |                                                            |
  * |          | reviewer's summary; their own notices  |                                                            |
- * | lab      | their lab's reviews, without reviewers'| grant access, set the release date, withdraw, confirm the  |
- * |          | summaries; notices to the lab only     | lab's disposal                                             |
+ * | lab      | their lab's reviews (by lab id), as    | grant access, set the release date, withdraw, confirm the  |
+ * |          | visibility.ts shows them to the lab    | lab's disposal                                             |
+ *
+ * What each of them sees of a review in scope is visibility.ts's table. A review outside the scope answers
+ * exactly as a missing one (404).
  */
 import type { ReviewStatus } from '../../workflows/types';
 import type { UpdateName } from '../review-client';
 import type { Principal, Role } from './auth';
-import { forbidden } from './http-errors';
-import type { ApiError } from './http-errors';
+import { ApiError, forbidden } from './http-errors';
+import { viewerOf, viewStatus } from './visibility';
 
 export const UPDATE_ROLES: Record<UpdateName, Role[]> = {
   grantAccess: ['pm', 'lab'],
@@ -35,11 +38,9 @@ export const START_ROLES: Role[] = ['pm'];
 export const PLAN_ROLES: Role[] = ['pm', 'director'];
 export const OUTBOX_ROLES: Role[] = ['pm', 'director'];
 
-const sameLab = (a: string, b: string): boolean => a.trim() === b.trim();
-
 export function describe(p: Principal): string {
   if (p.role === 'reviewer') return `reviewer ${p.reviewerId}`;
-  if (p.role === 'lab') return `lab "${p.lab}"`;
+  if (p.role === 'lab') return `lab "${p.labId ?? p.lab}"`;
   return p.role === 'pm' ? 'program manager' : 'director';
 }
 
@@ -47,21 +48,32 @@ export function roleAllowed(p: Principal, roles: Role[], what: string): void {
   if (!roles.includes(p.role)) throw forbidden(`a ${p.role} token may not ${what} (allowed: ${roles.join(', ')})`);
 }
 
-/** Whether the review is within the principal's scope. */
+/**
+ * Whether the review is within the principal's scope. A lab token matches the review's `lab.id`; its display
+ * name counts only for a review requested without an id, and only for a token that names it (legacy). A
+ * reviewer token matches a review that assigns (or assigned) its id *with its address*.
+ */
 export function inScope(p: Principal, s: ReviewStatus): boolean {
   switch (p.role) {
     case 'pm':
     case 'director':
       return true;
     case 'lab':
-      return p.lab !== undefined && sameLab(s.lab.name, p.lab);
-    case 'reviewer':
-      return s.evaluations.some((e) => e.reviewerId === p.reviewerId) || s.disposal.some((d) => d.party === p.reviewerId);
+      if (s.lab.id !== undefined) return p.labId !== undefined && p.labId === s.lab.id;
+      return p.lab !== undefined && p.lab.trim() === s.lab.name.trim();
+    case 'reviewer': {
+      const id = p.reviewerId;
+      const email = p.email?.toLowerCase();
+      if (id === undefined || email === undefined) return false;
+      const bound = (s.reviewers ?? []).some((r) => r.id === id && r.email.toLowerCase() === email);
+      return bound && (s.evaluations.some((e) => e.reviewerId === id) || s.disposal.some((d) => d.party === id));
+    }
   }
 }
 
-export function scopeError(p: Principal, s: ReviewStatus): ApiError {
-  return forbidden(`review ${s.reviewId} is outside the scope of ${describe(p)}`);
+/** Outside the scope reads exactly as missing: review ids name lab and model, and must not be probed. */
+export function hiddenReview(reviewId: string): ApiError {
+  return new ApiError(404, 'not-found', `review ${reviewId} not found`);
 }
 
 /** The argument-level checks: a reviewer acts only as itself, a lab only for the lab. Null when allowed. */
@@ -79,22 +91,8 @@ export interface StatusView extends ReviewStatus {
   visibility: { role: Role; redacted: string[] };
 }
 
-/** The status as the principal may see it. */
+/** The status as the principal may see it: visibility.ts decides, for every door. */
 export function viewFor(p: Principal, s: ReviewStatus): StatusView {
-  if (p.role === 'pm' || p.role === 'director') return { ...s, visibility: { role: p.role, redacted: [] } };
-  if (p.role === 'lab') {
-    return {
-      ...s,
-      evaluations: s.evaluations.map((e) => ({ ...e, summary: null })),
-      notices: s.notices.filter((n) => n.audience === 'lab'),
-      visibility: { role: 'lab', redacted: ['evaluations[].summary (reviewers\' internal notes)', 'notices to other audiences'] },
-    };
-  }
-  const own = `reviewer:${p.reviewerId}`;
-  return {
-    ...s,
-    evaluations: s.evaluations.map((e) => (e.reviewerId === p.reviewerId ? e : { ...e, summary: null })),
-    notices: s.notices.filter((n) => n.audience === own),
-    visibility: { role: 'reviewer', redacted: ["other reviewers' evaluations[].summary", 'notices to other audiences'] },
-  };
+  const { status, redacted } = viewStatus(viewerOf(p), s);
+  return { ...status, visibility: { role: p.role, redacted } };
 }

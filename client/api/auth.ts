@@ -3,17 +3,22 @@
  * (FRONTIER_REVIEW_API_TOKENS_FILE) or the same JSON in FRONTIER_REVIEW_API_TOKENS:
  *
  *   { "tokens": [ { "name": "Pat PM", "role": "pm", "sha256": "<hex>" },
- *                 { "name": "Riley", "role": "reviewer", "reviewerId": "r1", "sha256": "<hex>" },
- *                 { "name": "Acme Security", "role": "lab", "lab": "Acme AI", "sha256": "<hex>", "timeZone": "America/Los_Angeles" },
+ *                 { "name": "Riley", "role": "reviewer", "reviewerId": "r1", "email": "riley@clearinghouse.example", "sha256": "<hex>" },
+ *                 { "name": "Acme Security", "role": "lab", "labId": "acme", "sha256": "<hex>", "timeZone": "America/Los_Angeles" },
  *                 { "name": "Dana Director", "role": "director", "sha256": "<hex>" } ] }
  *
  * `review api-token` makes a token and prints its entry.
+ *
+ * Identity is bound, not named: a reviewer token is a reviewer id *and* the e-mail address the review assigned to
+ * that id (another review reusing the id for someone else is out of scope); a lab token is the lab's stable
+ * `labId` (the `lab.id` of the requests). `lab` (a lab's display name) still matches reviews requested without
+ * an id, for the token files and reviews written before ids existed.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as v from 'valibot';
 import { lengthMessage, maxLength, minLength, strictObject, trimmed, wrongType } from '../../workflows/schema';
-import { isValidTimeZone } from '../../workflows/timeline';
+import { isValidTimeZone, parseInstant } from '../../workflows/timeline';
 
 export const ROLES = ['pm', 'reviewer', 'lab', 'director'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,16 +30,24 @@ export interface TokenEntry {
   sha256: string;
   /** role reviewer: the reviewer id the token acts as. */
   reviewerId?: string;
-  /** role lab: the lab (its name as in the requests). */
+  /** role reviewer: the address the reviewer is assigned with (required with reviewerId). */
+  email?: string;
+  /** role lab: the lab's id (`lab.id` in the requests). */
+  labId?: string;
+  /** role lab, legacy: the lab's name, matching only reviews requested without a lab id. */
   lab?: string;
   /** Default zone for dates on the dashboard. */
   timeZone?: string;
+  /** ISO 8601 with an offset: from then on the token authenticates nobody. */
+  expiresAt?: string;
 }
 
 export interface Principal {
   name: string;
   role: Role;
   reviewerId?: string;
+  email?: string;
+  labId?: string;
   lab?: string;
   timeZone?: string;
   /** Hex hash of the presented token (for the dashboard's CSRF token). */
@@ -56,17 +69,23 @@ const entrySchema = v.pipe(
     role: v.picklist(ROLES, `Invalid option: expected one of ${ROLES.map((r) => `"${r}"`).join('|')}`),
     sha256: v.pipe(v.string(wrongType('string')), v.regex(/^[0-9a-f]{64}$/, 'must be the token\'s SHA-256, 64 lowercase hex digits')),
     reviewerId: v.optional(v.pipe(v.string(wrongType('string')), v.regex(REVIEWER_ID, `Invalid string: must match pattern ${REVIEWER_ID}`))),
+    email: v.optional(v.pipe(v.string(wrongType('string')), v.maxLength(254, 'must be at most 254 characters'), v.regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/, 'must be an e-mail address'))),
+    labId: v.optional(v.pipe(v.string(wrongType('string')), v.regex(REVIEWER_ID, `Invalid string: must match pattern ${REVIEWER_ID}`))),
     lab: v.optional(name()),
     timeZone: v.optional(v.pipe(v.string(wrongType('string')), v.check(isValidTimeZone, 'must be an IANA time zone'))),
+    expiresAt: v.optional(v.pipe(v.string(wrongType('string')), v.check((x) => parseInstant(x) !== null, 'must be an ISO 8601 date-time with an offset'))),
   }, { type: wrongType('object'), unknown: unrecognized }),
   // Once the fields are of the right types (an unknown field aside), the role decides which of them it needs.
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
     const e = dataset.value;
-    const at = (key: 'reviewerId' | 'lab'): [v.ObjectPathItem] => [{ type: 'object', origin: 'value', input: e, key, value: e[key] }];
+    const at = (key: 'reviewerId' | 'email' | 'labId' | 'lab'): [v.ObjectPathItem] => [{ type: 'object', origin: 'value', input: e, key, value: e[key] }];
     if (e.role === 'reviewer' && !e.reviewerId) addIssue({ message: 'is required for role reviewer', path: at('reviewerId') });
-    if (e.role === 'lab' && !e.lab) addIssue({ message: 'is required for role lab', path: at('lab') });
+    if (e.role === 'reviewer' && e.reviewerId && !e.email) addIssue({ message: 'is required for role reviewer: the token is bound to the reviewer\'s id and address', path: at('email') });
+    if (e.role === 'lab' && !e.lab && !e.labId) addIssue({ message: 'is required for role lab (or, for reviews without a lab id, lab)', path: at('labId') });
     if (e.role !== 'reviewer' && e.reviewerId) addIssue({ message: 'only for role reviewer', path: at('reviewerId') });
+    if (e.role !== 'reviewer' && e.email) addIssue({ message: 'only for role reviewer', path: at('email') });
+    if (e.role !== 'lab' && e.labId) addIssue({ message: 'only for role lab', path: at('labId') });
     if (e.role !== 'lab' && e.lab) addIssue({ message: 'only for role lab', path: at('lab') });
   }),
 );
@@ -96,35 +115,109 @@ export function parseTokenEntries(input: unknown, where: string): TokenEntry[] {
   return entries;
 }
 
-export class TokenStore {
-  private readonly hashes: { entry: TokenEntry; hash: Buffer }[];
+export interface TokenStoreOptions {
+  /** Re-read this file when it changes (checked at most every `recheckMs`), so a revoked token stops working. */
+  file?: string;
+  recheckMs?: number;
+  clock?: () => number;
+  /** Where a failed re-read is reported (the previous tokens stay in force). */
+  warn?: (message: string) => void;
+}
 
-  constructor(readonly entries: TokenEntry[]) {
-    this.hashes = entries.map((entry) => ({ entry, hash: Buffer.from(entry.sha256, 'hex') }));
+/**
+ * The configured tokens. Expired entries (`expiresAt`) authenticate nobody. With a file, an edit takes effect
+ * within `recheckMs` (default 1 s) without a restart: revoking a token is deleting its entry. A file that no
+ * longer parses keeps the previous tokens in force and says why, rather than locking everyone out.
+ */
+export class TokenStore {
+  private hashes: { entry: TokenEntry; hash: Buffer }[] = [];
+  private current: TokenEntry[] = [];
+  private checkedAt = 0;
+  private fileStamp = '';
+  private readonly clock: () => number;
+
+  constructor(entries: TokenEntry[], private readonly options: TokenStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.replace(entries);
+    if (options.file) this.fileStamp = stampOf(options.file);
+    this.checkedAt = this.clock();
+  }
+
+  get entries(): TokenEntry[] {
+    this.refresh();
+    return this.current;
   }
 
   get size(): number {
     return this.entries.length;
   }
 
-  /** The principal of a presented token, or null. Compares every hash in constant time. */
-  authenticate(token: string | undefined): Principal | null {
-    if (!token || token.length > 512) return null;
-    const presented = createHash('sha256').update(token, 'utf8').digest();
-    let found: TokenEntry | null = null;
-    for (const { entry, hash } of this.hashes) if (timingSafeEqual(hash, presented)) found = entry;
-    if (!found) return null;
-    const { name, role, reviewerId, lab, timeZone } = found;
-    return { name, role, tokenHash: presented.toString('hex'), ...(reviewerId ? { reviewerId } : {}), ...(lab ? { lab } : {}), ...(timeZone ? { timeZone } : {}) };
+  private replace(entries: TokenEntry[]): void {
+    this.current = entries;
+    this.hashes = entries.map((entry) => ({ entry, hash: Buffer.from(entry.sha256, 'hex') }));
   }
 
-  /** Hashes of tokens with these roles (the codec endpoint accepts PM and director tokens too). */
-  hashesOf(roles: Role[]): Buffer[] {
-    return this.hashes.filter((h) => roles.includes(h.entry.role)).map((h) => h.hash);
+  /** Re-reads the file if it changed since the last look (mtime, size, inode). */
+  refresh(force = false): void {
+    const file = this.options.file;
+    if (!file) return;
+    const now = this.clock();
+    if (!force && now - this.checkedAt < (this.options.recheckMs ?? 1000)) return;
+    this.checkedAt = now;
+    const stamp = stampOf(file);
+    if (stamp === this.fileStamp) return;
+    try {
+      this.replace(parseTokenEntries(JSON.parse(readFileSync(file, 'utf8')), `FRONTIER_REVIEW_API_TOKENS_FILE (${file})`));
+      this.fileStamp = stamp;
+    } catch (e) {
+      (this.options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(`token file ${file} changed but cannot be used; the previous tokens stay in force: ${(e as Error).message}`);
+      this.fileStamp = stamp; // reported once per change
+    }
+  }
+
+  /** The entry of a token hash, if configured and not expired. Compares every hash in constant time. */
+  private entryOf(presented: Buffer): TokenEntry | null {
+    this.refresh();
+    let found: TokenEntry | null = null;
+    for (const { entry, hash } of this.hashes) if (hash.length === presented.length && timingSafeEqual(hash, presented)) found = entry;
+    if (found?.expiresAt !== undefined && Date.parse(found.expiresAt) <= this.clock()) return null;
+    return found;
+  }
+
+  /** The principal of a presented token, or null. */
+  authenticate(token: string | undefined): Principal | null {
+    if (!token || token.length > 512) return null;
+    return this.principalOf(createHash('sha256').update(token, 'utf8').digest());
+  }
+
+  /** The principal of a token's hash (a dashboard session keeps the hash, so revoking the token ends the session). */
+  principalOf(presented: Buffer): Principal | null {
+    const found = this.entryOf(presented);
+    if (!found) return null;
+    const { name, role, reviewerId, email, labId, lab, timeZone } = found;
+    return {
+      name, role, tokenHash: presented.toString('hex'),
+      ...(reviewerId ? { reviewerId } : {}), ...(email ? { email } : {}), ...(labId ? { labId } : {}), ...(lab ? { lab } : {}), ...(timeZone ? { timeZone } : {}),
+    };
+  }
+
+  /** Whether a token hash belongs to one of these roles (the codec lets PM and director tokens decode). */
+  hasHash(hash: Buffer, roles: Role[]): boolean {
+    const entry = this.entryOf(hash);
+    return entry !== null && roles.includes(entry.role);
   }
 }
 
-/** Tokens from FRONTIER_REVIEW_API_TOKENS_FILE or FRONTIER_REVIEW_API_TOKENS; null when neither is set. */
+function stampOf(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** Tokens from FRONTIER_REVIEW_API_TOKENS_FILE (re-read when it changes) or FRONTIER_REVIEW_API_TOKENS; null when neither is set. */
 export function loadTokenStore(env: Record<string, string | undefined> = process.env): TokenStore | null {
   const file = env.FRONTIER_REVIEW_API_TOKENS_FILE?.trim();
   const inline = env.FRONTIER_REVIEW_API_TOKENS?.trim();
@@ -135,7 +228,7 @@ export function loadTokenStore(env: Record<string, string | undefined> = process
     } catch (e) {
       throw new TokenConfigError(`FRONTIER_REVIEW_API_TOKENS_FILE (${file}): cannot read: ${(e as Error).message}`);
     }
-    return new TokenStore(parseTokenEntries(json, `FRONTIER_REVIEW_API_TOKENS_FILE (${file})`));
+    return new TokenStore(parseTokenEntries(json, `FRONTIER_REVIEW_API_TOKENS_FILE (${file})`), { file });
   }
   if (inline) {
     let json: unknown;

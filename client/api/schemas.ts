@@ -49,7 +49,10 @@ const evaluationRequestSchema = obj({
 export const reviewRequestSchema = obj({
   reviewId: str('Lowercase letters, digits and hyphens; the workflow id is review-<reviewId>.'),
   model: obj({ name: str(), version: str() }, ['name', 'version']),
-  lab: obj({ name: str(), timeZone: str('IANA zone of the lab, for its notices.'), contacts: arr(personSchema) }, ['name', 'timeZone', 'contacts']),
+  lab: obj({
+    id: str("The lab's stable id (letters, digits, dots, hyphens, underscores): lab tokens are bound to it; the name is only shown."),
+    name: str(), timeZone: str('IANA zone of the lab, for its notices.'), contacts: arr(personSchema),
+  }, ['name', 'timeZone', 'contacts']),
   programManager: personSchema,
   director: personSchema,
   evaluations: arr(evaluationRequestSchema),
@@ -102,7 +105,7 @@ const evaluationViewSchema = out({
 export const statusSchema = out({
   reviewId: str(),
   model: out({ name: str(), version: str() }),
-  lab: out({ name: str(), timeZone: str() }),
+  lab: out({ id: str('Absent for reviews requested without one.'), name: str(), timeZone: str() }),
   programManager: out({ name: str(), email: str() }),
   timeZone: str(),
   phase: { type: 'string', enum: [...PHASES] },
@@ -134,9 +137,9 @@ export const reviewRowSchema = out({
 
 export const listQuerySchema = obj({
   phase: { type: 'string', enum: [...PHASES] },
-  lab: str('Exact lab name.'),
+  lab: str("A lab's id, or its exact name for reviews requested without an id."),
   dueWithinDays: str('Window ends within this many days (whole number).', { pattern: '^[0-9]{1,4}$' }),
-  limit: str('At most this many (1-500, default 100).', { pattern: '^[0-9]{1,3}$' }),
+  limit: str('At most this many (1-100, default 100).', { pattern: '^[0-9]{1,3}$' }),
   sort: { type: 'string', enum: ['remaining', 'newest'], description: 'remaining: least time left first (default).' },
 });
 
@@ -160,7 +163,7 @@ export const planSchema = out({
   notices: arr(out({ id: str(), kind: str(), audience: str(), to: arr({ type: 'string' }), at: str(), atRecipientZone: str(), recipientTimeZone: str(), condition: str(), track: str() })),
 }, ['reviewId', 'deadlines', 'notices']);
 
-export const meSchema = out({ name: str(), role: str(), reviewerId: str(), lab: str(), timeZone: str() }, ['name', 'role']);
+export const meSchema = out({ name: str(), role: str(), reviewerId: str(), email: str(), labId: str(), lab: str(), timeZone: str() }, ['name', 'role']);
 
 export const reviewIdParams = obj({ reviewId: str('The review id.', { maxLength: 80 }) }, ['reviewId']);
 export const exportQuerySchema = obj({ format: { type: 'string', enum: ['json', 'csv', 'ics'], description: 'Default json.' } });

@@ -8,6 +8,7 @@ import { EncryptionCodec, loadKeyRing } from '../../shared/encryption';
 import { ReviewError } from '../errors';
 import { ReviewClient } from '../review-client';
 import { loadTokenStore, TokenConfigError } from './auth';
+import { sessionLimitsFromEnv } from '../dashboard/sessions';
 import { createApiServer } from './server';
 
 export interface ServeOptions {
@@ -32,9 +33,18 @@ export async function serve(o: ServeOptions): Promise<void> {
   const reviews = await ReviewClient.connect({ connectTimeoutMs: o.connectTimeoutMs, callTimeoutMs: o.callTimeoutMs });
   const ring = loadKeyRing();
   const codec = ring ? codecOptionsFromEnv(new EncryptionCodec(ring)) : undefined;
+  let sessions;
+  try {
+    sessions = sessionLimitsFromEnv();
+  } catch (e) {
+    throw new ReviewError('validation', (e as Error).message);
+  }
+  // API_SECURE_COOKIES: 1 always, 0 never (plain HTTP on a trusted network); unset: unless served on loopback.
+  const secure = process.env.API_SECURE_COOKIES?.trim();
   const app = await createApiServer({
-    reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', secureCookies: process.env.API_SECURE_COOKIES === '1',
-    ...(codec ? { codec: { ...codec, tokenHashes: [...codec.tokenHashes, ...tokens.hashesOf(['pm', 'director'])] } } : {}),
+    reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', sessions,
+    ...(secure === '1' || secure === '0' ? { secureCookies: secure === '1' } : {}),
+    ...(codec ? { codec } : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
   process.stderr.write(`review serve: dashboard ${address}/  API ${address}/api  OpenAPI ${address}/openapi.json${codec ? `  codec ${address}/codec` : ''}; Ctrl-C stops\n`);

@@ -3,15 +3,17 @@
  * and — when payload encryption is configured — the codec endpoint for the Temporal web UI, in one Fastify
  * instance. `npm start` and `review serve` run it; tests start it on a free port.
  */
+import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
-import { createCodecHandler } from '../../shared/codec-server';
+import { codecAction, createCodecHandler } from '../../shared/codec-server';
 import { EXPORT_FORMATS } from '../export';
 import type { ExportFormat } from '../export';
 import { UPDATES } from '../review-client';
 import type { ReviewClient, UpdateName } from '../review-client';
 import { registerDashboard } from '../dashboard/routes';
+import type { SessionLimits } from '../dashboard/sessions';
 import { PLAN_ROLES, READ_ROLES, START_ROLES, UPDATE_ROLES, roleAllowed } from './access';
 import type { Principal, Role, TokenStore } from './auth';
 import { ApiError, errorBody, toApiError, unauthorized } from './http-errors';
@@ -21,7 +23,7 @@ import {
   errorSchema, exportQuerySchema, listQuerySchema, meSchema, planBodySchema, planSchema, reviewIdParams, reviewRequestSchema, reviewRowSchema,
   startedSchema, statusSchema, updateBodySchemas,
 } from './schemas';
-import { ReviewService } from './service';
+import { LIST_MAX, ReviewService } from './service';
 import type { RowFilter } from './service';
 
 declare module 'fastify' {
@@ -33,16 +35,34 @@ declare module 'fastify' {
 export interface ApiServerOptions {
   reviews: ReviewClient;
   tokens: TokenStore;
-  /** Mounts /codec/encode and /codec/decode (payload encryption configured). */
+  /**
+   * Mounts /codec/encode and /codec/decode (payload encryption configured). `tokenHashes`: the codec's own tokens
+   * (encode and decode); the API's PM and director tokens may decode only.
+   */
   codec?: { codec: PayloadCodec; tokenHashes: Buffer[]; allowedOrigins: string[] };
+  /**
+   * Server timeouts, ms: a client that sends its request slowly, or holds idle connections, is cut off (the
+   * codec hijacks its requests, so Fastify's own limits are all that bound them). Defaults: SERVER_TIMEOUTS.
+   */
+  timeouts?: Partial<typeof SERVER_TIMEOUTS>;
+  /** Requests per token (per client address without a valid token) and window. Default: RATE_LIMIT. */
+  rateLimit?: { max: number; timeWindowMs: number };
   /** The SMTP sink's directory of .eml files: enables the dashboard's Outbox (npm start). */
   outboxDir?: string;
   /** Log requests (Fastify's logger). Default off. */
   logger?: boolean;
-  /** Secure cookies (serve over HTTPS behind a proxy). Default false. */
+  /** `Secure` dashboard cookies. Default: on, unless the request came to a loopback host (127.x, ::1, localhost). */
   secureCookies?: boolean;
+  /** Dashboard session expiry (sessions.ts). */
+  sessions?: SessionLimits;
   clock?: () => number;
 }
+
+/** 600 requests a minute per token: a dashboard page costs one, a script polling every second uses a tenth of it. */
+export const RATE_LIMIT = { max: 600, timeWindowMs: 60_000 };
+
+/** connectionTimeout: a socket idle this long is closed; requestTimeout: a whole request must arrive within it; keepAliveTimeout: idle keep-alive. */
+export const SERVER_TIMEOUTS = { connectionTimeout: 60_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 };
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -119,18 +139,40 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const app = Fastify({
     logger: o.logger ?? false,
     bodyLimit: 1024 * 1024,
+    ...SERVER_TIMEOUTS,
+    ...o.timeouts,
     // Strict: no type coercion, unknown fields rejected (not silently dropped), every problem reported.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   });
   const service = new ReviewService(o.reviews, o.clock);
   app.decorateRequest('principal', null);
+
+  // Per token, not per address: many people behind one proxy do not share a budget, and a token cannot escape its
+  // own by changing address. A request without a valid token — made-up tokens included, and the dashboard's
+  // cookie requests, whose session ids could be made up just as well — counts against its address.
+  // A root onRequest hook (the plugin's global mode appends its hook after each route's own, so authentication's 401
+  // came first and unauthenticated requests were never counted): it runs before the codec's hijack and every route.
+  const limit = o.rateLimit ?? RATE_LIMIT;
+  await app.register(rateLimit, {
+    global: false,
+    max: limit.max,
+    timeWindow: limit.timeWindowMs,
+    keyGenerator: (req) => {
+      const bearer = o.tokens.authenticate(bearerOf(req));
+      return bearer ? `token:${bearer.tokenHash}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: (_req, context) => new ApiError(429, 'rate-limited', `too many requests: at most ${context.max} per ${context.after}; try again in ${Math.ceil(context.ttl / 1000)} s`),
+  });
+  app.addHook('onRequest', app.rateLimit());
   // JSON (and the dashboard's form posts) only: any other body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
   if (o.codec) {
-    const handle = createCodecHandler(o.codec);
+    const tokens = o.tokens;
+    const handle = createCodecHandler({ ...o.codec, decodeOnly: (hash) => tokens.hasHash(hash, ['pm', 'director']) });
     app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/codec/')) return;
+      // Only the codec's two paths are hijacked: any other /codec/… is Fastify's 404 (it used to hang, unanswered).
+      if (codecAction(req.url) === null) return;
       reply.hijack(); // the handler reads the raw body and writes the raw response
       await handle(req.raw, reply.raw);
     });
@@ -138,7 +180,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with its form posts, and the
+    // dashboard checks Origin on every one. Nothing is sent to other sites either way.
+    reply.header('Referrer-Policy', 'same-origin');
     return payload;
   });
 
@@ -159,8 +203,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
     listReviews: async (req) => {
       const q = req.query as { phase?: string; lab?: string; dueWithinDays?: string; limit?: string; sort?: RowFilter['sort'] };
-      const limit = q.limit === undefined ? 100 : Number(q.limit);
-      if (limit < 1 || limit > 500) throw new ApiError(400, 'validation', 'limit: must be from 1 to 500', [{ path: 'limit', message: 'must be from 1 to 500' }]);
+      const limit = q.limit === undefined ? LIST_MAX : Number(q.limit);
+      if (limit < 1 || limit > LIST_MAX) throw new ApiError(400, 'validation', `limit: must be from 1 to ${LIST_MAX}`, [{ path: 'limit', message: `must be from 1 to ${LIST_MAX}` }]);
       return service.list(principal(req), {
         phase: q.phase, lab: q.lab, dueWithinDays: q.dueWithinDays === undefined ? undefined : Number(q.dueWithinDays), limit, sort: q.sort,
       });
@@ -180,8 +224,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     },
     planReview: async (req) => service.plan(principal(req), req.body as { request: unknown; startAt?: string; accessGrantedAt?: string }),
     whoAmI: async (req) => {
-      const { name, role, reviewerId, lab, timeZone } = principal(req);
-      return { name, role, reviewerId, lab, timeZone };
+      const { name, role, reviewerId, email, labId, lab, timeZone } = principal(req);
+      return { name, role, reviewerId, email, labId, lab, timeZone };
     },
     openApi: async () => openapi,
   };
@@ -208,7 +252,10 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
-  const dashboard = await registerDashboard(app, { service, tokens: o.tokens, outboxDir: o.outboxDir, secureCookies: o.secureCookies ?? false, clock: o.clock ?? Date.now });
+  const dashboard = await registerDashboard(app, {
+    service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now,
+    ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
+  });
 
   const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/');
   app.setErrorHandler(async (err, req, reply) => {

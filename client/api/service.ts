@@ -10,7 +10,7 @@ import { buildPlan } from '../plan';
 import type { Plan } from '../plan';
 import { ReviewError, validateRequest } from '../review-client';
 import type { ListFilter, ReviewClient, ReviewSummary, StartedReview, UpdateArg, UpdateName } from '../review-client';
-import { argumentScope, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, scopeError, START_ROLES, UPDATE_ROLES, viewFor } from './access';
+import { argumentScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, START_ROLES, UPDATE_ROLES, viewFor } from './access';
 import type { StatusView } from './access';
 import type { Principal } from './auth';
 import { ApiError, forbidden } from './http-errors';
@@ -48,6 +48,13 @@ export interface RowFilter {
 }
 
 const STATUS_CONCURRENCY = 6;
+/** Rows one list request may return (each costs a status query). */
+export const LIST_MAX = 100;
+/**
+ * Reviews a reviewer's list request may examine: no search attribute names reviewers, so their scope is found by
+ * reading each review's status, newest first, until `limit` rows are in scope or this many were read.
+ */
+export const REVIEWER_SCAN_MAX = 200;
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -103,14 +110,24 @@ export function sortRows(rows: ReviewRow[], sort: RowFilter['sort'] = 'remaining
   });
 }
 
+const describeLab = (p: Principal): string => `lab "${p.labId ?? p.lab}"`;
+
 export class ReviewService {
   constructor(readonly reviews: ReviewClient, private readonly clock: () => number = Date.now) {}
 
-  /** The review's status if the principal may see it: 404 unknown, 403 outside the scope. */
+  /** The review's status if the principal may see it: 404 both when it is unknown and when it is outside the scope. */
   async rawStatus(p: Principal, reviewId: string): Promise<ReviewStatus> {
     roleAllowed(p, READ_ROLES, 'read reviews');
-    const s = await this.reviews.status(reviewId);
-    if (!inScope(p, s)) throw scopeError(p, s);
+    const everything = p.role === 'pm' || p.role === 'director';
+    let s: ReviewStatus;
+    try {
+      s = await this.reviews.status(reviewId);
+    } catch (e) {
+      // The same answer as outside the scope, word for word (no namespace or workflow id either).
+      if (!everything && e instanceof ReviewError && e.kind === 'not-found') throw hiddenReview(reviewId);
+      throw e;
+    }
+    if (!inScope(p, s)) throw hiddenReview(reviewId);
     return s;
   }
 
@@ -122,7 +139,7 @@ export class ReviewService {
     roleAllowed(p, UPDATE_ROLES[name], name);
     const argError = argumentScope(p, name, input);
     if (p.role !== 'pm') {
-      // Scope first (403 for someone else's review), then the argument (403 for acting as someone else).
+      // Scope first (404 for someone else's review, as for a missing one), then the argument (403 for acting as someone else).
       await this.rawStatus(p, reviewId);
       if (argError) throw argError;
     }
@@ -140,18 +157,26 @@ export class ReviewService {
     return this.reviews.start(input);
   }
 
+  /**
+   * The rows the principal may see. Scope comes before the limit: a lab's reviews are selected by the search
+   * attribute (its id, and its name for reviews requested without one); a reviewer's by reading statuses
+   * newest first up to REVIEWER_SCAN_MAX. At most LIST_MAX rows, so at most that many status queries (a
+   * reviewer: at most REVIEWER_SCAN_MAX).
+   */
   async list(p: Principal, f: RowFilter): Promise<ReviewRow[]> {
     roleAllowed(p, READ_ROLES, 'list reviews');
-    if (p.role === 'lab' && f.lab !== undefined && f.lab.trim() !== p.lab?.trim()) throw forbidden(`a token of lab "${p.lab}" may list only that lab's reviews`);
+    const limit = Math.min(f.limit ?? LIST_MAX, LIST_MAX);
+    const own = p.role === 'lab' ? [p.labId, p.lab?.trim()].filter((x): x is string => x !== undefined) : [];
+    if (p.role === 'lab' && f.lab !== undefined && !own.includes(f.lab.trim())) throw forbidden(`a token of ${describeLab(p)} may list only that lab's reviews`);
     const filter: ListFilter = {
       ...(f.phase !== undefined ? { phase: f.phase } : {}),
-      ...(p.role === 'lab' ? { lab: p.lab } : f.lab !== undefined ? { lab: f.lab } : {}),
+      ...(p.role === 'lab' ? { lab: own } : f.lab !== undefined ? { lab: f.lab } : {}),
       ...(f.dueWithinDays !== undefined ? { dueWithinDays: f.dueWithinDays } : {}),
-      limit: f.limit ?? 100,
+      limit: p.role === 'reviewer' ? REVIEWER_SCAN_MAX : limit,
     };
     const summaries = await this.reviews.list(filter);
     const now = this.clock();
-    const rows = await mapLimited(summaries, STATUS_CONCURRENCY, async (summary): Promise<ReviewRow | null> => {
+    const rowFor = async (summary: ReviewSummary): Promise<ReviewRow | null> => {
       try {
         const s = await this.reviews.status(summary.reviewId);
         return inScope(p, s) ? rowOf(summary, s, now) : null;
@@ -160,8 +185,14 @@ export class ReviewService {
         if (p.role !== 'pm' && p.role !== 'director') return null;
         return rowOf(summary, null, now, e instanceof Error ? e.message : String(e));
       }
-    });
-    return sortRows(rows.filter((r): r is ReviewRow => r !== null), f.sort);
+    };
+    const rows: ReviewRow[] = [];
+    // In batches, stopping once `limit` rows are in scope (a reviewer's scan reads no more than it needs).
+    for (let i = 0; i < summaries.length && rows.length < limit; i += STATUS_CONCURRENCY) {
+      const batch = await mapLimited(summaries.slice(i, i + STATUS_CONCURRENCY), STATUS_CONCURRENCY, rowFor);
+      rows.push(...batch.filter((r): r is ReviewRow => r !== null));
+    }
+    return sortRows(rows.slice(0, limit), f.sort);
   }
 
   async export(p: Principal, reviewId: string, format: ExportFormat): Promise<ReturnType<typeof renderExport>> {

@@ -58,7 +58,7 @@ export function requestFromForm(f: FormFields): unknown {
   return compact({
     reviewId: field(f, 'reviewId'),
     model: { name: field(f, 'modelName'), version: field(f, 'modelVersion') },
-    lab: { name: field(f, 'labName'), timeZone: labZone, contacts },
+    lab: compact({ id: optional(f, 'labId'), name: field(f, 'labName'), timeZone: labZone, contacts }),
     programManager: { name: field(f, 'pmName'), email: field(f, 'pmEmail') },
     director: { name: field(f, 'directorName'), email: field(f, 'directorEmail') },
     evaluations,
@@ -72,7 +72,7 @@ export function requestFromForm(f: FormFields): unknown {
 export function formFieldOf(path: string): string {
   const table: [RegExp, string][] = [
     [/^reviewId/, 'reviewId'], [/^model\.name/, 'modelName'], [/^model\.version/, 'modelVersion'], [/^model/, 'modelName'],
-    [/^lab\.name/, 'labName'], [/^lab\.timeZone/, 'labTimeZone'], [/^lab\.contacts/, 'labContacts'], [/^lab/, 'labName'],
+    [/^lab\.id/, 'labId'], [/^lab\.name/, 'labName'], [/^lab\.timeZone/, 'labTimeZone'], [/^lab\.contacts/, 'labContacts'], [/^lab/, 'labName'],
     [/^programManager\.email/, 'pmEmail'], [/^programManager/, 'pmName'], [/^director\.email/, 'directorEmail'], [/^director/, 'directorName'],
     [/^evaluations/, 'evaluations'], [/^plannedReleaseAt/, 'plannedReleaseAt'], [/^timeZone/, 'timeZone'], [/^policy/, 'windowDays'],
   ];

@@ -31,7 +31,7 @@ export interface PageCtx {
 const ROLE_NAMES: Record<string, string> = { pm: 'Program manager', director: 'Director', reviewer: 'Reviewer', lab: 'Lab' };
 
 function who(p: Principal): string {
-  const scope = p.role === 'reviewer' ? ` (${p.reviewerId})` : p.role === 'lab' ? ` (${p.lab})` : '';
+  const scope = p.role === 'reviewer' ? ` (${p.reviewerId})` : p.role === 'lab' ? ` (${p.labId ?? p.lab})` : '';
   return `${p.name} — ${ROLE_NAMES[p.role]}${scope}`;
 }
 
@@ -92,7 +92,7 @@ export function listPage(ctx: PageCtx, rows: ReviewRow[], f: RowFilter): string 
 <form method="get" action="/" class="card" aria-label="Filter reviews">
 <div class="actions">
 <div><label for="f-phase">Phase</label><select id="f-phase" name="phase"><option value="">any</option>${PHASES.map((ph) => html`<option value="${ph}" ${f.phase === ph ? raw('selected') : ''}>${ph}</option>`)}</select></div>
-${p.role === 'lab' ? '' : html`<div><label for="f-lab">Lab <span class="hint">(exact name)</span></label><input id="f-lab" type="text" name="lab" value="${f.lab ?? ''}"></div>`}
+${p.role === 'lab' ? '' : html`<div><label for="f-lab">Lab <span class="hint">(id, or exact name)</span></label><input id="f-lab" type="text" name="lab" value="${f.lab ?? ''}"></div>`}
 <div><label for="f-due">Window ends within <span class="hint">(days)</span></label><input id="f-due" type="number" min="0" name="dueWithinDays" value="${f.dueWithinDays ?? ''}"></div>
 </div><input type="hidden" name="sort" value="${sort}"><button type="submit">Filter</button> <a href="/">Clear</a>
 </form>
@@ -286,7 +286,7 @@ export const NEW_REVIEW_DEFAULTS: FormFields = {
 export function newReviewPage(ctx: PageCtx, values: FormFields, error?: ApiError, plan?: Plan): string {
   const issues = error?.issues ?? [];
   const byField = (name: string): ValidationIssue[] => issues.filter((i) => formFieldOf(i.path) === name).map((i) => ({ ...i, path: name }));
-  const fieldIssues = Object.keys({ ...NEW_REVIEW_DEFAULTS, ...values, reviewId: '', modelName: '', modelVersion: '', labName: '', labContacts: '', pmName: '', pmEmail: '', directorName: '', directorEmail: '', evaluations: '', plannedReleaseAt: '' })
+  const fieldIssues = Object.keys({ ...NEW_REVIEW_DEFAULTS, ...values, reviewId: '', modelName: '', modelVersion: '', labId: '', labName: '', labContacts: '', pmName: '', pmEmail: '', directorName: '', directorEmail: '', evaluations: '', plannedReleaseAt: '' })
     .flatMap(byField);
   const v = { ...NEW_REVIEW_DEFAULTS, ...values };
   const f = (spec: FieldSpec): Html => input('new', spec, v, fieldIssues);
@@ -301,7 +301,7 @@ ${f({ name: 'modelName', label: 'Model name', required: true })}${f({ name: 'mod
 ${f({ name: 'timeZone', label: 'Review time zone', hint: '(IANA, e.g. America/New_York)', required: true })}
 ${f({ name: 'windowDays', label: 'Window (days)', type: 'number', hint: '(at most 30)' })}
 ${f({ name: 'plannedReleaseAt', label: 'Planned release', type: 'datetime-local', hint: "(optional, lab's zone)" })}</div>
-<div>${f({ name: 'labName', label: 'Lab name', required: true })}${f({ name: 'labTimeZone', label: 'Lab time zone', required: true })}
+<div>${f({ name: 'labId', label: 'Lab id', hint: "(stable: lab tokens are bound to it)" })}${f({ name: 'labName', label: 'Lab name', required: true })}${f({ name: 'labTimeZone', label: 'Lab time zone', required: true })}
 ${f({ name: 'labContacts', label: 'Lab contacts', type: 'textarea', hint: '(one per line: Name <email>)', required: true })}
 ${f({ name: 'pmName', label: 'Program manager name', required: true })}${f({ name: 'pmEmail', label: 'Program manager e-mail', type: 'email', required: true })}</div>
 <div>${f({ name: 'directorName', label: 'Director name', required: true })}${f({ name: 'directorEmail', label: 'Director e-mail', type: 'email', required: true })}

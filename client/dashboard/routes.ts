@@ -1,13 +1,16 @@
 /**
  * The web dashboard's routes, in the API's Fastify instance. The browser signs in by pasting its bearer
- * token once; the token then travels in an HttpOnly, SameSite=Strict cookie, and every form carries a CSRF
- * token derived from it. Authorisation is the API's own (ReviewService): the dashboard cannot do more.
+ * token once; the server opens a session (sessions.ts) and the cookie (HttpOnly, SameSite=Strict, Secure
+ * unless served on loopback) carries only the session's random id. Every state-changing request must come
+ * from this dashboard's own origin (the Origin header, the sign-in form included: no login CSRF) and every
+ * form carries the session's CSRF token. Authorisation is the API's own (ReviewService): the dashboard cannot
+ * do more.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isValidTimeZone } from '../../workflows/timeline';
 import { OUTBOX_ROLES, roleAllowed, START_ROLES } from '../api/access';
 import type { Principal, TokenStore } from '../api/auth';
+import { isLoopbackHost } from '../../activities/smtp-transport';
 import { ApiError, toApiError } from '../api/http-errors';
 import type { ReviewService, RowFilter } from '../api/service';
 import { EXPORT_FORMATS } from '../export';
@@ -19,18 +22,37 @@ import type { FormFields } from './forms';
 import { listOutbox, readOutbox, summarizeOutbox } from './outbox';
 import { CSP, errorPage, listPage, loginPage, newReviewPage, outboxMessagePage, outboxPage, reviewPage } from './pages';
 import type { PageCtx } from './pages';
+import { csrfMatches, DEFAULT_SESSION_LIMITS, SessionStore } from './sessions';
+import type { Session, SessionLimits } from './sessions';
 
 export interface DashboardOptions {
   service: ReviewService;
   tokens: TokenStore;
   outboxDir?: string;
-  secureCookies: boolean;
+  /** `Secure` cookies: true, false, or undefined for "unless the request came to a loopback host". */
+  secureCookies?: boolean;
+  sessions?: SessionLimits;
   clock: () => number;
 }
 
-const SESSION = 'fr_token';
+const SESSION = 'fr_session';
 const ZONE = 'fr_tz';
-const SESSION_SECONDS = 8 * 3600;
+
+/**
+ * Whether a state-changing request comes from a page of this server: its Origin (or, lacking one, its Referer's
+ * origin) has this request's Host. Browsers send Origin with every cross-site POST, so a form elsewhere that
+ * posts here (a forged sign-in into the attacker's account, a forged action) is refused.
+ */
+export function sameOrigin(headers: { origin?: string; referer?: string; host?: string }): boolean {
+  const claimed = headers.origin ?? headers.referer;
+  if (!claimed || !headers.host || claimed === 'null') return false;
+  try {
+    const url = new URL(claimed);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.host === headers.host;
+  } catch {
+    return false;
+  }
+}
 
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -46,24 +68,53 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
+/**
+ * Where to go back to after a form: a path of this dashboard from the Referer, or `/`. A path starting with
+ * `//` or `/\` is a protocol-relative URL to another host (`http://here//evil.example/` has the path
+ * `//evil.example/`), so only a single leading slash is taken.
+ */
+export function backTo(referer: string | undefined, host: string | undefined): string {
+  try {
+    const ref = new URL(referer ?? '/', 'http://x');
+    const path = ref.pathname + ref.search;
+    if (ref.host === host && /^\/(?![/\\])/.test(path)) return path;
+  } catch {
+    // no usable referer
+  }
+  return '/';
+}
+
 const asFields = (body: unknown): FormFields => (typeof body === 'object' && body !== null ? body as FormFields : {});
 
 export async function registerDashboard(app: FastifyInstance, o: DashboardOptions): Promise<{ renderError: (req: FastifyRequest, reply: FastifyReply, e: ApiError) => FastifyReply }> {
-  const secret = randomBytes(32);
-  const csrfFor = (p: Principal | null): string => (p ? createHmac('sha256', secret).update(p.tokenHash).digest('hex').slice(0, 40) : '');
+  const sessions = new SessionStore(o.sessions ?? DEFAULT_SESSION_LIMITS, o.clock);
+  const hostOf = (req: FastifyRequest): string => (req.headers.host ?? '').replace(/:\d+$/, '');
+  const secure = (req: FastifyRequest): boolean => o.secureCookies ?? !isLoopbackHost(hostOf(req));
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  const cookie = (name: string, value: string, maxAge: number): string =>
-    `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${o.secureCookies ? '; Secure' : ''}`;
-  const principalOf = (req: FastifyRequest): Principal | null => o.tokens.authenticate(parseCookies(req.headers.cookie)[SESSION]);
+  const cookie = (req: FastifyRequest, name: string, value: string, maxAge: number): string =>
+    `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure(req) ? '; Secure' : ''}`;
+  /** The request's live session and its principal (the token must still be configured and unexpired). */
+  const sessionOf = (req: FastifyRequest): { session: Session; principal: Principal } | null => {
+    const session = sessions.use(parseCookies(req.headers.cookie)[SESSION]);
+    if (!session) return null;
+    const principal = o.tokens.principalOf(Buffer.from(session.tokenHash, 'hex'));
+    if (!principal) {
+      sessions.close(session.id); // the token was revoked or expired: so is the session
+      return null;
+    }
+    return { session, principal };
+  };
+  const principalOf = (req: FastifyRequest): Principal | null => sessionOf(req)?.principal ?? null;
+  const csrfOf = (req: FastifyRequest): string => sessionOf(req)?.session.csrf ?? '';
   const zoneOf = (req: FastifyRequest, p: Principal | null): string => {
     const z = parseCookies(req.headers.cookie)[ZONE];
     return z && isValidTimeZone(z) ? z : p?.timeZone ?? 'UTC';
   };
-  const ctxOf = (req: FastifyRequest, p: Principal | null): PageCtx => ({ principal: p, zone: zoneOf(req, p), csrf: csrfFor(p), outbox: o.outboxDir !== undefined });
+  const ctxOf = (req: FastifyRequest, p: Principal | null): PageCtx => ({ principal: p, zone: zoneOf(req, p), csrf: p ? csrfOf(req) : '', outbox: o.outboxDir !== undefined });
   const page = (reply: FastifyReply, htmlText: string, status = 200): FastifyReply =>
     reply.code(status).type('text/html; charset=utf-8').header('Content-Security-Policy', CSP).header('Cache-Control', 'no-store').send(htmlText);
 
@@ -73,11 +124,19 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     if (!p) throw new ApiError(401, 'unauthorized', 'please sign in');
     return p;
   };
-  const checkCsrf = (req: FastifyRequest, p: Principal): void => {
-    const sent = Buffer.from(String(asFields(req.body)._csrf ?? ''));
-    const expected = Buffer.from(csrfFor(p));
-    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw new ApiError(403, 'forbidden', 'the form expired or came from elsewhere; reload the page and try again');
+  const checkCsrf = (req: FastifyRequest, _p: Principal): void => {
+    const current = sessionOf(req);
+    if (!current || !csrfMatches(current.session, String(asFields(req.body)._csrf ?? ''))) {
+      throw new ApiError(403, 'forbidden', 'the form expired or came from elsewhere; reload the page and try again');
+    }
   };
+
+  // Every state-changing request of the dashboard, sign-in included, from this dashboard's own pages only.
+  app.addHook('preHandler', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (req.url.startsWith('/api/') || req.url.startsWith('/codec/')) return; // bearer tokens, no cookies
+    if (!sameOrigin(req.headers)) throw new ApiError(403, 'forbidden', 'this form did not come from the dashboard (Origin); reload the page and try again');
+  });
 
   const renderError = (req: FastifyRequest, reply: FastifyReply, e: ApiError): FastifyReply => {
     if (e.status === 401 && req.method === 'GET') return reply.redirect('/login', 303);
@@ -90,16 +149,19 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
   app.post('/login', async (req, reply) => {
     const f = asFields(req.body);
     const p = o.tokens.authenticate((f.token ?? '').trim());
-    if (!p) return page(reply, loginPage('That token is not valid.'), 401);
-    const cookies = [cookie(SESSION, (f.token ?? '').trim(), SESSION_SECONDS)];
-    if (f.tz && isValidTimeZone(f.tz)) cookies.push(cookie(ZONE, f.tz, 365 * 86400));
+    if (!p) return page(reply, loginPage('That token is not valid (or has expired).'), 401);
+    sessions.close(parseCookies(req.headers.cookie)[SESSION]); // a new session id at every sign-in (no fixation)
+    const session = sessions.open(p.tokenHash);
+    const cookies = [cookie(req, SESSION, session.id, sessions.cookieSeconds)];
+    if (f.tz && isValidTimeZone(f.tz)) cookies.push(cookie(req, ZONE, f.tz, 365 * 86400));
     return reply.header('Set-Cookie', cookies).redirect('/', 303);
   });
 
   app.post('/logout', async (req, reply) => {
     const p = principalOf(req);
     if (p) checkCsrf(req, p);
-    return reply.header('Set-Cookie', cookie(SESSION, '', 0)).redirect('/login', 303);
+    sessions.close(parseCookies(req.headers.cookie)[SESSION]); // revoked on the server, not only forgotten by the browser
+    return reply.header('Set-Cookie', cookie(req, SESSION, '', 0)).redirect('/login', 303);
   });
 
   app.post('/zone', async (req, reply) => {
@@ -107,14 +169,8 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     checkCsrf(req, p);
     const tz = (asFields(req.body).tz ?? '').trim();
     if (!isValidTimeZone(tz)) throw new ApiError(400, 'validation', `tz: "${tz.slice(0, 60)}" is not an IANA time zone such as America/New_York`, [{ path: 'tz', message: 'must be an IANA time zone' }]);
-    let back = '/';
-    try {
-      const ref = new URL(req.headers.referer ?? '/', 'http://x');
-      if (ref.host === req.headers.host && ref.pathname.startsWith('/')) back = ref.pathname + ref.search;
-    } catch {
-      // no usable referer
-    }
-    return reply.header('Set-Cookie', cookie(ZONE, tz, 365 * 86400)).redirect(back, 303);
+    const back = backTo(req.headers.referer, req.headers.host);
+    return reply.header('Set-Cookie', cookie(req, ZONE, tz, 365 * 86400)).redirect(back, 303);
   });
 
   app.get('/', async (req, reply) => {
@@ -161,7 +217,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     const { reviewId } = req.params as { reviewId: string };
     const q = req.query as Record<string, string | undefined>;
     const view = await o.service.status(p, reviewId);
-    const done = q.done && q.done in UPDATES ? (q.done as UpdateName) : undefined;
+    const done = q.done && Object.hasOwn(UPDATES, q.done) ? (q.done as UpdateName) : undefined;
     return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { ...(done ? { done } : {}), started: q.started === '1' }));
   });
 
@@ -169,7 +225,8 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     const p = session(req);
     checkCsrf(req, p);
     const { reviewId, action } = req.params as { reviewId: string; action: string };
-    if (!(action in UPDATES)) throw new ApiError(404, 'not-found', `no action ${action}`);
+    // Own properties only: `in` also matched `constructor`, `toString`, … (a 500 instead of a 404).
+    if (!Object.hasOwn(UPDATES, action)) throw new ApiError(404, 'not-found', `no action ${action.slice(0, 40)}`);
     const name = action as UpdateName;
     const f = asFields(req.body);
     try {

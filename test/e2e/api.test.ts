@@ -3,7 +3,9 @@
  * class in the one error shape, the lab's redacted view, a complete lifecycle through the API, list filters
  * through the search attributes, exports, the OpenAPI document and the mounted codec endpoint.
  */
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { EncryptionCodec } from '../../shared/encryption';
 import type { StatusView } from '../../client/api/access';
@@ -84,12 +86,19 @@ describe('role × endpoint matrix', () => {
     { name: 'confirmDisposal', target: () => B, body: (w) => ({ party: w === 'r1' ? 'r1' : w === 'r2' ? 'r2' : 'lab', by: 'x' }), allowed: ['pm', 'lab', 'r1'] },
   ];
 
-  test('every update × every principal: 401 without a token, 403 outside the role or scope, otherwise the workflow decides (409 here)', async () => {
+  /** The roles each update is open to (UPDATE_ROLES); a principal of such a role outside the review's scope gets 404. */
+  const roleOf: Record<Who, string> = { pm: 'pm', director: 'director', r1: 'reviewer', r2: 'reviewer', lab: 'lab', otherLab: 'lab' };
+  const roles: Record<string, string[]> = {
+    grantAccess: ['pm', 'lab'], assignReviewer: ['pm'], submitEvaluation: ['pm', 'reviewer'], setReleaseDate: ['pm', 'lab'], pauseClock: ['pm'], resumeClock: ['pm'],
+    withdraw: ['pm', 'lab'], closeReview: ['pm'], cancelReview: ['pm'], confirmDisposal: ['pm', 'lab', 'reviewer'],
+  };
+
+  test('every update × every principal: 401 without a token, 403 outside the role, 404 outside the scope (as if missing), otherwise the workflow decides (409 here)', async () => {
     const mismatches: string[] = [];
     for (const u of updates) {
       for (const who of everyone) {
         const res = await api.call(who, 'POST', `/api/reviews/${u.target()}/${u.name}`, u.body(who));
-        const expected = who === null ? [401, 'unauthorized'] : u.allowed.includes(who) ? [409, 'rejected'] : [403, 'forbidden'];
+        const expected = who === null ? [401, 'unauthorized'] : u.allowed.includes(who) ? [409, 'rejected'] : roles[u.name].includes(roleOf[who]) ? [404, 'not-found'] : [403, 'forbidden'];
         const got = [res.status, (res.body as ErrorShape).error?.code];
         if (got[0] !== expected[0] || got[1] !== expected[1]) mismatches.push(`${u.name} as ${who ?? 'anonymous'}: expected ${expected.join(' ')}, got ${got.join(' ')} ${JSON.stringify(res.body).slice(0, 200)}`);
       }
@@ -104,8 +113,8 @@ describe('role × endpoint matrix', () => {
   test('reads, start, plan and me × every principal', async () => {
     const reads: { what: string; method: string; path: () => string; body?: () => unknown; expect: Record<string, number> }[] = [
       { what: 'list', method: 'GET', path: () => '/api/reviews', expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
-      { what: 'status', method: 'GET', path: () => `/api/reviews/${B}`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 403, lab: 200, otherLab: 403 } },
-      { what: 'export', method: 'GET', path: () => `/api/reviews/${B}/export?format=csv`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 403, lab: 200, otherLab: 403 } },
+      { what: 'status', method: 'GET', path: () => `/api/reviews/${B}`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 404, lab: 200, otherLab: 404 } },
+      { what: 'export', method: 'GET', path: () => `/api/reviews/${B}/export?format=csv`, expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 404, lab: 200, otherLab: 404 } },
       { what: 'plan', method: 'POST', path: () => '/api/plan', body: () => ({ request: request('plan-only') }), expect: { anonymous: 401, pm: 200, director: 200, r1: 403, r2: 403, lab: 403, otherLab: 403 } },
       { what: 'me', method: 'GET', path: () => '/api/me', expect: { anonymous: 401, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
       { what: 'openapi', method: 'GET', path: () => '/openapi.json', expect: { anonymous: 200, pm: 200, director: 200, r1: 200, r2: 200, lab: 200, otherLab: 200 } },
@@ -117,7 +126,7 @@ describe('role × endpoint matrix', () => {
         const res = await api.call(who, r.method, r.path(), r.body?.());
         const want = r.expect[who ?? 'anonymous'];
         if (res.status !== want) mismatches.push(`${r.what} as ${who ?? 'anonymous'}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`);
-        if (res.status >= 400) expectError(res, res.status, res.status === 401 ? 'unauthorized' : 'forbidden');
+        if (res.status >= 400) expectError(res, res.status, res.status === 401 ? 'unauthorized' : res.status === 404 ? 'not-found' : 'forbidden');
       }
     }
     expect(mismatches).toEqual([]);
@@ -128,7 +137,34 @@ describe('role × endpoint matrix', () => {
     expect(e1.message).toMatch(/only as reviewerId "r1"/);
     expectError(await api.call('r1', 'POST', `/api/reviews/${C}/confirmDisposal`, { party: 'lab', by: 'x' }), 403, 'forbidden');
     expectError(await api.call('lab', 'POST', `/api/reviews/${C}/confirmDisposal`, { party: 'r1', by: 'x' }), 403, 'forbidden');
-    expectError(await api.call('otherLab', 'GET', '/api/reviews?lab=Acme%20AI'), 403, 'forbidden');
+    expectError(await api.call('otherLab', 'GET', '/api/reviews?lab=acme'), 403, 'forbidden');
+  });
+
+  test('a review outside the scope answers exactly as a missing one: the same status, code and message (finding 2)', async () => {
+    for (const who of ['r2', 'otherLab'] as const) {
+      const hidden = await api.call(who, 'GET', `/api/reviews/${B}`);
+      const missing = await api.call(who, 'GET', `/api/reviews/${B}-nope`);
+      expect(hidden.status).toBe(404);
+      expect(JSON.stringify(hidden.body).replace(B, 'ID')).toBe(JSON.stringify(missing.body).replace(`${B}-nope`, 'ID'));
+      const hiddenUpdate = await api.call(who, 'POST', `/api/reviews/${B}/confirmDisposal`, { party: who === 'r2' ? 'r2' : 'lab', by: 'x' });
+      expect(JSON.stringify(hiddenUpdate.body).replace(B, 'ID')).toBe(JSON.stringify(missing.body).replace(`${B}-nope`, 'ID'));
+    }
+  });
+
+  test('identity is bound: a lab by its id (not its name), a reviewer by id and address (finding 3)', async () => {
+    // Another lab that calls itself "Acme AI", and a review that gives the id r1 to someone else.
+    const impostor = uid('api-impostor');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(impostor, { lab: { ...EXAMPLE.lab, id: 'impostor-lab' } })), 201);
+    const reused = uid('api-reused-id');
+    await ok(api.call('pm', 'POST', '/api/reviews', request(reused, { lab: { ...EXAMPLE.lab, id: 'other-lab', name: 'Other Lab' }, evaluations: [{ ...EXAMPLE.evaluations[0], reviewer: { id: 'r1', name: 'Someone Else', email: 'someone@other.example' } }] })), 201);
+    expectError(await api.call('lab', 'GET', `/api/reviews/${impostor}`), 404, 'not-found');
+    expectError(await api.call('r1', 'GET', `/api/reviews/${reused}`), 404, 'not-found');
+    expectError(await api.call('r1', 'POST', `/api/reviews/${reused}/grantAccess`, { by: 'x' }), 403, 'forbidden'); // role first
+    expect((await ok<StatusView>(api.call('otherLab', 'GET', `/api/reviews/${reused}`))).lab).toEqual({ id: 'other-lab', name: 'Other Lab', timeZone: EXAMPLE.lab.timeZone });
+    const r1Rows = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews')), (rows) => rows.some((r) => r.reviewId === reused));
+    expect(r1Rows.map((r) => r.reviewId)).toContain(reused);
+    expect((await ok<ReviewRow[]>(api.call('r1', 'GET', '/api/reviews'))).map((r) => r.reviewId)).not.toContain(reused);
+    expect((await ok<ReviewRow[]>(api.call('lab', 'GET', '/api/reviews'))).map((r) => r.reviewId)).not.toContain(impostor);
   });
 });
 
@@ -213,8 +249,18 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(lab.notices.filter((n) => n.audience !== 'lab')).toEqual([]);
     expect(JSON.stringify(lab)).not.toContain('INTERNAL');
     expect(lab.visibility.redacted.length).toBeGreaterThan(0);
+    // The audit trail by visibility (finding 1): no assignments, no PM reason; the fact of the pause stays.
+    expect(lab.events.map((e) => e.type)).not.toContain('reviewer-assigned');
+    expect(JSON.stringify(lab.events)).not.toContain('lab VPN outage');
+    expect(lab.events.find((e) => e.type === 'clock-paused')?.detail).toBe('(details for the clearinghouse only)');
+    expect(lab.events.find((e) => e.type === 'evaluation-submitted')?.detail).toMatch(/severity medium/);
     const labCsv = await api.call('lab', 'GET', `/api/reviews/${D}/export?format=csv`);
     expect(labCsv.text).not.toContain('INTERNAL');
+    expect(labCsv.text).not.toContain('lab VPN outage');
+    // r2 sees its own assignment, not r1's.
+    const r2View = await ok<StatusView>(api.call('r2', 'GET', `/api/reviews/${D}`));
+    expect(r2View.events.filter((e) => e.type === 'reviewer-assigned').map((e) => e.detail)).toEqual(['bio-misuse: r2']);
+    expect(r2View).not.toHaveProperty('reviewers');
     const director = await ok<StatusView>(api.call('director', 'GET', `/api/reviews/${D}`));
     expect(director.evaluations.map((e) => e.summary)).toEqual(['INTERNAL: exploit chain against harness X', 'INTERNAL: uplift']);
     expect(director.notices.some((n) => n.kind === 'critical-finding' && n.audience === 'director')).toBe(true);
@@ -225,6 +271,11 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     await ok(api.call('r1', 'POST', `/api/reviews/${D}/confirmDisposal`, { party: 'r1', by: 'Riley' }));
     s = await act('r2', D, 'confirmDisposal', { party: 'r2', by: 'Robin', note: 'wiped' });
     expect(s.phase).toBe('closed');
+    expect(s.events.find((e) => e.type === 'disposal-confirmed' && e.detail.startsWith('r2'))?.detail).toBe('r2: wiped');
+    const labAfter = await ok<StatusView>(api.call('lab', 'GET', `/api/reviews/${D}`));
+    expect(JSON.stringify(labAfter.events)).not.toContain('wiped');
+    expect(labAfter.disposal.find((d) => d.party === 'r2')).toEqual({ party: 'r2', confirmedAt: expect.any(String), by: null });
+    expect(labAfter.events.filter((e) => e.type === 'disposal-confirmed').map((e) => e.detail)).toEqual(['lab']);
 
     const E = uid('api-cancel');
     await ok(api.call('pm', 'POST', '/api/reviews', request(E)), 201);
@@ -250,7 +301,7 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
 
   test('list: scoped by role, filtered through the search attributes, least time remaining first', async () => {
     const other = uid('api-otherlab');
-    await ok(api.call('pm', 'POST', '/api/reviews', request(other, { lab: { ...EXAMPLE.lab, name: 'Other Lab' } })), 201);
+    await ok(api.call('pm', 'POST', '/api/reviews', request(other, { lab: { ...EXAMPLE.lab, id: 'other-lab', name: 'Other Lab' } })), 201);
     const ids = (rows: ReviewRow[]): string[] => rows.map((r) => r.reviewId);
     const all = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews')), (rows) => [A, B, C, other].every((id) => ids(rows).includes(id)));
     expect(ids(all)).toEqual(expect.arrayContaining([A, B, C, other]));
@@ -261,13 +312,18 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(rowB.daysRemaining).toBeGreaterThanOrEqual(29);
 
     const otherLab = await ok<ReviewRow[]>(api.call('otherLab', 'GET', '/api/reviews'));
-    expect(ids(otherLab)).toEqual([other]);
+    expect(ids(otherLab)).toContain(other);
+    expect(otherLab.every((r) => r.lab === 'Other Lab')).toBe(true);
     const acme = await ok<ReviewRow[]>(api.call('lab', 'GET', '/api/reviews'));
     expect(ids(acme)).not.toContain(other);
     expect(ids(acme)).toEqual(expect.arrayContaining([A, B, C]));
     // r2 is assigned only in the lifecycle review: that one, and nothing else
     const r2 = await eventually(() => ok<ReviewRow[]>(api.call('r2', 'GET', '/api/reviews')), (rows) => ids(rows).includes(D));
     expect(ids(r2)).toEqual([D]);
+    // Scope before the limit (finding 10): newer reviews are not r2's, and limit=1 still finds its assignment.
+    expect(ids(await ok<ReviewRow[]>(api.call('r2', 'GET', '/api/reviews?limit=1')))).toEqual([D]);
+    expect(ids(await ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?limit=1')))).toHaveLength(1);
+    expect((expectError(await api.call('pm', 'GET', '/api/reviews?limit=101'), 400, 'validation').issues ?? []).map((i) => i.path)).toEqual(['limit']);
 
     const inDisposal = await eventually(() => ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?phase=disposal')), (rows) => ids(rows).includes(C));
     expect(inDisposal.filter((r) => r.phase !== 'disposal')).toEqual([]);
@@ -276,8 +332,9 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
     expect(ids(soon)).not.toContain(A); // no window yet
     const notSoon = await ok<ReviewRow[]>(api.call('director', 'GET', '/api/reviews?dueWithinDays=10'));
     expect(ids(notSoon)).not.toContain(B);
-    const byLab = await ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?lab=Other%20Lab'));
-    expect(ids(byLab)).toEqual([other]);
+    const byLab = await ok<ReviewRow[]>(api.call('pm', 'GET', '/api/reviews?lab=other-lab'));
+    expect(ids(byLab)).toContain(other);
+    expect(byLab.every((r) => r.lab === 'Other Lab')).toBe(true);
   });
 
   test('export: JSON with deadlines and the audit trail, CSV, iCalendar', async () => {
@@ -311,24 +368,87 @@ describe('views, lifecycle, list, export, OpenAPI', () => {
   });
 });
 
-test('the codec endpoint is mounted on the same server when encryption keys are configured', async () => {
-  const codec = new EncryptionCodec({ activeKeyId: 'k1', keys: new Map([['k1', Buffer.alloc(32, 7)]]) });
-  const withCodec = await createApiEnv(t, { codec: { codec, tokenHashes: [], allowedOrigins: ['http://127.0.0.1:8233'] } });
+test('the codec endpoint on the same server: codec tokens encode and decode, API tokens (PM, director) decode only; other paths 404; generic errors; no credentialed CORS (finding 5)', async () => {
+  const codec = new EncryptionCodec({ activeKeyId: 'k-secret-id', keys: new Map([['k-secret-id', Buffer.alloc(32, 7)]]) });
+  const codecToken = 'codec-operator-token';
+  const server = await createApiEnv(t, { codec: { codec, tokenHashes: [Buffer.from(sha256Hex(codecToken), 'hex')], allowedOrigins: ['http://127.0.0.1:8233'] } });
+  const post = (path: string, token: string | null, body: unknown, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, {
+    method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+  });
   try {
     const payloads = [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') }];
-    expectError(await withCodec.call(null, 'POST', '/codec/encode', { payloads }), 401, 'unauthorized');
-    // The codec handler takes the hashes it was given; serve/npm start add the PM and director tokens.
-    const withPm = await createApiEnv(t, { codec: { codec, tokenHashes: [Buffer.from(sha256Hex(withCodec.tokens.pm), 'hex')], allowedOrigins: [] } });
-    try {
-      const res = await fetch(`${withPm.url}/codec/encode`, { method: 'POST', headers: { authorization: `Bearer ${withCodec.tokens.pm}`, 'content-type': 'application/json' }, body: JSON.stringify({ payloads }) });
-      expect(res.status).toBe(200);
-      const encoded = (await res.json()) as { payloads: { data: string }[] };
-      const dec = await fetch(`${withPm.url}/codec/decode`, { method: 'POST', headers: { authorization: `Bearer ${withCodec.tokens.pm}`, 'content-type': 'application/json' }, body: JSON.stringify(encoded) });
-      expect(((await dec.json()) as { payloads: { data: string }[] }).payloads[0].data).toBe(payloads[0].data);
-    } finally {
-      await withPm.close();
+    expectError(await server.call(null, 'POST', '/codec/encode', { payloads }), 401, 'unauthorized');
+    expectError(await server.call('lab', 'POST', '/codec/decode', { payloads }), 401, 'unauthorized'); // a lab token is no codec token
+    const encoded = await post('/codec/encode', codecToken, { payloads }, { origin: 'http://127.0.0.1:8233' });
+    expect(encoded.status).toBe(200);
+    expect(encoded.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+    expect(encoded.headers.get('access-control-allow-credentials')).toBeNull();
+    const body = (await encoded.json()) as { payloads: { data: string }[] };
+    expectError(await server.call('pm', 'POST', '/codec/encode', { payloads }), 403, 'forbidden');
+    for (const who of ['pm', 'director'] as const) {
+      const dec = await server.call(who, 'POST', '/codec/decode', body);
+      expect((dec.body as { payloads: { data: string }[] }).payloads[0].data).toBe(payloads[0].data);
     }
+    // A payload it cannot decrypt: the error names no key id.
+    const foreign = new EncryptionCodec({ activeKeyId: 'k-other', keys: new Map([['k-other', Buffer.alloc(32, 9)]]) });
+    const alien = (await foreign.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"x"') }])).map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64'),
+    }));
+    const failed = await server.call('pm', 'POST', '/codec/decode', { payloads: alien });
+    expect(failed.status).toBe(400);
+    expect(failed.text).not.toMatch(/k-other|k-secret-id/);
+    // Any other path under /codec/ is an ordinary 404, answered at once (it used to be hijacked and never answered).
+    const started = Date.now();
+    expectError(await server.call('pm', 'POST', '/codec/anything', { payloads }), 404, 'not-found');
+    expectError(await server.call(null, 'GET', '/codec/'), 404, 'not-found');
+    expect(Date.now() - started).toBeLessThan(5_000);
   } finally {
-    await withCodec.close();
+    await server.close();
+  }
+});
+
+test('server timeouts: a request that never finishes arriving is cut off, headers or body (finding 5)', async () => {
+  const server = await createApiEnv(t, { timeouts: { requestTimeout: 1_000, connectionTimeout: 2_000 } });
+  try {
+    const { port } = new URL(server.url);
+    const stalled = async (start: string): Promise<{ waited: number; answer: string }> => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.write(start); // and then nothing
+      const started = Date.now();
+      await once(socket, 'close');
+      return { waited: Date.now() - started, answer: Buffer.concat(chunks).toString('latin1') };
+    };
+    const headers = await stalled('GET /api/reviews HTTP/1.1\r\nHost: x\r\n');
+    const body = await stalled(`POST /api/reviews HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.tokens.pm}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`);
+    for (const r of [headers, body]) {
+      expect(r.waited).toBeGreaterThanOrEqual(500);
+      expect(r.waited).toBeLessThan(10_000);
+    }
+    // Closed unanswered or with a 408, never served (the idle socket timeout usually comes first: Node checks
+    // requestTimeout only every connectionsCheckingInterval).
+    for (const r of [headers, body]) expect(r.answer).toMatch(/^(HTTP\/1\.1 408|)/);
+    for (const r of [headers, body]) expect(r.answer).not.toMatch(/^HTTP\/1\.1 [2345]0[0-7]/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('per-token rate limits: a token over its budget gets 429 in the one error shape; other tokens and addresses keep theirs', async () => {
+  const limited = await createApiEnv(t, { rateLimit: { max: 3, timeWindowMs: 60_000 } });
+  try {
+    for (let i = 0; i < 3; i++) expect((await limited.call('lab', 'GET', '/api/me')).status).toBe(200);
+    const over = await limited.call('lab', 'GET', '/api/me');
+    const e = expectError(over, 429, 'rate-limited');
+    expect(e.message).toMatch(/at most 3 per 1 minute/);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await limited.call('director', 'GET', '/api/me')).status).toBe(200); // another token: its own budget
+    // Made-up tokens share their address's budget instead of getting a fresh one each.
+    const made = await Promise.all(Array.from({ length: 4 }, (_, i) => limited.call(null, 'GET', '/api/me', undefined, { authorization: `Bearer frt_fake${i}` })));
+    expect(made.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+  } finally {
+    await limited.close();
   }
 });

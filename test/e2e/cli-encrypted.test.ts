@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ReviewSummary } from '../../client/review-client';
-import { EncryptionCodec, loadKeyRing } from '../../shared/encryption';
+import { encryptingDataConverter, loadKeyRing } from '../../shared/encryption';
 import type { KeyRing } from '../../shared/encryption';
 import { workflowIdFor } from '../../workflows/messages';
 import { LAB_SA } from '../../workflows/search-attributes';
@@ -30,7 +30,7 @@ const reviewId = `e2e-enc-${Math.random().toString(36).slice(2, 8)}`;
 
 beforeAll(async () => {
   const ring = loadKeyRing({ FRONTIER_REVIEW_KEYS: OLD_KEYS }) as KeyRing;
-  t = await createReviewEnv('local', { dataConverter: { payloadCodecs: [new EncryptionCodec(ring)] } });
+  t = await createReviewEnv('local', { dataConverter: encryptingDataConverter(ring) });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'review-cli-enc-'));
   cli = cliFor(t, tmp, { FRONTIER_REVIEW_KEYS: OLD_KEYS });
 });
@@ -57,13 +57,14 @@ test('start and grant through the CLI: nothing readable on the server, everythin
   const bytes = Buffer.from(temporal.api.history.v1.History.encode(raw.history as temporal.api.history.v1.IHistory).finish());
   for (const secret of ['Acme AI', 'security@acme.example', 'Acme Security Team']) expect(bytes.includes(Buffer.from(secret))).toBe(false);
 
-  const rows = await eventually(() => cliJson<ReviewSummary[]>(cli, ['list', '--lab', 'Acme AI']), (r) => r.some((x) => x.reviewId === reviewId));
-  expect(rows.find((r) => r.reviewId === reviewId)).toMatchObject({ lab: 'Acme AI', phase: 'in-review' });
+  // The example request has a lab id: the search attribute is keyed by it (the name is only shown).
+  const rows = await eventually(() => cliJson<ReviewSummary[]>(cli, ['list', '--lab', 'acme']), (r) => r.some((x) => x.reviewId === reviewId));
+  expect(rows.find((r) => r.reviewId === reviewId)).toMatchObject({ lab: 'acme', phase: 'in-review' });
 });
 
 test('after a key rotation the old reviews are still found and read', async () => {
   const rotated = cliFor(t, tmp, { FRONTIER_REVIEW_KEYS: ROTATED_KEYS });
-  const rows = await cliJson<ReviewSummary[]>(rotated, ['list', '--lab', 'Acme AI']);
+  const rows = await cliJson<ReviewSummary[]>(rotated, ['list', '--lab', 'acme']);
   expect(rows.map((r) => r.reviewId)).toContain(reviewId);
   expect((await cliJson<ReviewStatus>(rotated, ['status', reviewId])).lab.name).toBe('Acme AI');
 });

@@ -133,7 +133,7 @@ describe('against a dev server', () => {
     expect(ids(soon)).toContain(id);
     expect(ids(soon)).not.toContain(waiting);
     expect(ids(await cliJson<ReviewSummary[]>(['list', '--due-within', '5']))).not.toContain(id);
-    const awaiting = await eventually(() => cliJson<ReviewSummary[]>(['list', '--phase', 'awaiting-access', '--lab', 'Acme AI']), (rows) => ids(rows).includes(waiting));
+    const awaiting = await eventually(() => cliJson<ReviewSummary[]>(['list', '--phase', 'awaiting-access', '--lab', 'acme']), (rows) => ids(rows).includes(waiting));
     expect(ids(awaiting)).toContain(waiting);
     expect(ids(awaiting)).not.toContain(id);
     const bad = await cli(['list', '--due-within', 'soon']);

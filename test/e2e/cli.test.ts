@@ -143,15 +143,16 @@ describe('review CLI against a dev server', () => {
 
     const inReview = await eventually(() => listed(['--phase', 'in-review']), (rows) => rows.some((r) => r.reviewId === reviewId));
     const row = inReview.find((r) => r.reviewId === reviewId);
-    expect(row).toMatchObject({ lab: EXAMPLE.lab.name, phase: 'in-review', outcome: null, status: 'running' });
+    // The search attribute holds the lab's id (the example has one), which lab tokens and filters use; the name is only shown.
+    expect(row).toMatchObject({ lab: EXAMPLE.lab.id, phase: 'in-review', outcome: null, status: 'running' });
     expect(row?.windowEndsAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
 
-    const byLab = await listed(['--lab', EXAMPLE.lab.name]);
+    const byLab = await listed(['--lab', EXAMPLE.lab.id as string]);
     expect(byLab.map((r) => r.reviewId)).toEqual(expect.arrayContaining([reviewId, waitingId]));
     expect(await listed(['--lab', 'No Such Lab'])).toEqual([]);
 
-    const human = await cli(['list', '--lab', EXAMPLE.lab.name]);
-    expect(human.stdout).toMatch(new RegExp(`${waitingId}\\s+Acme AI\\s+awaiting-access`));
+    const human = await cli(['list', '--lab', EXAMPLE.lab.id as string]);
+    expect(human.stdout).toMatch(new RegExp(`${waitingId}\\s+acme\\s+awaiting-access`));
   });
 });
 

@@ -7,6 +7,7 @@
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/cli';
@@ -75,6 +76,7 @@ test('a PM previews and starts a review from the form; the lab grants access; a 
   await page.getByLabel('Review id').fill(reviewId);
   await page.getByLabel('Model name').fill('Atlas-7');
   await page.getByLabel('Model version').fill('rc2');
+  await page.getByLabel('Lab id').fill('acme'); // the lab token is bound to it
   await page.getByLabel('Lab name').fill('Acme AI');
   await page.getByLabel('Lab time zone').fill('America/Los_Angeles');
   await page.getByLabel('Lab contacts').fill('Acme Security Team <security@acme.example>\nJordan Lee <jordan.lee@acme.example>');
@@ -159,7 +161,7 @@ test('a PM previews and starts a review from the form; the lab grants access; a 
   }
 });
 
-test('a rejected action shows the workflow\'s reason on the page; a reviewer cannot see others\' reviews', async () => {
+test('a rejected action shows the workflow\'s reason on the page; a reviewer cannot see others\' reviews (404, as if missing)', async () => {
   await signIn('pm');
   await page.goto(`${api.url}/reviews/${reviewId}`);
   const assign = page.locator('form[data-action=assignReviewer]');
@@ -175,7 +177,23 @@ test('a rejected action shows the workflow\'s reason on the page; a reviewer can
   await signIn('r2');
   expect(await page.locator(`tr[data-review="${reviewId}"]`).count()).toBe(0);
   const res = await page.goto(`${api.url}/reviews/${reviewId}`);
-  expect(res?.status()).toBe(403);
+  expect(res?.status()).toBe(404);
+});
+
+test('dashboard guards: inherited names are no actions (404, not 500); the zone form never redirects off-site (finding 8)', async () => {
+  await signIn('pm');
+  await page.goto(`${api.url}/reviews/${reviewId}`);
+  const csrf = (await page.locator('input[name=_csrf]').first().getAttribute('value')) ?? '';
+  const origin = { origin: api.url };
+  for (const action of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    const res = await page.request.post(`${api.url}/reviews/${reviewId}/act/${action}`, { form: { _csrf: csrf }, headers: origin });
+    expect(`${action} ${res.status()}`).toBe(`${action} 404`);
+  }
+  const zone = await page.request.post(`${api.url}/zone`, { form: { _csrf: csrf, tz: 'Europe/Paris' }, headers: { ...origin, referer: `${api.url}//evil.example/x` }, maxRedirects: 0 });
+  expect(zone.status()).toBe(303);
+  expect(zone.headers().location).toBe('/');
+  const back = await page.request.post(`${api.url}/zone`, { form: { _csrf: csrf, tz: 'America/Chicago' }, headers: { ...origin, referer: `${api.url}/reviews/${reviewId}` }, maxRedirects: 0 });
+  expect(back.headers().location).toBe(`/reviews/${reviewId}`);
 });
 
 test('the Outbox shows the mail sink\'s messages to PMs and directors; forms need their CSRF token', async () => {
@@ -195,9 +213,10 @@ test('the Outbox shows the mail sink\'s messages to PMs and directors; forms nee
     await shot('9-outbox-message');
     expect((await page.goto(`${withOutbox.url}/outbox/..%2F..%2Fetc%2Fpasswd`))?.status()).toBe(404);
 
-    // A form post without the page's CSRF token is refused, even with the session cookie.
-    const forged = await page.request.post(`${withOutbox.url}/reviews/${reviewId}/act/closeReview`, { form: { by: 'Mallory' } });
+    // A form post without the page's CSRF token is refused, even with the session cookie and from the right origin.
+    const forged = await page.request.post(`${withOutbox.url}/reviews/${reviewId}/act/closeReview`, { form: { by: 'Mallory' }, headers: { origin: withOutbox.url } });
     expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('the form expired or came from elsewhere');
     expect((await api.reviews.status(reviewId)).phase).toBe('in-review');
 
     await signIn('lab', withOutbox);
@@ -206,5 +225,76 @@ test('the Outbox shows the mail sink\'s messages to PMs and directors; forms nee
   } finally {
     await withOutbox.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A sign-in over plain HTTP (node:http, which lets a test set Host), as a browser's form post would send it. */
+async function signInOverHttp(server: ApiEnv, who: Who, headers: Record<string, string> = { origin: server.url }): Promise<{ status: number; setCookie: string; session: string | null }> {
+  const body = new URLSearchParams({ token: server.tokens[who] }).toString();
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.request(`${server.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers } }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  res.resume();
+  const setCookie = (res.headers['set-cookie'] ?? []).join('\n');
+  return { status: res.statusCode ?? 0, setCookie, session: /fr_session=([^;]+)/.exec(setCookie)?.[1] ?? null };
+}
+const signedIn = async (server: ApiEnv, session: string): Promise<boolean> =>
+  (await fetch(`${server.url}/login`, { redirect: 'manual', headers: { cookie: `fr_session=${session}` } })).status === 303; // signed in: /login sends you home
+
+test('sessions (finding 7): the cookie holds an opaque session id, never the token; signing out revokes it on the server', async () => {
+  await signIn('lab');
+  const cookies = await page.context().cookies(api.url);
+  expect(cookies.map((c) => c.name).sort()).toEqual(['fr_session', 'fr_tz']);
+  const session = cookies.find((c) => c.name === 'fr_session');
+  expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false }); // served on loopback
+  expect(JSON.stringify(cookies)).not.toContain(api.tokens.lab);
+  expect(await signedIn(api, session?.value ?? '')).toBe(true);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${api.url}/login`);
+  // The old cookie, replayed by anyone who copied it, opens nothing any more.
+  expect(await signedIn(api, session?.value ?? '')).toBe(false);
+  expect((await fetch(`${api.url}/`, { redirect: 'manual', headers: { cookie: `fr_session=${session?.value}` } })).headers.get('location')).toBe('/login');
+});
+
+test('sign-in and every form need this dashboard\'s Origin (no login CSRF); Secure cookies off loopback (finding 7)', async () => {
+  const forged = await signInOverHttp(api, 'pm', { origin: 'https://evil.example' });
+  expect(forged).toMatchObject({ status: 403, session: null });
+  expect((await signInOverHttp(api, 'pm', {})).status).toBe(403); // no Origin, no Referer
+  const ok = await signInOverHttp(api, 'pm');
+  expect(ok.status).toBe(303);
+  expect(ok.setCookie).not.toContain('Secure');
+  // The same server reached by a name (behind a proxy): Secure, with the Origin of that name.
+  const named = await signInOverHttp(api, 'pm', { host: 'review.example', origin: 'https://review.example' });
+  expect(named.status).toBe(303);
+  expect(named.setCookie).toMatch(/fr_session=[^;]+;.*; Secure/);
+  // A form of a signed-in session, posted from another site: refused before anything runs.
+  const cross = await fetch(`${api.url}/reviews/${reviewId}/act/closeReview`, {
+    method: 'POST', redirect: 'manual', headers: { cookie: `fr_session=${ok.session}`, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'by=Mallory',
+  });
+  expect(cross.status).toBe(403);
+  expect((await api.reviews.status(reviewId)).phase).toBe('in-review');
+});
+
+test('idle and absolute session expiry, and a revoked token ends its sessions (finding 7)', async () => {
+  const idle = await createApiEnv(t, { sessions: { idleMs: 800, absoluteMs: 60_000, max: 100 } });
+  const absolute = await createApiEnv(t, { sessions: { idleMs: 60_000, absoluteMs: 1_500, max: 100 } });
+  try {
+    const a = (await signInOverHttp(idle, 'director')).session as string;
+    expect(await signedIn(idle, a)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await signedIn(idle, a)).toBe(false);
+
+    const b = (await signInOverHttp(absolute, 'director')).session as string;
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await signedIn(absolute, b)).toBe(true); // in use, well within the idle limit
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await signedIn(absolute, b)).toBe(false);
+  } finally {
+    await idle.close();
+    await absolute.close();
   }
 });

@@ -13,10 +13,10 @@ export type Who = 'pm' | 'director' | 'r1' | 'r2' | 'lab' | 'otherLab';
 const PRINCIPALS: Record<Who, Omit<TokenEntry, 'sha256'>> = {
   pm: { name: 'Pat PM', role: 'pm', timeZone: 'America/New_York' },
   director: { name: 'Dana Director', role: 'director' },
-  r1: { name: 'Riley Reviewer', role: 'reviewer', reviewerId: 'r1' },
-  r2: { name: 'Robin Reviewer', role: 'reviewer', reviewerId: 'r2' },
-  lab: { name: 'Acme Security', role: 'lab', lab: 'Acme AI', timeZone: 'America/Los_Angeles' },
-  otherLab: { name: 'Other Security', role: 'lab', lab: 'Other Lab' },
+  r1: { name: 'Riley Reviewer', role: 'reviewer', reviewerId: 'r1', email: 'riley@clearinghouse.example' },
+  r2: { name: 'Robin Reviewer', role: 'reviewer', reviewerId: 'r2', email: 'robin@clearinghouse.example' },
+  lab: { name: 'Acme Security', role: 'lab', labId: 'acme', timeZone: 'America/Los_Angeles' },
+  otherLab: { name: 'Other Security', role: 'lab', labId: 'other-lab' },
 };
 
 export interface ApiEnv {

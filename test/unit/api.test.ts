@@ -28,6 +28,11 @@ test('tokens: only hashes are kept; a token authenticates to its entry; role sco
   expect(store.authenticate('frt_wrong')).toBeNull();
   expect(store.authenticate(undefined)).toBeNull();
   expect(() => parseTokenEntries([{ name: 'R', role: 'reviewer', sha256: pm.entry.sha256 }], 'f')).toThrow(/reviewerId: is required for role reviewer/);
+  // Bound identities: a reviewer token names its address; a lab token its id (or, legacy, its name).
+  expect(() => parseTokenEntries([{ name: 'R', role: 'reviewer', reviewerId: 'r1', sha256: pm.entry.sha256 }], 'f')).toThrow(/f: 0.email: is required for role reviewer/);
+  expect(() => parseTokenEntries([{ name: 'L', role: 'lab', sha256: pm.entry.sha256 }], 'f')).toThrow(/f: 0.labId: is required for role lab/);
+  expect(() => parseTokenEntries([{ name: 'P', role: 'pm', labId: 'acme', sha256: pm.entry.sha256 }], 'f')).toThrow(/f: 0.labId: only for role lab/);
+  expect(parseTokenEntries([{ name: 'L', role: 'lab', labId: 'acme', sha256: pm.entry.sha256 }], 'f')[0]).toMatchObject({ labId: 'acme' });
   expect(() => parseTokenEntries([{ name: 'R', role: 'pm', sha256: 'abc' }], 'f')).toThrow(TokenConfigError);
   expect(() => parseTokenEntries([pm.entry, pm.entry], 'f')).toThrow(/listed twice/);
 });
@@ -54,6 +59,7 @@ test('views: labs never get summaries or other audiences\' notices; reviewers on
     evaluations: [{ track: 'a', reviewerId: 'r1', summary: 'secret-a' }, { track: 'b', reviewerId: 'r2', summary: 'secret-b' }],
     notices: [{ audience: 'lab' }, { audience: 'pm' }, { audience: 'reviewer:r1' }],
     disposal: [],
+    events: [],
   } as unknown as ReviewStatus;
   const lab = viewFor({ name: 'L', role: 'lab', lab: 'Acme AI', tokenHash: '' }, s);
   expect(JSON.stringify(lab)).not.toContain('secret');

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import { createContext } from '../../activities/context';
 import type { ActivitiesOptions } from '../../activities/options';
 import { resolveOptions } from '../../activities/options';
+import { requireTls } from '../../activities/smtp-transport';
 import { SmtpSink } from '../../shared/smtp-sink';
 
 let sink: SmtpSink;
@@ -116,4 +117,26 @@ test('after maxMessages a connection is replaced', async () => {
   for (let i = 0; i < 5; i++) await send(ctx, i);
   expect(sink.messages).toHaveLength(5);
   expect(connectionsUsed()).toBe(3);
+});
+
+test('SMTP_REQUIRE_TLS: on by default for a relay elsewhere, off for loopback; the setting wins (issue 13 #11)', () => {
+  const decide = (smtpUrl: string, smtpRequireTls?: boolean): boolean => requireTls({ smtpUrl, smtpRequireTls });
+  expect(decide('smtp://mail.example:587')).toBe(true);
+  expect(decide('smtp://10.0.0.5:25')).toBe(true);
+  expect(decide('smtp://127.0.0.1:2525')).toBe(false);
+  expect(decide('smtp://localhost:2525')).toBe(false);
+  expect(decide('smtp://[::1]:2525')).toBe(false);
+  expect(decide('smtp://mail.example:587', false)).toBe(false);
+  expect(decide('smtp://127.0.0.1:2525', true)).toBe(true);
+  expect(resolveOptions({}, { SMTP_REQUIRE_TLS: '1' }).smtpRequireTls).toBe(true);
+  expect(resolveOptions({}, { SMTP_REQUIRE_TLS: 'off' }).smtpRequireTls).toBe(false);
+  expect(resolveOptions({}, {}).smtpRequireTls).toBeUndefined();
+});
+
+test('with TLS required, a server without STARTTLS gets no mail: the send fails saying why', async () => {
+  const ctx = context({ smtpRequireTls: true });
+  await expect(send(ctx, 1)).rejects.toThrow(/STARTTLS/);
+  expect(sink.messages).toHaveLength(0);
+  await send(context(), 2); // the loopback default: plain, delivered
+  expect(sink.messages).toHaveLength(1);
 });

@@ -1,6 +1,7 @@
 /** Notice texts (one template per kind) and Message-IDs. Payloads are built by hand, as the workflow would. */
 import { DEFAULT_MESSAGE_ID_DOMAIN, messageIdFor } from '../../activities/message-id';
 import { renderNotice } from '../../activities/templates';
+import { noticeWebhookBody } from '../../activities/notice-webhooks';
 import { NOTICE_KINDS } from '../../workflows/types';
 import type { Audience, NoticeKind, NoticePayload } from '../../workflows/types';
 
@@ -289,4 +290,15 @@ describe('messageIdFor', () => {
     }
     expect(seen.size).toBe(inputs.size);
   });
+});
+
+test('webhook copies of a critical finding carry a link to the review, never the finding (issue 13, finding 4)', () => {
+  for (const audience of ['pm', 'director', 'lab'] as const) {
+    const body = noticeWebhookBody(payload('critical-finding', audience), 'https://review.example.gov');
+    expect(JSON.stringify(body)).not.toContain(SUMMARY);
+    expect(body.link).toBe(`https://review.example.gov/reviews/${REVIEW_ID}`);
+    expect(body.text).toContain(`https://review.example.gov/reviews/${REVIEW_ID}`);
+  }
+  expect(noticeWebhookBody(payload('critical-finding', 'pm')).text).toMatch(/Summary: not in this copy/);
+  expect(renderNotice(payload('critical-finding', 'pm')).text).toContain(SUMMARY); // the e-mail still has it
 });

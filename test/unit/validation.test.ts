@@ -339,6 +339,8 @@ describe('update parsers', () => {
       expect(issues).toEqual([{ path: 'summary', message: 'must not contain control characters other than line breaks and tabs' }]);
     }
     expect(paths(issuesOf(() => parseActor({ by: 'Pat', reason: 'a\u0000b' })))).toEqual(['reason']);
+    // Reasons and notes are stricter than summaries: no tabs (test/unit/text-rules.test.ts).
+    expect(paths(issuesOf(() => parseActor({ by: 'Pat', reason: 'a\tb' })))).toEqual(['reason']);
     expect(paths(issuesOf(() => parseConfirmDisposal({ party: 'lab', by: 'Pat', note: 'x\u001bz' })))).toEqual(['note']);
     expect(paths(issuesOf(() => parseCancel({ by: 'Pat', reason: 'x\u0008' })))).toEqual(['reason']);
   });

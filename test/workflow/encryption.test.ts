@@ -8,21 +8,23 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCodecHandler, hashToken } from '../../shared/codec-server';
-import { EncryptionCodec, loadKeyRing } from '../../shared/encryption';
+import { EncryptionCodec, encryptingDataConverter, loadKeyRing } from '../../shared/encryption';
 import { grantAccessUpdate, submitEvaluationUpdate, workflowIdFor } from '../../workflows/messages';
 import { settled } from '../support/assertions';
 import { request } from '../support/fixtures';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
 
-const codec = new EncryptionCodec(loadKeyRing({ FRONTIER_REVIEW_KEYS: `k1:${randomBytes(32).toString('base64')}` })!);
+const ring = loadKeyRing({ FRONTIER_REVIEW_KEYS: `k1:${randomBytes(32).toString('base64')}` })!;
+const codec = new EncryptionCodec(ring);
 let t: ReviewEnv;
 let server: http.Server;
 let base: string;
 const TOKEN = 'codec-token-for-tests';
 
 beforeAll(async () => {
-  t = await createReviewEnv('time-skipping', { dataConverter: { payloadCodecs: [codec] } });
+  // What worker and CLI use with keys configured: the codec, and failure messages encoded so that it encrypts them.
+  t = await createReviewEnv('time-skipping', { dataConverter: encryptingDataConverter(ring) });
   const handle = createCodecHandler({ codec, tokenHashes: [hashToken(TOKEN)], allowedOrigins: ['http://localhost:8233'] });
   server = http.createServer((req, res) => void handle(req, res).then((done) => { if (!done) res.writeHead(404).end(); }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -79,7 +81,7 @@ test('codec endpoint: decodes for a valid token, refuses without one, answers CO
 
   const bad = await fetch(`${base}/codec/encode`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: '{"payloads": 3}' });
   expect(bad.status).toBe(400);
-  expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/payloads must be an array/);
+  expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/\{"payloads": \[\.\.\.\]\}/);
 });
 
 test('a refused address stays out of the stored history too: failure messages are not encrypted, so they name no address', async () => {
@@ -100,6 +102,35 @@ test('a refused address stays out of the stored history too: failure messages ar
     expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendNotices')).toBe(true);
     const bytes = Buffer.from(temporal.api.history.v1.History.encode(raw.history as temporal.api.history.v1.IHistory).finish());
     for (const secret of SECRETS) expect(bytes.includes(Buffer.from(secret))).toBe(false);
+  } finally {
+    t.sink.faults = {};
+  }
+});
+
+test('a temporary SMTP refusal quoting the address: the retried attempt\'s failure, kept by the server, is encrypted and names no address (finding 6)', async () => {
+  t.sink.faults = { deferRecipients: ['security@acme.example'] };
+  try {
+    const req = request();
+    await t.start(req);
+    const handle = t.env.client.workflow.getHandle(workflowIdFor(req.reviewId));
+    type Pending = { lastFailure?: temporal.api.failure.v1.IFailure | null };
+    let failure: temporal.api.failure.v1.IFailure | null | undefined;
+    for (let i = 0; i < 200 && !failure; i++) {
+      const raw = await t.env.connection.workflowService.describeWorkflowExecution({ namespace: t.env.namespace ?? 'default', execution: { workflowId: handle.workflowId } });
+      failure = (raw.pendingActivities as Pending[] | null | undefined)?.find((p) => p.lastFailure)?.lastFailure;
+      if (!failure) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(failure).toBeTruthy();
+    const stored = Buffer.from(temporal.api.failure.v1.Failure.encode(failure as temporal.api.failure.v1.IFailure).finish());
+    expect(stored.includes(Buffer.from('security@acme.example'))).toBe(false);
+    expect(stored.includes(Buffer.from('mailbox busy'))).toBe(false); // the whole reply is encrypted, not only the address
+    expect(failure?.message).toBe('Encoded failure');
+    // With the key, the message reads — the address already taken out by the activity.
+    const [attributes] = await codec.decode([failure?.encodedAttributes as never]);
+    const decoded = JSON.parse(Buffer.from(attributes.data ?? []).toString()) as { message: string };
+    expect(decoded.message).toMatch(/450/);
+    expect(decoded.message).toContain('<address>');
+    expect(decoded.message).not.toContain('security@acme.example');
   } finally {
     t.sink.faults = {};
   }

@@ -20,14 +20,18 @@ let hooks: HookServer;
 let t: ReviewEnv;
 beforeAll(async () => {
   hooks = await HookServer.start();
-  t = await createReviewEnv('time-skipping', { smtpTimeoutSeconds: 2, activities: { webhooks: { urls: [hooks.url('/global')], secret: SECRET, timeoutSeconds: 2 } } });
+  // Review webhooks may go to the hook server: its loopback address is named literally on the allow-list.
+  t = await createReviewEnv('time-skipping', { smtpTimeoutSeconds: 2, activities: { webhooks: { urls: [hooks.url('/global')], secret: SECRET, timeoutSeconds: 2, allowedHosts: ['127.0.0.1'] } } });
 });
 afterAll(async () => { await t?.teardown(); await hooks?.close(); });
 afterEach(async () => { t.sink.faults = {}; await t.sink.up(); hooks.reset(); });
 
+/** Checked here with node:crypto: the operator's endpoint with WEBHOOK_SECRET, a review's with its own derived secret. */
 const signedCorrectly = (r: ReceivedHook): boolean => {
   const ts = String(r.headers['x-frontier-review-timestamp']);
-  return r.headers['x-frontier-review-signature'] === `sha256=${createHmac('sha256', SECRET).update(`${ts}.${r.body}`).digest('hex')}`;
+  const url = hooks.url(r.path);
+  const secret = r.path === '/global' ? SECRET : createHmac('sha256', SECRET).update(`frontier-review webhook endpoint\0${url}`).digest('hex');
+  return r.headers['x-frontier-review-signature'] === `v2=${createHmac('sha256', secret).update(`${ts}.${String(r.headers['x-frontier-review-delivery'])}.${url}.${r.body}`).digest('hex')}`;
 };
 const copies = (messageId: string | undefined): number => t.sink.messages.filter((m) => m.messageId === messageId).length;
 const alerts = (kind: string, reviewId: string): ReceivedHook[] => hooks.accepted.filter((r) => r.json.alert === kind && r.json.reviewId === reviewId);
