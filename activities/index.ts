@@ -11,8 +11,9 @@ import type { ActivitiesOptions } from './options';
 import { createSendNotice } from './send-notice';
 
 export type { ActivitiesOptions } from './options';
-export type { Ledger, LedgerEntry } from './ledger';
-export { SqliteLedger, DEFAULT_LEDGER_PATH } from './ledger';
+export type { ClaimResult, Ledger, LedgerEntry } from './ledger';
+export { DEFAULT_LEDGER_PATH, openLedger, PostgresLedger, SqliteLedger } from './ledger';
+export { NOTICE_CLAIMED } from './notice-claim';
 export { PERMANENT_REJECTION } from './send-notice';
 export { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } from './webhooks';
 
