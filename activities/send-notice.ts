@@ -16,7 +16,8 @@ import { alertMailOutage } from './delivery-alerts';
 import { createInlineDelivery } from './inline-delivery';
 import type { LedgerEntry } from './ledger';
 import { messageIdFor } from './message-id';
-import { claimNotice, leaseMsFor } from './notice-claim';
+import { claimNotice, leaseMsFor, NOTICE_CLAIMED } from './notice-claim';
+import { countNotice, recordDeliveryDelay } from './notice-metrics';
 import { lapsedReason, runKeyOf } from './notice-check';
 import { renderNotice } from './templates';
 
@@ -85,7 +86,13 @@ export function createSendNotice(ctx: ActivityContext) {
     if (known) return settledBefore(known);
     // Nobody recorded it yet: take the claim (NoticeClaimed, retryable, while another attempt holds it), then look
     // again — the previous holder may have written its entry between our lookup and our claim.
-    const claim = await claimNotice(ledger, n.id, runKey, leaseMsFor(ctx.o.claimLeaseMs));
+    let claim;
+    try {
+      claim = await claimNotice(ledger, n.id, runKey, leaseMsFor(ctx.o.claimLeaseMs));
+    } catch (e) {
+      if (e instanceof ApplicationFailure && e.type === NOTICE_CLAIMED) countNotice('retried', n.kind, 'claimed');
+      throw e;
+    }
     try {
       const settled = await ledger.lookup(n.id, runKey);
       if (settled) return await settledBefore(settled);
@@ -105,6 +112,7 @@ export function createSendNotice(ctx: ActivityContext) {
       const lapsed = await lapsedReason(n.id, ctx.o.checkTimeoutMs);
       if (lapsed !== null) {
         await ledger.record(entry('suppressed', [], [], lapsed));
+        countNotice('suppressed', n.kind);
         log.info('notice suppressed: its reason no longer holds', { notice: n.id, reason: lapsed });
         return { messageId, accepted: [], rejected: [], response: '', suppressed: lapsed };
       }
@@ -117,9 +125,11 @@ export function createSendNotice(ctx: ActivityContext) {
         const rejected = Array.isArray(err.rejected) && err.rejected.length ? err.rejected.map(addressOf) : n.to.map((p) => p.email);
         const response = err.response ?? err.message;
         await ledger.record(entry('rejected', [], rejected, response));
+        countNotice('refused', n.kind);
         log.warn('notice rejected permanently', { notice: n.id, code: err.responseCode });
         return refused(n, err.message, rejected, response);
       }
+      countNotice('retried', n.kind, 'smtp');
       await alertMailOutage(ctx, n, err);
       throw err; // temporary (connection refused, 4xx, timeout): Temporal retries with backoff
     }
@@ -127,6 +137,8 @@ export function createSendNotice(ctx: ActivityContext) {
     // failed write means the retry sends it again, with the same Message-ID. ---
     const result: NoticeResult = { messageId, accepted: info.accepted, rejected: info.rejected, response: info.response };
     await ledger.record(entry('sent', result.accepted, result.rejected, result.response));
+    countNotice('sent', n.kind);
+    recordDeliveryDelay(n.kind);
     const refusals = info.rejectedErrors.map((e) => (e as Error & { response?: string }).response ?? e.message);
     return inline.afterSent(n, refusals.length ? { ...result, rejectedResponse: refusals.join('; ') } : result);
   }
