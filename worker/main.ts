@@ -35,6 +35,7 @@ async function main(): Promise<number> {
       activitiesOptions: { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom },
       dataConverter,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      maxCachedWorkflows: config.maxCachedWorkflows,
       // A prebuilt bundle (bundleWorkflowCode output) makes a restart take a second instead of bundling anew.
       ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
     });
