@@ -1,16 +1,20 @@
 /**
  * Running it like a service: the worker's Prometheus endpoint (the SDK's runtime metrics and the project's own,
- * recorded by real activities sending real mail) and the API's probes, against a real dev server.
+ * recorded by real activities sending real mail) and the API's probes, against a real dev server; the worker keeps
+ * its delivery ledger in PostgreSQL, as a deployment with several worker hosts does.
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import net from 'node:net';
+import { Client as PgClient } from 'pg';
 import { createApiServer } from '../../client/api/server';
 import { TokenStore } from '../../client/api/auth';
 import { ReviewClient } from '../../client/review-client';
 import type { Readiness } from '../../client/readiness';
 import { startReviewPhaseGauge } from '../../worker/review-phase-gauge';
 import { metricsAddressOf } from '../../worker/telemetry';
+import { freshDatabase } from '../../shared/postgres';
+import type { FreshDatabase } from '../../shared/postgres';
 import { request } from '../support/fixtures';
 import { createApiEnv } from '../support/api-env';
 import type { ApiEnv } from '../support/api-env';
@@ -42,13 +46,15 @@ let metricsUrl: string;
 let t: ReviewEnv;
 let api: ApiEnv;
 let stopGauge: () => void;
+let db: FreshDatabase;
 
 beforeAll(async () => {
   const bindAddress = `127.0.0.1:${await freePort()}`;
   // As worker/telemetry.ts does for WORKER_METRICS_ADDRESS; first, before review-env's own (then refused) install.
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   metricsUrl = `http://${bindAddress}/metrics`;
-  t = await createReviewEnv('local');
+  db = await freshDatabase('service');
+  t = await createReviewEnv('local', { activities: { ledgerUrl: db.url } });
   api = await createApiEnv(t);
   stopGauge = startReviewPhaseGauge(new Client({ connection: t.env.connection, namespace: t.env.namespace ?? 'default' }), 500);
 });
@@ -56,6 +62,7 @@ afterAll(async () => {
   stopGauge?.();
   await api?.close();
   await t?.teardown();
+  await db?.drop();
 });
 
 const scrape = async (): Promise<string> => (await fetch(metricsUrl)).text();
@@ -110,6 +117,17 @@ test('the worker serves Prometheus metrics: the SDK runtime\'s, notices sent wit
     expect(sample(text, /^frontier_review_notice_delivery_delay_count$/, { kind: 'intake-ack', taskQueue: t.taskQueue })).toBeGreaterThanOrEqual(2);
     expect(sample(text, /frontier_review_reviews$/, { phase: 'awaiting-access' })).toBeGreaterThanOrEqual(1);
   }, 60_000);
+  // Recorded in the PostgreSQL ledger, and every claim given back once the mail was in.
+  const pg = new PgClient({ connectionString: db.url });
+  await pg.connect();
+  try {
+    const rows = await pg.query<{ notice_id: string; state: string }>('SELECT notice_id, state FROM notices WHERE notice_id LIKE $1 ORDER BY notice_id', [`${req.reviewId}/%`]);
+    expect(rows.rows.map((r) => [r.notice_id.split('/').slice(1).join('/'), r.state])).toEqual([['intake-ack/intake/lab', 'sent'], ['intake-ack/intake/pm', 'sent']]);
+    // Released right after the entry is written (the sent counter moves in between): wait for it, do not race it.
+    await eventually(async () => expect((await pg.query('SELECT 1 FROM notice_claims')).rowCount).toBe(0), 30_000);
+  } finally {
+    await pg.end();
+  }
   // A second start of the same review is refused: nothing more was sent or counted as sent.
   const sent = sample(await scrape(), /^frontier_review_notices_sent$/, { kind: 'intake-ack', taskQueue: t.taskQueue });
   expect((await api.call('pm', 'POST', '/api/reviews', req)).status).toBe(409);

@@ -1,5 +1,5 @@
 /** The shared ledger suite (test/support/ledger-suite.ts) on the PostgreSQL ledger, in a fresh database of the private cluster. */
-import { PostgresLedger } from '../../activities';
+import { PostgresLedger } from '../../activities/ledger-postgres';
 import { freshDatabase } from '../../shared/postgres';
 import { ledgerSuite } from '../support/ledger-suite';
 

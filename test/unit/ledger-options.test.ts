@@ -1,5 +1,6 @@
 /** Which ledger the settings pick, and the settings refused at start rather than at the first notice. */
-import { openLedger, PostgresLedger, SqliteLedger } from '../../activities/ledger';
+import { openLedger, SqliteLedger } from '../../activities/ledger';
+import { PostgresLedger } from '../../activities/ledger-postgres';
 import { resolveOptions } from '../../activities/options';
 
 test('NOTICE_LEDGER_URL=postgres://… picks the PostgreSQL ledger; unset keeps the SQLite file', async () => {
