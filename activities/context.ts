@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Ledger } from './ledger';
-import { SqliteLedger } from './ledger';
+import { openLedger } from './ledger';
 import type { ActivitiesOptions, ResolvedOptions } from './options';
 import { resolveOptions } from './options';
 import { smtpTransportOptions } from './smtp-transport';
@@ -32,7 +32,7 @@ export function createContext(options: ActivitiesOptions): ActivityContext {
     o,
     // One transport for every activity of the worker: pooled by default, so they share kept connections.
     transport: () => (transport ??= nodemailer.createTransport(smtpTransportOptions(o))),
-    ledger: () => (ledger ??= new SqliteLedger(o.ledgerPath)),
+    ledger: () => (ledger ??= openLedger(o)),
     organizer: { name: from?.name || 'frontier-review', email: from?.address || 'noreply@frontier-review.local' },
     serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
       const run = (turns.get(key) ?? Promise.resolve()).then(fn, fn);

@@ -12,6 +12,7 @@ import { renderHtml, renderText } from './blocks';
 import type { ActivityContext } from './context';
 import { isPermanent, sentInfo } from './context';
 import { messageIdFor } from './message-id';
+import { claimNotice, leaseMsFor } from './notice-claim';
 import { runKeyOf } from './notice-check';
 import { modelLine } from './templates';
 import { checkedAddresses, TargetRefused } from './webhook-targets';
@@ -31,7 +32,7 @@ export async function deliverToWebhooks(ctx: ActivityContext, key: string, runKe
   const failures: WebhookError[] = [];
   const cfg = ctx.o.webhooks;
   for (const url of targets) {
-    if (ledger.delivered(key, runKey, url)) continue;
+    if (await ledger.delivered(key, runKey, url)) continue;
     try {
       // The operator's endpoints are configuration; a review's own endpoint is checked, pinned, and has its own secret.
       const own = !cfg.urls.includes(url);
@@ -39,7 +40,7 @@ export async function deliverToWebhooks(ctx: ActivityContext, key: string, runKe
         throw e instanceof TargetRefused ? new WebhookError(url, `not posted to ${redact(url)}: ${e.message}`, undefined, true) : e;
       }) : undefined;
       await postSigned(url, body, key, { secret: own ? endpointSecret(secret, url) : secret, timeoutMs: cfg.timeoutMs, ...(addresses ? { addresses } : {}) });
-      ledger.markDelivered(key, runKey, url);
+      await ledger.markDelivered(key, runKey, url);
     } catch (e) {
       failures.push(e instanceof WebhookError ? e : new WebhookError(url, String(e)));
     }
@@ -104,20 +105,28 @@ export function createSendDeliveryAlert(ctx: ActivityContext) {
     // No e-mail to an address just refused: that alert goes by webhook only.
     if (a.address.toLowerCase() !== a.programManager.email.toLowerCase()) {
       const messageId = messageIdFor(a.id, ctx.o.domain);
-      const known = ledger.lookup(a.id, runKey);
+      const known = await ledger.lookup(a.id, runKey);
       emailed = known?.state === 'sent';
-      if (!known) {
+      // Several notices can find one address refused at once, on several workers: the claim lets one mail go.
+      const claim = known ? undefined : await claimNotice(ledger, a.id, runKey, leaseMsFor(ctx.o.claimLeaseMs));
+      const settled = claim ? await ledger.lookup(a.id, runKey) : undefined;
+      if (settled) emailed = settled.state === 'sent';
+      if (claim && !settled) {
         try {
           const info = sentInfo(await ctx.transport().sendMail({
             from: ctx.o.mailFrom, to: { name: a.programManager.name, address: a.programManager.email }, subject: rendered.subject,
             text: rendered.text, html: rendered.html, messageId, headers: { 'X-Frontier-Review-Alert': a.kind },
           }));
-          ledger.record({ noticeId: a.id, runKey, state: 'sent', messageId, accepted: [a.programManager.email], rejected: [], response: info.response, recordedAt: new Date().toISOString() });
+          await ledger.record({ noticeId: a.id, runKey, state: 'sent', messageId, accepted: [a.programManager.email], rejected: [], response: info.response, recordedAt: new Date().toISOString() });
           emailed = true;
         } catch (e) {
           if (!isPermanent(e)) throw e;
-          ledger.record({ noticeId: a.id, runKey, state: 'rejected', messageId, accepted: [], rejected: [a.programManager.email], response: e.message, recordedAt: new Date().toISOString() });
+          await ledger.record({ noticeId: a.id, runKey, state: 'rejected', messageId, accepted: [], rejected: [a.programManager.email], response: e.message, recordedAt: new Date().toISOString() });
+        } finally {
+          await claim.release();
         }
+      } else {
+        await claim?.release();
       }
     }
     const targets = targetsFor(ctx.o.webhooks, a.webhooks);

@@ -53,14 +53,14 @@ export function createDigestActivities(ctx: ActivityContext) {
     async sendDigest(d: DigestMail): Promise<NoticeResult> {
       const ledger = ctx.ledger();
       const messageId = messageIdFor(d.id, ctx.o.domain);
-      const known = ledger.lookup(d.id, '');
+      const known = await ledger.lookup(d.id, '');
       if (known) return { messageId, accepted: known.accepted, rejected: known.rejected, response: known.response };
       const { subject, text, html } = renderDigest(d);
       const info = sentInfo(await ctx.transport().sendMail({
         from: ctx.o.mailFrom, to: { name: d.to.name, address: d.to.email }, subject, text, html, messageId, headers: { 'X-Frontier-Review-Digest': d.id },
       }));
       const result = { messageId, accepted: info.accepted, rejected: info.rejected, response: info.response };
-      ledger.record({ noticeId: d.id, runKey: '', state: 'sent', ...result, recordedAt: new Date().toISOString() });
+      await ledger.record({ noticeId: d.id, runKey: '', state: 'sent', ...result, recordedAt: new Date().toISOString() });
       return result;
     },
   };

@@ -12,8 +12,10 @@ import { createSendNotice } from './send-notice';
 import { createSendNotices } from './send-notices';
 
 export type { ActivitiesOptions } from './options';
-export type { Ledger, LedgerEntry } from './ledger';
-export { SqliteLedger, DEFAULT_LEDGER_PATH } from './ledger';
+export type { ClaimResult, Ledger, LedgerEntry } from './ledger';
+export { DEFAULT_LEDGER_PATH, openLedger, SqliteLedger } from './ledger';
+// PostgresLedger: import it from './ledger-postgres' (kept out of this module so node-postgres loads only when used).
+export { NOTICE_CLAIMED } from './notice-claim';
 export { PERMANENT_REJECTION } from './send-notice';
 export { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } from './webhooks';
 

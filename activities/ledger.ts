@@ -2,23 +2,29 @@
  * The delivery ledger: exactly-once notices over SMTP, which has no idempotency key.
  *
  * The scheme: before sending, look the notice id up; if the ledger records it (sent, refused or
- * suppressed), return that outcome and send nothing. Otherwise send, and only after the server's 250 reply
- * write the entry. A retried activity (timeout, worker restart, a lost completion) therefore never resends
- * a notice the ledger knows about. Entries are scoped by the review's first run id (`runKey`): a retry and a
- * workflow reset keep it; a new review that reuses a review id does not inherit the old one's entries.
+ * suppressed), return that outcome and send nothing. Otherwise claim the notice (below), look again, send, and
+ * only after the server's 250 reply write the entry. A retried activity (timeout, worker restart, a lost
+ * completion) therefore never resends a notice the ledger knows about. Entries are scoped by the review's first
+ * run id (`runKey`): a retry and a workflow reset keep it; a new review that reuses a review id does not inherit
+ * the old one's entries.
+ *
+ * The claim: two attempts of one notice can run at once (a start-to-close timeout fires while the first attempt
+ * still talks SMTP, and Temporal starts the next, possibly on another worker host). Both would find no entry and
+ * both send. So an attempt takes a lease on the notice before talking SMTP; a second attempt finds it held and
+ * backs off (a retryable failure), and on its retry finds the entry. The holder renews the lease while it works;
+ * a holder that dies stops renewing, and the lease runs out (notice-claim.ts ties its length to the activity's
+ * start-to-close timeout), so a crash never blocks a notice for good.
  *
  * The one crash window: the server has answered 250 but the process dies (or the write fails) before the
  * ledger entry commits. The retry then sends the notice a second time — with the same Message-ID, derived
  * from the notice id (message-id.ts), so mail clients and the recipient's server can recognise the copy.
  * Closing that window would need the mail server to take an idempotency key; SMTP has none.
  *
- * Storage: SQLite through better-sqlite3 (version 12: 13 crashes on Node 20), WAL mode so several worker
- * processes can share one file, synchronous=FULL so an entry survives a power cut once written.
+ * Storage: SQLite (ledger-sqlite.ts, the default: one host, several worker processes on one file) or PostgreSQL
+ * (ledger-postgres.ts, NOTICE_LEDGER_URL: worker hosts sharing one ledger). Both pass one test suite.
  */
-import Database from 'better-sqlite3';
-import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import type { ResolvedOptions } from './options';
+import { SqliteLedger } from './ledger-sqlite';
 
 export type LedgerState = 'sent' | 'rejected' | 'suppressed';
 
@@ -34,85 +40,39 @@ export interface LedgerEntry {
   recordedAt: string;
 }
 
-/** What the activities need from a ledger; tests wrap the SQLite one to inject a crash. */
+/** What a claim attempt found: the lease is ours now, or another holder's for `remainingMs` more. */
+export type ClaimResult = { granted: true } | { granted: false; holder: string; remainingMs: number };
+
+/** What the activities need from a ledger; tests wrap a real one to inject a crash. */
 export interface Ledger {
-  lookup(noticeId: string, runKey: string): LedgerEntry | undefined;
+  lookup(noticeId: string, runKey: string): Promise<LedgerEntry | undefined>;
   /** Records an outcome; the first record of a notice wins. */
-  record(entry: LedgerEntry): void;
+  record(entry: LedgerEntry): Promise<void>;
   /** Webhook and alert deliveries, one per (key, target). */
-  delivered(key: string, runKey: string, target: string): boolean;
-  markDelivered(key: string, runKey: string, target: string): void;
-  close(): void;
+  delivered(key: string, runKey: string, target: string): Promise<boolean>;
+  markDelivered(key: string, runKey: string, target: string): Promise<void>;
+  /**
+   * Takes the lease on a notice for `leaseMs`, or renews it when `holder` has it already. Refused while another
+   * holder's lease runs; an expired lease is taken over.
+   */
+  claim(noticeId: string, runKey: string, holder: string, leaseMs: number): Promise<ClaimResult>;
+  /** Gives the lease up (only the holder's own). */
+  release(noticeId: string, runKey: string, holder: string): Promise<void>;
+  close(): Promise<void>;
 }
 
-export const DEFAULT_LEDGER_PATH = path.join('.data', 'notice-ledger.sqlite');
+export const DEFAULT_LEDGER_PATH = '.data/notice-ledger.sqlite';
 
-interface Row {
-  notice_id: string;
-  run_key: string;
-  state: LedgerState;
-  message_id: string;
-  accepted: string;
-  rejected: string;
-  response: string;
-  recorded_at: string;
+/** The ledger the options name: PostgreSQL for a postgres:// URL, else the SQLite file. */
+export function openLedger(o: Pick<ResolvedOptions, 'ledgerUrl' | 'ledgerPath'>): Ledger {
+  if (o.ledgerUrl) {
+    // Loaded only when configured: node-postgres took 0.4–0.6 s to load on the busy 2-core machine, which every
+    // worker start on the SQLite default would otherwise pay.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PostgresLedger } = require('./ledger-postgres') as typeof import('./ledger-postgres');
+    return new PostgresLedger(o.ledgerUrl);
+  }
+  return new SqliteLedger(o.ledgerPath);
 }
 
-export class SqliteLedger implements Ledger {
-  private readonly db: SqliteDatabase;
-  private readonly stmts: {
-    lookup: Database.Statement<[string, string], Row>;
-    record: Database.Statement<[string, string, string, string, string, string, string, string]>;
-    delivered: Database.Statement<[string, string, string], { n: number }>;
-    mark: Database.Statement<[string, string, string, string]>;
-  };
-
-  constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS notices (
-        notice_id TEXT NOT NULL, run_key TEXT NOT NULL, state TEXT NOT NULL, message_id TEXT NOT NULL,
-        accepted TEXT NOT NULL, rejected TEXT NOT NULL, response TEXT NOT NULL, recorded_at TEXT NOT NULL,
-        PRIMARY KEY (notice_id, run_key));
-      CREATE TABLE IF NOT EXISTS deliveries (
-        key TEXT NOT NULL, run_key TEXT NOT NULL, target TEXT NOT NULL, delivered_at TEXT NOT NULL,
-        PRIMARY KEY (key, run_key, target));
-    `);
-    this.stmts = {
-      lookup: this.db.prepare('SELECT * FROM notices WHERE notice_id = ? AND run_key = ?'),
-      record: this.db.prepare(`INSERT INTO notices (notice_id, run_key, state, message_id, accepted, rejected, response, recorded_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id, run_key) DO NOTHING`),
-      delivered: this.db.prepare('SELECT COUNT(*) AS n FROM deliveries WHERE key = ? AND run_key = ? AND target = ?'),
-      mark: this.db.prepare('INSERT INTO deliveries (key, run_key, target, delivered_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-    };
-  }
-
-  lookup(noticeId: string, runKey: string): LedgerEntry | undefined {
-    const r = this.stmts.lookup.get(noticeId, runKey);
-    if (!r) return undefined;
-    return {
-      noticeId: r.notice_id, runKey: r.run_key, state: r.state, messageId: r.message_id, accepted: JSON.parse(r.accepted) as string[],
-      rejected: JSON.parse(r.rejected) as string[], response: r.response, recordedAt: r.recorded_at,
-    };
-  }
-
-  record(e: LedgerEntry): void {
-    this.stmts.record.run(e.noticeId, e.runKey, e.state, e.messageId, JSON.stringify(e.accepted), JSON.stringify(e.rejected), e.response, e.recordedAt);
-  }
-
-  delivered(key: string, runKey: string, target: string): boolean {
-    return (this.stmts.delivered.get(key, runKey, target)?.n ?? 0) > 0;
-  }
-
-  markDelivered(key: string, runKey: string, target: string): void {
-    this.stmts.mark.run(key, runKey, target, new Date().toISOString());
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-}
+export { SqliteLedger };

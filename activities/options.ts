@@ -37,8 +37,18 @@ export interface ActivitiesOptions {
   smtpRequireTls?: boolean;
   /** SQLite file of the delivery ledger. Default: $NOTICE_LEDGER_PATH, else .data/notice-ledger.sqlite under the working directory. */
   ledgerPath?: string;
+  /**
+   * PostgreSQL delivery ledger shared by every worker host, e.g. postgres://frontier:secret@db.internal/frontier_review.
+   * Default: $NOTICE_LEDGER_URL; unset means the SQLite file (`ledgerPath`), which only one host can share.
+   */
+  ledgerUrl?: string;
   /** A ledger object instead of the file (tests wrap the SQLite ledger to inject a crash). */
   ledger?: Ledger;
+  /**
+   * How long a notice's claim outlives an attempt that stopped renewing it (a killed worker). Default:
+   * $NOTICE_CLAIM_LEASE_SECONDS, else half the activity's start-to-close timeout (see notice-claim.ts).
+   */
+  claimLeaseSeconds?: number;
   /**
    * Webhooks for every review (reviews can add their own). Off unless configured. Defaults: $WEBHOOK_URLS
    * (comma-separated), $WEBHOOK_SECRET, 10 s timeout; `allowedHosts`: where reviews' own webhooks may go,
@@ -63,6 +73,8 @@ export interface ResolvedOptions {
   /** Undefined: decided by the host (smtp-transport.ts). */
   smtpRequireTls: boolean | undefined;
   ledgerPath: string;
+  ledgerUrl: string | undefined;
+  claimLeaseMs: number | undefined;
   webhooks: WebhookConfig;
   outageAlertAfterMs: number;
   checkTimeoutMs: number;
@@ -85,6 +97,21 @@ const yesNo = (v: string | undefined): boolean | undefined =>
 export const DEFAULT_SMTP_MAX_CONNECTIONS = 5;
 export const DEFAULT_SMTP_MAX_MESSAGES = 100;
 
+/** Only PostgreSQL URLs: anything else is a mistake worth stopping the worker for, not a silent fall-back to SQLite. */
+function ledgerUrlOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//i.test(url)) throw new Error('NOTICE_LEDGER_URL must be a postgres:// or postgresql:// URL (unset it for the SQLite ledger)');
+  return url;
+}
+
+function claimLeaseOf(seconds: number | undefined, env: string | undefined): number | undefined {
+  if (seconds !== undefined) return seconds * 1000;
+  if (env === undefined || env.trim() === '') return undefined;
+  const n = positive(env);
+  if (n === undefined || n <= 0) throw new Error(`NOTICE_CLAIM_LEASE_SECONDS must be a positive number of seconds, not "${env}"`);
+  return n * 1000;
+}
+
 export function resolveOptions(o: ActivitiesOptions, env: Record<string, string | undefined> = process.env): ResolvedOptions {
   return {
     smtpUrl: o.smtpUrl ?? env.SMTP_URL ?? 'smtp://127.0.0.1:2525',
@@ -96,6 +123,9 @@ export function resolveOptions(o: ActivitiesOptions, env: Record<string, string 
     smtpMaxMessages: o.smtpMaxMessages ?? atLeastOne(env.SMTP_MAX_MESSAGES) ?? DEFAULT_SMTP_MAX_MESSAGES,
     smtpRequireTls: o.smtpRequireTls ?? yesNo(env.SMTP_REQUIRE_TLS),
     ledgerPath: o.ledgerPath ?? env.NOTICE_LEDGER_PATH ?? DEFAULT_LEDGER_PATH,
+    // A caller that names a file (simulate, the bench) keeps it even where the environment names a shared ledger.
+    ledgerUrl: ledgerUrlOf(o.ledgerUrl ?? (o.ledgerPath !== undefined ? undefined : env.NOTICE_LEDGER_URL?.trim() || undefined)),
+    claimLeaseMs: claimLeaseOf(o.claimLeaseSeconds, env.NOTICE_CLAIM_LEASE_SECONDS),
     webhooks: {
       urls: o.webhooks?.urls ?? list(env.WEBHOOK_URLS),
       secret: o.webhooks?.secret ?? (env.WEBHOOK_SECRET || undefined),

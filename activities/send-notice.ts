@@ -1,6 +1,7 @@
 /**
  * sendNotice: one notice, one e-mail, exactly once (see ledger.ts for the scheme and its one crash window).
- * Order on every attempt: ledger → "still due?" → SMTP → ledger → alerts and webhook copy (inline-delivery.ts).
+ * Order on every attempt: ledger → claim → ledger → "still due?" → SMTP → ledger → alerts and webhook copy
+ * (inline-delivery.ts) → release.
  * Temporary SMTP trouble (no connection, 421, 451, timeouts) is thrown for Temporal to retry with backoff, and
  * after a long enough outage the program manager is alerted through the webhooks; a permanent rejection (5xx)
  * is recorded and not retried.
@@ -15,6 +16,8 @@ import { alertMailOutage } from './delivery-alerts';
 import { createInlineDelivery } from './inline-delivery';
 import type { LedgerEntry } from './ledger';
 import { messageIdFor } from './message-id';
+import { claimNotice, leaseMsFor, NOTICE_CLAIMED } from './notice-claim';
+import { countNotice, recordDeliveryDelay } from './notice-metrics';
 import { lapsedReason, runKeyOf } from './notice-check';
 import { renderNotice } from './templates';
 
@@ -87,19 +90,42 @@ export function createSendNotice(ctx: ActivityContext) {
     const runKey = runKeyOf(n);
     const ledger = ctx.ledger();
     const messageId = messageIdFor(n.id, ctx.o.domain);
-    const known = ledger.lookup(n.id, runKey);
-    if (known) {
+    const settledBefore = (known: LedgerEntry): Promise<NoticeResult> => {
       log.info('notice already in the ledger; not sending again', { notice: n.id, state: known.state });
       if (known.state === 'rejected') return refused(n, known.response, known.rejected, known.response);
       return inline.afterSent(n, fromLedger(known));
+    };
+    const known = await ledger.lookup(n.id, runKey);
+    if (known) return settledBefore(known);
+    // Nobody recorded it yet: take the claim (NoticeClaimed, retryable, while another attempt holds it), then look
+    // again — the previous holder may have written its entry between our lookup and our claim.
+    let claim;
+    try {
+      claim = await claimNotice(ledger, n.id, runKey, leaseMsFor(ctx.o.claimLeaseMs));
+    } catch (e) {
+      if (e instanceof ApplicationFailure && e.type === NOTICE_CLAIMED) countNotice('retried', n.kind, 'claimed');
+      throw e;
     }
+    try {
+      const settled = await ledger.lookup(n.id, runKey);
+      if (settled) return await settledBefore(settled);
+      return await sendClaimed(n, runKey, messageId);
+    } finally {
+      await claim.release();
+    }
+  }
+
+  /** The send itself, under the notice's claim. */
+  async function sendClaimed(n: NoticePayload, runKey: string, messageId: string): Promise<NoticeResult> {
+    const ledger = ctx.ledger();
     const entry = (state: LedgerEntry['state'], accepted: string[], rejected: string[], response: string): LedgerEntry => ({
       noticeId: n.id, runKey, state, messageId, accepted, rejected, response, recordedAt: new Date().toISOString(),
     });
     if (n.checkBeforeSend) {
       const lapsed = await lapsedReason(n.id, ctx.o.checkTimeoutMs);
       if (lapsed !== null) {
-        ledger.record(entry('suppressed', [], [], lapsed));
+        await ledger.record(entry('suppressed', [], [], lapsed));
+        countNotice('suppressed', n.kind);
         log.info('notice suppressed: its reason no longer holds', { notice: n.id, reason: lapsed });
         return { messageId, accepted: [], rejected: [], response: '', suppressed: lapsed };
       }
@@ -111,10 +137,12 @@ export function createSendNotice(ctx: ActivityContext) {
       if (isPermanent(err)) {
         const rejected = Array.isArray(err.rejected) && err.rejected.length ? err.rejected.map(addressOf) : n.to.map((p) => p.email);
         const response = err.response ?? err.message;
-        ledger.record(entry('rejected', [], rejected, response));
+        await ledger.record(entry('rejected', [], rejected, response));
+        countNotice('refused', n.kind);
         log.warn('notice rejected permanently', { notice: n.id, code: err.responseCode });
         return refused(n, err.message, rejected, response);
       }
+      countNotice('retried', n.kind, 'smtp');
       const safe = withoutAddressesError(err);
       await alertMailOutage(ctx, n, safe);
       throw safe; // temporary (connection refused, 4xx, timeout): Temporal retries with backoff
@@ -122,7 +150,9 @@ export function createSendNotice(ctx: ActivityContext) {
     // --- crash window: the server has accepted the message (250); until the next line commits, a crash or a
     // failed write means the retry sends it again, with the same Message-ID. ---
     const result: NoticeResult = { messageId, accepted: info.accepted, rejected: info.rejected, response: info.response };
-    ledger.record(entry('sent', result.accepted, result.rejected, result.response));
+    await ledger.record(entry('sent', result.accepted, result.rejected, result.response));
+    countNotice('sent', n.kind);
+    recordDeliveryDelay(n.kind);
     const refusals = info.rejectedErrors.map((e) => (e as Error & { response?: string }).response ?? e.message);
     return inline.afterSent(n, refusals.length ? { ...result, rejectedResponse: refusals.join('; ') } : result);
   }

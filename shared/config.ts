@@ -24,6 +24,8 @@ export interface AppConfig {
    * pool only lengthen the queue in front of it (BENCHMARKS.md, "Notice storm").
    */
   maxConcurrentActivities?: number;
+  /** WORKER_MAX_CACHED_WORKFLOWS: reviews kept in the worker's cache (~0.7 MB each, BENCHMARKS.md); unset, the SDK's default. */
+  maxCachedWorkflows?: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +52,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const blank = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
   const slots = blank(env.WORKER_MAX_ACTIVITIES);
   if (slots !== undefined && !/^[1-9][0-9]*$/.test(slots)) throw new ConfigError(`WORKER_MAX_ACTIVITIES must be a whole number of at least 1, got "${slots}"`);
+  const cached = blank(env.WORKER_MAX_CACHED_WORKFLOWS);
+  if (cached !== undefined && !/^[0-9]+$/.test(cached)) throw new ConfigError(`WORKER_MAX_CACHED_WORKFLOWS must be a whole number, got "${cached}"`);
   return {
     connectionOptions: connect.connectionOptions,
     namespace: connect.namespace ?? DEFAULT_NAMESPACE,
@@ -58,5 +62,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtpUrl: blank(env.SMTP_URL),
     mailFrom: blank(env.MAIL_FROM),
     ...(slots !== undefined ? { maxConcurrentActivities: Number(slots) } : {}),
+    ...(cached !== undefined ? { maxCachedWorkflows: Number(cached) } : {}),
   };
 }

@@ -17,6 +17,8 @@ export interface ReviewWorkerOptions {
   dataConverter?: WorkerOptions['dataConverter'];
   /** Activities run at once (WORKER_MAX_ACTIVITIES); the SDK's default (100) when unset. */
   maxConcurrentActivityTaskExecutions?: number;
+  /** Reviews kept in the workflow cache (WORKER_MAX_CACHED_WORKFLOWS); the SDK's default when unset. */
+  maxCachedWorkflows?: number;
 }
 
 export async function createReviewWorker(o: ReviewWorkerOptions): Promise<Worker> {
@@ -27,6 +29,7 @@ export async function createReviewWorker(o: ReviewWorkerOptions): Promise<Worker
     activities: createActivities(o.activitiesOptions ?? {}),
     ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
     ...(o.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions } : {}),
+    ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
   });
 }

@@ -23,6 +23,7 @@ import {
   errorSchema, exportQuerySchema, listQuerySchema, meSchema, planBodySchema, planSchema, reviewIdParams, reviewRequestSchema, reviewRowSchema,
   startedSchema, statusSchema, updateBodySchemas,
 } from './schemas';
+import { checkReadiness } from '../readiness';
 import { LIST_MAX, ReviewService } from './service';
 import type { RowFilter } from './service';
 
@@ -249,7 +250,12 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
       handler: handlers[d.operationId],
     });
   }
+  // Probes, without a token: /healthz says the process serves; /readyz that Temporal answers and a worker polls.
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const r = await checkReadiness(o.reviews.client, o.reviews.taskQueue);
+    return reply.code(r.ready ? 200 : 503).send(r);
+  });
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
   const dashboard = await registerDashboard(app, {

@@ -37,7 +37,7 @@ export class OneWorkerStack {
     const rc = await RetryingClient.connect(server.address, () => undefined);
     const env = workerEnv({
       TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, SMTP_URL: sink.url, FRONTIER_REVIEW_WORKFLOW_BUNDLE: testBundle(),
-      NOTICE_LEDGER_PATH: path.join(dir, 'ledger.sqlite'),
+      NOTICE_LEDGER_PATH: path.join(dir, 'ledger.sqlite'), NOTICE_LEDGER_URL: '',
     });
     const worker = new WorkerProcess({ cwd: ROOT, env, logFile: path.join(dir, 'worker.log'), maxStarts: 20, restartDelayMs: 500 });
     const stack = new OneWorkerStack(dir, server, sink, rc, worker, taskQueue);

@@ -232,6 +232,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
       FRONTIER_REVIEW_WORKFLOW_BUNDLE: bundle,
       // the run's own delivery ledger (the default is .data/ of the working tree, shared with `npm start`)
       NOTICE_LEDGER_PATH: ledgerPath,
+      NOTICE_LEDGER_URL: '', // the SQLite file above, whatever the caller's shell says: ledger-file.ts reads it
     });
     const w = new WorkerProcess({
       cwd: ROOT, env: childEnv, logFile: path.join(runDir, 'worker.log'), maxStarts: 250, restartDelayMs: 1000,

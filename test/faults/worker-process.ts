@@ -38,7 +38,7 @@ export interface WorkerLife {
 }
 
 /** Settings a worker reads that this shell may have set: a test's worker must not inherit any of them. */
-const WORKER_SETTINGS = /^(TEMPORAL_|FRONTIER_REVIEW_|WEBHOOK_|SMTP_|WORKER_MAX_ACTIVITIES$|MAIL_FROM$|NOTICE_LEDGER_PATH$|MAIL_OUTAGE_ALERT_MINUTES$)/;
+const WORKER_SETTINGS = /^(TEMPORAL_|FRONTIER_REVIEW_|WEBHOOK_|SMTP_|WORKER_MAX_ACTIVITIES$|WORKER_MAX_CACHED_WORKFLOWS$|MAIL_FROM$|NOTICE_LEDGER_PATH$|NOTICE_LEDGER_URL$|NOTICE_CLAIM_LEASE_SECONDS$|WORKER_METRICS_ADDRESS$|MAIL_OUTAGE_ALERT_MINUTES$)/;
 
 /** This process's environment without the worker's settings, plus exactly the ones given. */
 export function workerEnv(settings: Record<string, string>): NodeJS.ProcessEnv {

@@ -13,3 +13,9 @@ test('a WORKER_MAX_ACTIVITIES that is not a whole number of at least 1 is refuse
     expect(() => loadConfig({ WORKER_MAX_ACTIVITIES: bad })).toThrow(/WORKER_MAX_ACTIVITIES/);
   }
 });
+
+test('WORKER_MAX_CACHED_WORKFLOWS sizes the workflow cache; anything but a whole number is refused by name', () => {
+  expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '2000' }).maxCachedWorkflows).toBe(2000);
+  expect(loadConfig({}).maxCachedWorkflows).toBeUndefined();
+  for (const bad of ['-1', '1.5', 'lots']) expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: bad })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+});

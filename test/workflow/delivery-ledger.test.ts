@@ -3,7 +3,7 @@
  * a crash injected at one point of the scheme (not a mock: the wrapped ledger does the real work).
  */
 import { SqliteLedger } from '../../activities/ledger';
-import type { Ledger, LedgerEntry } from '../../activities/ledger';
+import type { ClaimResult, Ledger, LedgerEntry } from '../../activities/ledger';
 import { grantAccessUpdate, submitEvaluationUpdate } from '../../workflows/messages';
 import { noticesOf, settled } from '../support/assertions';
 import { request } from '../support/fixtures';
@@ -19,26 +19,28 @@ class CrashingLedger implements Ledger {
   armed: { match: RegExp; when: 'before-write' | 'after-write' } | null = null;
   crashes = 0;
   constructor(readonly inner: SqliteLedger) {}
-  lookup(id: string, run: string): LedgerEntry | undefined { return this.inner.lookup(id, run); }
-  record(e: LedgerEntry): void {
+  lookup(id: string, run: string): Promise<LedgerEntry | undefined> { return this.inner.lookup(id, run); }
+  async record(e: LedgerEntry): Promise<void> {
     const a = this.armed;
     if (a && e.state === 'sent' && a.match.test(e.noticeId)) {
       this.armed = null;
       this.crashes++;
-      if (a.when === 'after-write') this.inner.record(e);
+      if (a.when === 'after-write') await this.inner.record(e);
       throw new Error(`simulated worker crash ${a.when === 'before-write' ? 'after the 250 reply, before the ledger write' : 'after the ledger write'}`);
     }
-    this.inner.record(e);
+    await this.inner.record(e);
   }
-  delivered(k: string, r: string, t: string): boolean { return this.inner.delivered(k, r, t); }
-  markDelivered(k: string, r: string, t: string): void { this.inner.markDelivered(k, r, t); }
-  close(): void { this.inner.close(); }
+  delivered(k: string, r: string, t: string): Promise<boolean> { return this.inner.delivered(k, r, t); }
+  markDelivered(k: string, r: string, t: string): Promise<void> { return this.inner.markDelivered(k, r, t); }
+  claim(id: string, run: string, holder: string, leaseMs: number): Promise<ClaimResult> { return this.inner.claim(id, run, holder, leaseMs); }
+  release(id: string, run: string, holder: string): Promise<void> { return this.inner.release(id, run, holder); }
+  close(): Promise<void> { return this.inner.close(); }
 }
 
 const ledger = new CrashingLedger(new SqliteLedger(path.join(mkdtempSync(path.join(os.tmpdir(), 'crash-ledger-')), 'ledger.sqlite')));
 let t: ReviewEnv;
 beforeAll(async () => { t = await createReviewEnv('time-skipping', { activities: { ledger } }); });
-afterAll(async () => { await t?.teardown(); ledger.close(); });
+afterAll(async () => { await t?.teardown(); await ledger.close(); });
 afterEach(() => { t.sink.faults = {}; ledger.armed = null; });
 
 async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -66,7 +68,7 @@ test('the crash window: accepted by the server but not yet in the ledger → res
   expect(copiesOfIt).toHaveLength(2);
   expect(copiesOfIt[0].messageId).toBe(n?.messageId);
   expect(copiesOfIt[1].messageId).toBe(n?.messageId);
-  expect(ledger.lookup(id, (await t.env.client.workflow.getHandle(`review-${req.reviewId}`).describe()).runId)?.state).toBe('sent');
+  expect((await ledger.lookup(id, (await t.env.client.workflow.getHandle(`review-${req.reviewId}`).describe()).runId))?.state).toBe('sent');
   // The PM's notice, which did not crash, went once.
   expect(copies(noticesOf(s, 'intake-ack').find((x) => x.audience === 'pm')?.messageId)).toBe(1);
 });
