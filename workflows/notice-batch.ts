@@ -24,22 +24,22 @@ export function expandBatch({ shared: { now, ...shared }, notices }: NoticeBatch
 
 /**
  * Batches of at most BATCH_SIZE notices sharing the same review fields and moment (notices carried over from a
- * previous run may have another), in the order given, with the ids of their notices.
+ * previous run may have another), in the order given, each with the items its notices came from.
  */
-export function batchesOf(payloads: NoticePayload[]): { batch: NoticeBatch; ids: string[] }[] {
-  const groups = new Map<string, { shared: NoticeShared; items: NoticePayload[] }>();
-  for (const p of payloads) {
-    const { shared } = splitNotice(p);
+export function batchesOf<T>(items: T[], payloadOf: (item: T) => NoticePayload): { batch: NoticeBatch; items: T[] }[] {
+  const groups = new Map<string, { shared: NoticeShared; entries: { item: T; notice: NoticeBatch['notices'][number] }[] }>();
+  for (const item of items) {
+    const { shared, notice } = splitNotice(payloadOf(item));
     const key = JSON.stringify(shared);
-    const g = groups.get(key) ?? { shared, items: [] };
-    g.items.push(p);
+    const g = groups.get(key) ?? { shared, entries: [] };
+    g.entries.push({ item, notice });
     groups.set(key, g);
   }
-  const out: { batch: NoticeBatch; ids: string[] }[] = [];
-  for (const { shared, items } of groups.values()) {
-    for (let i = 0; i < items.length; i += BATCH_SIZE) {
-      const chunk = items.slice(i, i + BATCH_SIZE);
-      out.push({ batch: { shared, notices: chunk.map((p) => splitNotice(p).notice) }, ids: chunk.map((p) => p.id) });
+  const out: { batch: NoticeBatch; items: T[] }[] = [];
+  for (const { shared, entries } of groups.values()) {
+    for (let i = 0; i < entries.length; i += BATCH_SIZE) {
+      const chunk = entries.slice(i, i + BATCH_SIZE);
+      out.push({ batch: { shared, notices: chunk.map((e) => e.notice) }, items: chunk.map((e) => e.item) });
     }
   }
   return out;

@@ -165,22 +165,19 @@ export class NoticeDispatch implements Outbox {
 
   /** Sends the queued notices: one sendNotices activity per batch (notice-batch.ts). */
   flush(): void {
-    const queued = this.queue.splice(0);
-    const records = new Map(queued.map((q) => [q.payload.id, q.record]));
-    for (const { batch, ids } of batchesOf(queued.map((q) => q.payload))) {
-      const chunk = ids.map((id) => ({ id, record: records.get(id) as NoticeRecord }));
+    for (const { batch, items } of batchesOf(this.queue.splice(0), (q) => q.payload)) {
       this.track(sendNotices(batch).then(
-        (outcomes) => chunk.forEach(({ record }, i) => {
+        (outcomes) => items.forEach(({ record }, i) => {
           const o = outcomes[i];
           if (o === undefined) this.failed(record, 'the notice activity returned no outcome for it', { rejected: [] });
           else if ('sent' in o) this.sent(record, o.sent);
           else this.failed(record, o.refused.message, { rejected: o.refused.rejected, response: o.refused.response });
         }),
         (err: unknown) => {
-          for (const { record } of chunk) this.failed(record, causeOf(err), rejectedOf(err));
+          for (const { record } of items) this.failed(record, causeOf(err), rejectedOf(err));
         },
       ).finally(() => {
-        for (const { id } of chunk) this.done(id);
+        for (const { payload } of items) this.done(payload.id);
       }));
     }
   }

@@ -69,7 +69,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   if (!carried) s.notifyFormerReviewers = v3 || patched(NOTIFY_FORMER_REVIEWERS);
   const inline = carried ? carried.flags.inline : v2 && (v3 || patched(DELIVERY_IN_ACTIVITY));
   const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
-  const flags = v3 ? { v2, inline, batches: true } : { v2, inline, batches: false };
+  const flags = { v2, inline, batches: v3 };
   const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
   // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase
   // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.

@@ -59,9 +59,9 @@ describe('batches of the notices of one workflow task (workflows/notice-batch.ts
 
   test('split and expanded again, every notice is what it was', () => {
     const ps = [payload('r/a'), payload('r/b', { checkBeforeSend: true, invites: [{ key: 'window-end', sequence: 0, method: 'REQUEST', at: '2027-01-01T00:00:00Z' }] })];
-    const [only, ...rest] = batchesOf(ps);
+    const [only, ...rest] = batchesOf(ps, (p) => p);
     expect(rest).toEqual([]);
-    expect(only.ids).toEqual(['r/a', 'r/b']);
+    expect(only.items.map((p) => p.id)).toEqual(['r/a', 'r/b']);
     expect(expandBatch(only.batch)).toEqual(ps);
     expect(JSON.stringify(only.batch).length).toBeLessThan(JSON.stringify(ps).length);
   });
@@ -69,9 +69,9 @@ describe('batches of the notices of one workflow task (workflows/notice-batch.ts
   test('at most BATCH_SIZE notices a batch; notices of another moment (carried over) go in a batch of their own', () => {
     const ps = Array.from({ length: BATCH_SIZE + 3 }, (_, i) => payload(`r/n${i}`));
     const carried = payload('r/old', { facts: { now: '2026-12-01T00:00:00Z' } });
-    const batches = batchesOf([...ps, carried]);
-    expect(batches.map((b) => b.ids.length)).toEqual([BATCH_SIZE, 3, 1]);
-    expect(batches.flatMap((b) => b.ids)).toEqual([...ps, carried].map((p) => p.id));
+    const batches = batchesOf([...ps, carried], (p) => p);
+    expect(batches.map((b) => b.items.length)).toEqual([BATCH_SIZE, 3, 1]);
+    expect(batches.flatMap((b) => b.items.map((p) => p.id))).toEqual([...ps, carried].map((p) => p.id));
     expect(expandBatch(batches[2].batch)).toEqual([carried]);
   });
 });
