@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
+import { provisionedVars } from './provision';
 
 const SCRIPT = path.join(__dirname, '..', 'scripts', 'provision-postgres.sh');
 
@@ -28,9 +29,7 @@ export function ensurePostgres(): PostgresCluster {
     const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
     throw new Error(`PostgreSQL is needed here and could not be started (${SCRIPT}):\n${stderr || (e as Error).message}`);
   }
-  const vars = new Map(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const url = vars.get('PG_URL');
-  const dataDir = vars.get('PG_DATA');
+  const { PG_URL: url, PG_DATA: dataDir } = provisionedVars(out);
   if (!url || !dataDir) throw new Error(`${SCRIPT} printed no PG_URL:\n${out}`);
   cached = { url, dataDir };
   return cached;

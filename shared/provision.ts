@@ -10,6 +10,11 @@ export function runProvisionScript(name: string, what: string): Record<string, s
   } catch (e) {
     throw new Error(`could not provision ${what} (${script}): ${(e as Error).message}`);
   }
+  return provisionedVars(out);
+}
+
+/** The KEY=value lines a provisioning script prints on stdout. */
+export function provisionedVars(out: string): Record<string, string> {
   return Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
