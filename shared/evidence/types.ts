@@ -1,0 +1,60 @@
+/**
+ * Evidence files (reports, logs, transcripts) live outside Temporal's history — claim check: a review
+ * holds only an EvidenceRef (digest, size, media type, where it is stored), never the bytes. The store is
+ * encrypted at rest and is shared by the API (upload, download) and the worker (retention, disposal).
+ *
+ * This file is the contract between the store's implementations (directory by default, S3-compatible
+ * when configured) and the code that uses them; implementations live beside it.
+ */
+import type { Readable } from 'node:stream';
+
+/** What a review records of one evidence file. Small: it travels in updates and the status. */
+export interface EvidenceRef {
+  /** SHA-256 of the plaintext, `sha256:<64 hex>`: what a party can check a copy against. */
+  digest: string;
+  /** Plaintext size in bytes. */
+  size: number;
+  /** Media type as declared at upload and validated against the allowed list, e.g. `application/pdf`. */
+  mediaType: string;
+  /** The file name as uploaded (display only; never used as a path). */
+  name: string;
+  /** Opaque key inside the store (e.g. `reviews/<hash of review id>/<digest>`); no personal data in it. */
+  ref: string;
+}
+
+export interface EvidenceUpload {
+  reviewId: string;
+  name: string;
+  mediaType: string;
+  body: Readable | Buffer;
+}
+
+export interface EvidenceStore {
+  /** Which backend, for logs and readiness: `directory` or `s3`. */
+  readonly kind: 'directory' | 's3';
+  /**
+   * Streams the body in, hashing and encrypting as it goes; refuses (EvidenceTooLargeError) past the
+   * configured maximum without keeping anything. Storing the same bytes twice for a review is idempotent.
+   */
+  put(upload: EvidenceUpload): Promise<EvidenceRef>;
+  /** The decrypted bytes; fails (EvidenceIntegrityError) if they no longer match the digest. */
+  get(ref: EvidenceRef): Promise<Readable>;
+  /** Removes the file; true if it existed. Digests stay in the review as proof of what existed. */
+  delete(ref: EvidenceRef): Promise<boolean>;
+  /** Whether the backend answers (for /readyz). */
+  ping(): Promise<void>;
+}
+
+export class EvidenceTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`evidence file is larger than the limit of ${limitBytes} bytes`);
+    this.name = 'EvidenceTooLargeError';
+  }
+}
+
+export class EvidenceIntegrityError extends Error {
+  constructor(readonly ref: string) {
+    super(`evidence ${ref} does not match its digest (changed or damaged in the store)`);
+    this.name = 'EvidenceIntegrityError';
+  }
+}
