@@ -3,6 +3,7 @@
  * their webhook copies, delivery alerts, and the weekly digest. `createActivities` is the contract's
  * factory: `Worker.create({ workflowsPath, activities: createActivities({ smtpUrl, mailFrom }), taskQueue })`.
  */
+import { createSignClosureReceipt } from './closure-receipt';
 import { createContext } from './context';
 import { createSendDeliveryAlert } from './delivery-alerts';
 import { createDigestActivities } from './digest';
@@ -27,6 +28,7 @@ export function createActivities(options: ActivitiesOptions = {}) {
     sendNotices: createSendNotices(sendNotice),
     postNoticeWebhooks: createPostNoticeWebhooks(ctx),
     sendDeliveryAlert: createSendDeliveryAlert(ctx),
+    signClosureReceipt: createSignClosureReceipt(options.receipts),
     ...createDigestActivities(ctx),
   };
 }

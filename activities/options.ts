@@ -2,6 +2,7 @@
  * createActivities' options and their defaults. Only `smtpUrl` and `mailFrom` matter for a worker that
  * just sends mail; everything else has a sensible default and an environment variable.
  */
+import type { ReceiptOptions } from './closure-receipt';
 import type { Ledger } from './ledger';
 import { DEFAULT_LEDGER_PATH } from './ledger';
 import { DEFAULT_MESSAGE_ID_DOMAIN } from './message-id';
@@ -60,6 +61,8 @@ export interface ActivitiesOptions {
   outageAlertAfterMinutes?: number;
   /** Seconds to wait for the workflow's "still due?" answer before sending anyway. Default 5. */
   checkTimeoutSeconds?: number;
+  /** The closure receipt's signing key and issuer (closure-receipt.ts). Default: $RECEIPT_SIGNING_KEY(_FILE); none: receipts are not signed. */
+  receipts?: ReceiptOptions;
 }
 
 export interface ResolvedOptions {

@@ -9,6 +9,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import type { NoticePayload, NoticeResult } from '../workflows/types';
+import { receiptFileName } from '../shared/record/receipt';
 import { renderInvite } from './calendar';
 import type { ActivityContext, SentInfo } from './context';
 import { addressOf, isPermanent, sentInfo } from './context';
@@ -27,6 +28,11 @@ export const PERMANENT_REJECTION = 'SmtpPermanentRejection';
 export function composeNotice(ctx: ActivityContext, n: NoticePayload): SendMailOptions {
   const { subject, text, html } = renderNotice(n);
   const [first, ...rest] = (n.invites ?? []).map((i) => renderInvite(n, i, ctx.organizer, ctx.o.domain));
+  const files = [
+    ...rest.map((i) => ({ filename: i.filename, content: i.content, contentType: `text/calendar; charset=utf-8; method=${i.method}` })),
+    // The closure receipt (the lab's review-closed mail): the DSSE envelope as JSON, as in-toto tooling stores it.
+    ...(n.receipt ? [{ filename: receiptFileName(n.reviewId), content: `${JSON.stringify(n.receipt, null, 2)}\n`, contentType: 'application/json; charset=utf-8' }] : []),
+  ];
   return {
     from: ctx.o.mailFrom,
     to: n.to.map((p) => ({ name: p.name, address: p.email })),
@@ -36,9 +42,7 @@ export function composeNotice(ctx: ActivityContext, n: NoticePayload): SendMailO
     messageId: messageIdFor(n.id, ctx.o.domain),
     headers: { 'X-Frontier-Review-Notice': n.id, 'X-Frontier-Review-Kind': n.kind },
     ...(first ? { icalEvent: { method: first.method, filename: first.filename, content: first.content } } : {}),
-    ...(rest.length
-      ? { attachments: rest.map((i) => ({ filename: i.filename, content: i.content, contentType: `text/calendar; charset=utf-8; method=${i.method}` })) }
-      : {}),
+    ...(files.length ? { attachments: files } : {}),
   };
 }
 

@@ -55,6 +55,15 @@ interface View {
 
 type Template = (v: View) => { subject: string; blocks: Block[] };
 
+/** The access package's gaps, for the notices that ask for access (access-package.ts decides what is missing). */
+function packageGaps(p: NoticePayload): Block[] {
+  const missing = p.facts.packageMissing ?? [];
+  if (!missing.length) return [];
+  return p.audience === 'lab'
+    ? ['The access package is incomplete. Still missing:', { list: missing }, 'What to do: complete it (`review complete-package`, the API or the dashboard).']
+    : ['The access package is incomplete. Still missing:', { list: missing }];
+}
+
 const plural = (n: number, word: string): string => (n === 1 ? `1 ${word}` : `${n} ${word}s`);
 
 const TEMPLATES: Record<NoticeKind, Template> = {
@@ -66,15 +75,17 @@ const TEMPLATES: Record<NoticeKind, Template> = {
           `The review window is up to ${p.facts.windowDays} days and starts when you grant the evaluation team access to the model.`,
           `What to do: grant access by ${due('accessDeadlineAt')}. If access is not granted by then, the review lapses.`,
           ...(p.dates.releaseAt ? [`Your planned public release on record: ${due('releaseAt')}. The window never extends past it.`] : []),
+          ...packageGaps(p),
           NO_PRECLEARANCE,
         ]
-      : [`The review of ${model} from ${p.labName} has been opened.`, `The lab must grant access by ${due('accessDeadlineAt')}.`],
+      : [`The review of ${model} from ${p.labName} has been opened.`, `The lab must grant access by ${due('accessDeadlineAt')}.`, ...packageGaps(p)],
   }),
   'access-reminder': ({ p, due, model, days }) => ({
     subject: `Reminder: access not yet granted (${days} left)`,
     blocks: [
       `Access to ${model} has not been granted yet.`,
       `What to do: ${p.audience === 'lab' ? 'grant the evaluation team access' : 'follow up with the lab'} by ${due('accessDeadlineAt')}. Otherwise the review lapses.`,
+      ...packageGaps(p),
     ],
   }),
   'review-lapsed': ({ p, at, model }) => ({
@@ -191,6 +202,7 @@ const TEMPLATES: Record<NoticeKind, Template> = {
           ? ['Government access to the model ends now.', `${NO_PRECLEARANCE} You may proceed with the release.`]
           : ['What to do: stop using the model access; you will be asked to confirm disposal of artifacts.']),
         ...(cancelled ? ['The calendar events for this review’s remaining deadlines are cancelled (attached).'] : []),
+        ...(p.receipt ? ['Attached: the closure receipt, signed by the clearinghouse (an in-toto statement in a DSSE envelope). It records the window and that no licence or preclearance applies; keep it with your release records. Check it with `review verify`.'] : []),
       ],
     };
   },
@@ -201,6 +213,13 @@ const TEMPLATES: Record<NoticeKind, Template> = {
       p.audience === 'lab'
         ? `What to do: revoke the evaluation team's access and confirm disposal by ${due('disposalDueAt')}.`
         : `What to do: delete every model artifact and credential you hold for this review and confirm disposal by ${due('disposalDueAt')}.`,
+    ],
+  }),
+  'evaluated-model-mismatch': ({ p, at, due, model }) => ({
+    subject: `Evaluated model differs from the package: ${p.facts.track}`,
+    blocks: [
+      `${p.facts.reviewerName} submitted the "${p.facts.track}" evaluation of ${model} from ${p.labName} at ${at('submittedAt')}, but the model evaluated is not the one in the access package: ${p.facts.mismatch}.`,
+      `What to do: check with the reviewer and the lab which model was handed over; the window closes at ${due('windowEndsAt')}.`,
     ],
   }),
   'disposal-overdue': ({ p, at, model }) => ({

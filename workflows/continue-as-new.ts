@@ -17,7 +17,7 @@ export interface CarriedState {
   reasons: [string, NoticeReason][];
   pending: NoticePayload[];
   /** `batches` is absent in state carried by code before review-core-v3. */
-  flags: { v2: boolean; inline: boolean; batches?: boolean };
+  flags: { v2: boolean; inline: boolean; batches?: boolean; record?: boolean };
 }
 
 export interface HistoryInfo {

@@ -15,6 +15,8 @@ export const LIMITS = {
   pauses: 10,
   /** An evaluation summary, in UTF-8 bytes (what Temporal stores), not characters. */
   summaryBytes: 20_000,
+  /** Accepted completePackage calls over the whole review. */
+  packageUpdates: 20,
 } as const;
 
 /** History budget of one run: past it the review continues as new (same workflow id, whole state carried). */

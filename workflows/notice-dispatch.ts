@@ -17,6 +17,7 @@ import { toIso } from './timeline';
 import { audit, noticeId } from './transitions';
 import type { NoticeIntent, Outbox, ReviewContext } from './transitions';
 import { batchesOf } from './notice-batch';
+import type { ReceiptState } from './record-types';
 import type { DeliveryAlert, NoticeDates, NoticeOutcome, NoticePayload, NoticeRecord } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -76,6 +77,8 @@ export class NoticeDispatch implements Outbox {
   /** Global webhooks on the workers, as the last notice result reported (null: not known yet; before delivery-in-activity only). */
   private globalWebhooks: number | null = null;
   private context: ReviewContext | null = null;
+  /** Notices waiting for the closure receipt (the lab's review-closed mail): sent by releaseHeld(). */
+  private readonly held: Queued[] = [];
 
   constructor(
     private readonly s: ReviewState,
@@ -121,7 +124,7 @@ export class NoticeDispatch implements Outbox {
     const t = this.now();
     const dates: NoticeDates = {};
     for (const [k, ms] of Object.entries(n.dates) as [keyof NoticeDates, number | null][]) if (ms !== null) dates[k] = toIso(ms, zone);
-    const { invites, reason } = n.extra?.() ?? {};
+    const { invites, reason, receipt } = n.extra?.() ?? {};
     const record: NoticeRecord = {
       id, kind: n.kind, audience: n.audience, to: to.map((p) => p.email), at: toIso(t, zone), state: 'sending', ...(n.track ? { track: n.track } : {}),
       ...(invites?.length ? { invites: invites.map(describeInvite) } : {}),
@@ -139,7 +142,13 @@ export class NoticeDispatch implements Outbox {
       ...(webhooks.length ? { webhooks } : {}),
       ...(this.flags.inline ? { inline: { webhookCopy: webhooks.length === 0, programManager: s.request.programManager } } : {}),
     };
-    this.send(record, payload);
+    if (receipt) this.held.push({ record, payload });
+    else this.send(record, payload);
+  }
+
+  /** Sends the notices held for the closure receipt, carrying it when it was signed (without it otherwise). */
+  releaseHeld(receipt: ReceiptState | undefined): void {
+    for (const { record, payload } of this.held.splice(0)) this.send(record, receipt && 'envelope' in receipt ? { ...payload, receipt: receipt.envelope } : payload);
   }
 
   /**

@@ -18,3 +18,8 @@ export const REVIEW_CORE_V2 = 'review-core-v2';
  * sendNotices activity. Reviews that recorded the older markers keep them (the checks fall through to them).
  */
 export const REVIEW_CORE_V3 = 'review-core-v3';
+/**
+ * The verifiable record: at close the review signs a closure receipt (an activity) and holds the lab's review-closed
+ * mail until it can carry it; an evaluation of another model than the package's is flagged to the PM.
+ */
+export const VERIFIABLE_RECORD = 'verifiable-record';

@@ -5,6 +5,10 @@
 import { accessDeadline, disposalDue, evaluationDue, pauseBudgetMs, pausedMs, toIso, windowEnd } from './timeline';
 import type { TimelineState } from './timeline';
 import { resolvePolicy } from './validation';
+import type { AccessPackage } from './access-package';
+import { viewPackage } from './access-package';
+import type { EvaluationRecord } from './evaluation-record';
+import type { ReceiptState } from './record-types';
 import type {
   Audience, AuditEvent, EvaluationStatus, EvaluationView, NoticeRecord, Outcome, Person, Phase, Policy, ReviewRequest,
   ReviewStatus, Reviewer, Severity,
@@ -22,6 +26,8 @@ export interface EvaluationState {
   summary: string | null;
   /** How often the track changed hands (bounded: see limits.ts). Absent in states carried from older code. */
   reassignments?: number;
+  /** How the submitted result can be reproduced (evaluation-record.ts), when given. */
+  record?: EvaluationRecord;
 }
 
 export interface DisposalState {
@@ -79,6 +85,12 @@ export interface ReviewState {
   lastUpdateAt?: number;
   /** Runs of this review before the current one (continue-as-new). */
   continuedRuns?: number;
+  /** The access package as completed so far (starts as the request's). */
+  package?: AccessPackage;
+  /** Accepted completePackage calls (bounded: see limits.ts). */
+  packageUpdates?: number;
+  /** The closure receipt once signed, or why it was not (reviews started with patch verifiable-record). */
+  receipt?: ReceiptState;
 }
 
 export function initialState(request: ReviewRequest, now: number, plannedReleaseAt: number | null): ReviewState {
@@ -106,6 +118,7 @@ export function initialState(request: ReviewRequest, now: number, plannedRelease
     bounced: [],
     formerReviewers: [],
     notifyFormerReviewers: false,
+    ...(request.package ? { package: request.package } : {}),
   };
 }
 
@@ -184,6 +197,7 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
     severity: e.severity,
     summary: e.summary,
     submittedAt: iso(e.submittedAt),
+    ...(e.record ? { record: e.record } : {}),
   }));
   return {
     reviewId: s.request.reviewId,
@@ -211,6 +225,8 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
     notices: s.notices.map((n) => ({ ...n, to: [...n.to] })),
     events: [...s.events],
     reviewers: reviewersOf(s),
+    ...(s.package ? { package: viewPackage(s.package, s.packageUpdates ?? 0) } : {}),
+    ...(s.receipt !== undefined ? ('envelope' in s.receipt ? { receipt: s.receipt.envelope } : { receipt: null, receiptError: s.receipt.error }) : {}),
   };
 }
 

@@ -13,12 +13,13 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { syncCalendar } from './calendar-sync';
+import { ensureReceipt } from './closure-receipt';
 import { budgetOf, budgetState } from './continue-as-new';
 import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2, REVIEW_CORE_V3 } from './patches';
+import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
@@ -69,7 +70,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   if (!carried) s.notifyFormerReviewers = v3 || patched(NOTIFY_FORMER_REVIEWERS);
   const inline = carried ? carried.flags.inline : v2 && (v3 || patched(DELIVERY_IN_ACTIVITY));
   const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
-  const flags = { v2, inline, batches: v3 };
+  // verifiable-record: the closure receipt, package gaps in notices, model-mismatch notices (closure-receipt.ts).
+  const record = carried ? carried.flags.record === true : v3 && patched(VERIFIABLE_RECORD);
+  const flags = { v2, inline, batches: v3, ...(record ? { record } : {}) };
   const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
   // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase
   // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.
@@ -84,7 +87,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     }
     upsertSearchAttributes([{ key: PHASE_SA, value: s.phase }, { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) }, { key: OUTCOME_SA, value: s.outcome }]);
   };
-  const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2 }, handled: new Set(carried?.handled ?? []), publish };
+  const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2, record }, handled: new Set(carried?.handled ?? []), publish };
   dispatch.attach(c);
   let changed = false;
 
@@ -130,6 +133,10 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   update(m.closeReviewUpdate, v.parseActor, () => rules.requirePhase(s, ['in-review', 'paused'], 'close the review'), (a) => t.closeEarly(c, a));
   update(m.cancelReviewUpdate, v.parseCancel, () => rules.requirePhase(s, ['awaiting-access'], 'cancel the review'), (a) => t.cancel(c, a));
   update(m.confirmDisposalUpdate, v.parseConfirmDisposal, (a) => rules.checkConfirmDisposal(s, a), (a) => t.confirmDisposal(c, a));
+  update(m.completePackageUpdate, v.parseCompletePackage, (a) => rules.checkCompletePackage(s, a), (a) => {
+    t.completePackage(c, a);
+    return LIMITS.packageUpdates - (s.packageUpdates ?? 0);
+  });
 
   // ---------- main loop ----------
   if (carried) {
@@ -146,6 +153,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   const budget = budgetOf(request);
   while (s.phase !== 'closed') {
     t.processDue(c);
+    if (record) await ensureReceipt(c, dispatch);
     if ((s.phase as Phase) === 'closed') break;
     const calendarAt = v2 && s.phase === 'in-review' ? syncCalendar(c, { coalesce: coreV2, minuteMoves: () => v3 || patched(CALENDAR_MINUTE_MOVES) }) : null;
     const over = coreV2 ? budgetState(workflowInfo(), atStart, budget) : 'within';
@@ -171,6 +179,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   // Let updates finish and every notice settle before completing: nothing is lost at the end.
+  if (record) await ensureReceipt(c, dispatch);
   dispatch.flush();
   await condition(allHandlersFinished);
   await dispatch.drain();

@@ -4,6 +4,9 @@
  * their ids, audiences and instants. Pure: no Temporal API. The workflow drives it with an outbox that sends
  * mail (notice-dispatch.ts); `review plan` drives it with one that only lists the notices (client/plan.ts).
  */
+import { describeCompletion, itemLabel, mergePackage, missingItems } from './access-package';
+import type { CompletePackageInput } from './access-package';
+import { modelMismatch } from './evaluation-record';
 import { attend, cancelOpenEvents, dueEventKey, inviteOf, unattend, WINDOW_END_EVENT } from './calendar-events';
 import type { NoticeReason } from './notice-reasons';
 import { currentWindowEnd, evaluationDueAt, evaluationStatus, toTimelineState } from './review-state';
@@ -19,6 +22,8 @@ import type {
 export interface NoticeExtra {
   invites?: InviteSpec[];
   reason?: NoticeReason;
+  /** Held until the closure receipt is signed, then sent carrying it (the lab's review-closed mail). */
+  receipt?: boolean;
 }
 
 export interface NoticeIntent {
@@ -43,6 +48,8 @@ export interface ReviewFlags {
   v2: boolean;
   /** review-core-v2: small messages (summary excerpts in notices), coalesced calendar updates, history budget. */
   coreV2: boolean;
+  /** verifiable-record: package gaps in notices, model-mismatch notices, the closure receipt on the lab's closure mail. */
+  record?: boolean;
 }
 
 export interface ReviewContext {
@@ -68,13 +75,32 @@ const pending = (e: EvaluationState) => (): NoticeExtra => ({ reason: { type: 'e
 
 // ---------- notices several actions send ----------
 
+/** What the access package still lacks, worded, for the notices that ask for access (none without the patch or a package). */
+function packageGaps(c: ReviewContext): { packageMissing?: string[] } {
+  if (!c.flags.record || !c.s.package) return {};
+  const missing = missingItems(c.s.package);
+  return missing.length ? { packageMissing: missing.map(itemLabel) } : {};
+}
+
 export function intake(c: ReviewContext): void {
   const { s } = c;
   const deadline = accessDeadline(toTimelineState(s));
   for (const audience of ['lab', 'pm'] as Audience[]) {
-    c.out.notify({ kind: 'intake-ack', audience, key: 'intake', dates: { accessDeadlineAt: deadline, releaseAt: s.plannedReleaseAt }, facts: { windowDays: s.policy.windowDays } });
+    c.out.notify({
+      kind: 'intake-ack', audience, key: 'intake', dates: { accessDeadlineAt: deadline, releaseAt: s.plannedReleaseAt }, facts: { windowDays: s.policy.windowDays, ...packageGaps(c) },
+    });
   }
   c.publish();
+}
+
+/** The lab (or the PM for it) completes the access package: audited; what is still missing shows in status and reminders. */
+export function completePackage(c: ReviewContext, a: CompletePackageInput): void {
+  const { s } = c;
+  const before = s.package;
+  const after = mergePackage(before, a);
+  s.package = after;
+  s.packageUpdates = (s.packageUpdates ?? 0) + 1;
+  audit(c, 'package-completed', a.by ?? 'lab', describeCompletion(before, after, a));
 }
 
 function assignedNotice(c: ReviewContext, e: EvaluationState): void {
@@ -171,14 +197,24 @@ export function assignReviewer(c: ReviewContext, { track, reviewer, dueDay, dueB
 export const SUMMARY_EXCERPT_CHARS = 1_500;
 const excerpt = (text: string): string => (text.length <= SUMMARY_EXCERPT_CHARS ? text : `${text.slice(0, SUMMARY_EXCERPT_CHARS)}… (the full text is in the review's status)`);
 
-export function submitEvaluation(c: ReviewContext, { track, reviewerId, severity, summary }: SubmitEvaluationInput): void {
+export function submitEvaluation(c: ReviewContext, { track, reviewerId, severity, summary, record }: SubmitEvaluationInput): void {
   const { s } = c;
   const e = s.evaluations.find((x) => x.track === track) as EvaluationState;
   const late = evaluationStatus(s, e, c.now()) === 'overdue';
   e.submittedAt = c.now();
   e.severity = severity;
   e.summary = summary;
+  if (record) e.record = record;
   audit(c, 'evaluation-submitted', reviewerId, `${track}: severity ${severity}${late ? ' (late)' : ''}`);
+  // At once to the PM, once per track (a track is submitted once): results about another model do not count for this one.
+  const mismatch = c.flags.record ? modelMismatch(s.package, record) : null;
+  if (mismatch) {
+    audit(c, 'evaluated-model-mismatch', reviewerId, `${track}: ${mismatch}`);
+    c.out.notify({
+      kind: 'evaluated-model-mismatch', audience: 'pm', key: track, track, dates: { submittedAt: e.submittedAt, windowEndsAt: currentWindowEnd(s, c.now()) },
+      facts: { track, reviewerName: e.reviewer.name, mismatch },
+    });
+  }
   if (severity === 'critical') {
     audit(c, 'critical-finding', reviewerId, `${track}: escalated to the program manager and the director; lab notified`);
     for (const a of ['pm', 'director', 'lab'] as Audience[]) {
@@ -265,7 +301,10 @@ export function close(c: ReviewContext, outcome: Outcome, by: string, detail: st
   // Deadlines still ahead on people's calendars are cancelled with the closure notice.
   const cancels = c.flags.v2 ? cancelOpenEvents(s, t, s.request.timeZone) : new Map<Audience, InviteSpec[]>();
   for (const a of audiences) {
-    c.out.notify({ kind: 'review-closed', audience: a, key: 'close', dates: { closedAt: t, releaseAt: s.plannedReleaseAt }, facts, extra: () => ({ invites: cancels.get(a) ?? [] }) });
+    c.out.notify({
+      kind: 'review-closed', audience: a, key: 'close', dates: { closedAt: t, releaseAt: s.plannedReleaseAt }, facts,
+      extra: () => ({ invites: cancels.get(a) ?? [], ...(c.flags.record && a === 'lab' ? { receipt: true } : {}) }),
+    });
   }
   if (hadAccess) {
     s.phase = 'disposal';
@@ -295,7 +334,7 @@ export function handleAction(c: ReviewContext, a: TimelineAction): void {
     case 'access-reminder': {
       for (const audience of ['lab', 'pm'] as Audience[]) {
         c.out.notify({
-          kind: 'access-reminder', audience, key: a.id, dates: { accessDeadlineAt: a.deadline ?? null }, facts: { daysRemaining: days },
+          kind: 'access-reminder', audience, key: a.id, dates: { accessDeadlineAt: a.deadline ?? null }, facts: { daysRemaining: days, ...packageGaps(c) },
           extra: () => ({ reason: { type: 'awaiting-access' } }),
         });
       }

@@ -1,4 +1,7 @@
 /** Shared shapes of the review: defined once, imported by the workflow, the activities and the client. */
+import type { AccessPackage, PackageView } from './access-package';
+import type { EvaluationRecord } from './evaluation-record';
+import type { ReceiptEnvelope } from './record-types';
 
 export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -22,6 +25,8 @@ export const NOTICE_KINDS = [
   'review-closed',
   'disposal-request',
   'disposal-overdue',
+  /** The model a reviewer evaluated is not the one in the access package (its digest or API version): the PM is told at once. */
+  'evaluated-model-mismatch',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
@@ -77,6 +82,8 @@ export interface ReviewRequest {
   webhooks?: WebhookTarget[];
   /** Events one run may record before the review continues as new (default and maximum: limits.ts). */
   historyBudget?: { events?: number };
+  /** Optional: what the lab hands over (access-package.ts); missing items are listed in notices and can be completed later. */
+  package?: AccessPackage;
 }
 
 // ---- update arguments (one object each, see DESIGN.md) ----
@@ -87,7 +94,8 @@ export interface ActorInput {
 export type GrantAccessInput = { by: string };
 /** `by`: who acted, for the audit trail (default 'pm'). */
 export type AssignReviewerInput = { track: string; reviewer: Reviewer; dueDay?: number; dueBusinessDays?: number; by?: string };
-export type SubmitEvaluationInput = { track: string; reviewerId: string; severity: Severity; summary: string };
+/** `record`: how the result can be reproduced (evaluation-record.ts). */
+export type SubmitEvaluationInput = { track: string; reviewerId: string; severity: Severity; summary: string; record?: EvaluationRecord };
 /** `by`: who acted, for the audit trail (default 'lab'). */
 export type SetReleaseDateInput = { plannedReleaseAt: string; by?: string };
 export type CancelInput = { by: string; reason: string };
@@ -96,6 +104,7 @@ export type ConfirmDisposalInput = { party: string; by: string; note?: string };
 /** Who a notice is addressed to: one audience per notice, so each e-mail has one set of dates and one call to action. */
 export const UPDATE_NAMES = [
   'grantAccess', 'assignReviewer', 'submitEvaluation', 'setReleaseDate', 'pauseClock', 'resumeClock', 'withdraw', 'closeReview', 'cancelReview', 'confirmDisposal',
+  'completePackage',
 ] as const;
 export type UpdateName = (typeof UPDATE_NAMES)[number];
 
@@ -171,6 +180,8 @@ export interface EvaluationView {
   severity: Severity | null;
   summary: string | null;
   submittedAt: string | null;
+  /** How the result can be reproduced, when the reviewer gave it. */
+  record?: EvaluationRecord | null;
 }
 
 export interface ReviewStatus {
@@ -204,6 +215,12 @@ export interface ReviewStatus {
    * reviewer token's id and e-mail against it). Clearinghouse-only in every view; absent from older workers.
    */
   reviewers?: { id: string; email: string }[];
+  /** The access package and what is missing from it (absent when the request had none). */
+  package?: PackageView;
+  /** The signed closure receipt (DSSE envelope), from close on, for reviews started with it (patch verifiable-record). */
+  receipt?: ReceiptEnvelope | null;
+  /** Why the closure receipt could not be signed (no signing key configured, signing failed). */
+  receiptError?: string;
   /** Set only when the start request was refused inside the workflow (it bypassed the client's check). */
   error?: string;
 }
@@ -245,6 +262,10 @@ export interface NoticeFacts {
   unassigned?: boolean;
   /** Business days, when the due date counts them. */
   dueBusinessDays?: number;
+  /** Access-package items still missing (itemLabel words), for the intake acknowledgement and access reminders. */
+  packageMissing?: string[];
+  /** Why the evaluated model differs from the package's. */
+  mismatch?: string;
 }
 
 /** A calendar event a notice carries: which deadline, its revision, and whether it is set or cancelled. */
@@ -288,6 +309,8 @@ export interface NoticePayload {
    * refused (so no command is ever scheduled from an activity's result).
    */
   inline?: { webhookCopy: boolean; programManager: Person };
+  /** The signed closure receipt the lab's review-closed mail carries as an attachment. */
+  receipt?: ReceiptEnvelope;
 }
 
 export interface NoticeResult {

@@ -7,6 +7,7 @@ import { LIMITS } from './limits';
 import { evaluationDueAt, isClosed, reviewerById, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
 import { parseInstant, pauseBudgetMs, pausedMs, toIso } from './timeline';
+import type { CompletePackageInput } from './access-package';
 import type { AssignReviewerInput, ConfirmDisposalInput, SetReleaseDateInput, SubmitEvaluationInput } from './types';
 import { ValidationError } from './validation';
 
@@ -80,4 +81,14 @@ export function checkConfirmDisposal(s: ReviewState, a: ConfirmDisposalInput): v
   const d = s.disposal.find((x) => x.party === a.party);
   if (!d) fail('party', `unknown party "${a.party}"; expected one of: ${s.disposal.map((x) => x.party).join(', ')}`);
   if (d.confirmedAt !== null) fail('party', `"${a.party}" already confirmed disposal at ${iso(s, d.confirmedAt)}`);
+}
+
+export function checkCompletePackage(s: ReviewState, a: CompletePackageInput): void {
+  requireOpen(s);
+  const used = s.packageUpdates ?? 0;
+  if (used >= LIMITS.packageUpdates) fail('', `the access package has been completed ${used} times, the most a review accepts (${LIMITS.packageUpdates}); ask the program manager`);
+  if (!s.package) {
+    if (a.access === undefined) fail('access', 'the review has no access package yet: give access (hosted-api, weights-transfer or secure-enclave)');
+    if (a.modelIdentifier === undefined) fail('modelIdentifier', 'the review has no access package yet: give the model identifier');
+  }
 }

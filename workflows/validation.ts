@@ -7,8 +7,10 @@
 import * as v from 'valibot';
 import { HISTORY_BUDGET, LIMITS, utf8Bytes } from './limits';
 import { array as arrayOf, ifWhole, maxLength, minLength, strictObject as strictObjectOf, trimmed, wholeNumber, wrongType } from './schema';
+import { accessPackage, completePackage, evaluationRecord } from './record-validation';
 import { DEFAULT_POLICY, isValidTimeZone, parseInstant } from './timeline';
 import { SEVERITIES } from './types';
+import type { CompletePackageInput } from './access-package';
 import type {
   AssignReviewerInput, CancelInput, ConfirmDisposalInput, GrantAccessInput, ActorInput, Policy, ReviewRequest,
   SetReleaseDateInput, SubmitEvaluationInput,
@@ -155,6 +157,7 @@ const reviewRequest = () => strictObject({
   historyBudget: v.optional(strictObject({
     events: v.optional(whole(HISTORY_BUDGET.minEvents, HISTORY_BUDGET.events, 'events')),
   })),
+  package: v.optional(accessPackage()),
 });
 
 const by = () => text(200);
@@ -169,6 +172,7 @@ const submitEvaluation = () => strictObject({
   reviewerId: idFormat(),
   severity: v.picklist(SEVERITIES, `must be one of ${SEVERITIES.join(', ')}`),
   summary: nonEmptyProse(MAX_SUMMARY_BYTES),
+  record: v.optional(evaluationRecord()),
 });
 const setReleaseDate = () => strictObject({ plannedReleaseAt: instant(), by: v.optional(by()) });
 const confirmDisposal = () => strictObject({ party: idFormat(), by: by(), note: optionalNote(2000) });
@@ -252,3 +256,8 @@ export function parseAssignReviewer(i: unknown): AssignReviewerInput {
 export const parseSubmitEvaluation = (i: unknown): SubmitEvaluationInput => parse(submitEvaluation(), i);
 export const parseSetReleaseDate = (i: unknown): SetReleaseDateInput => parse(setReleaseDate(), i);
 export const parseConfirmDisposal = (i: unknown): ConfirmDisposalInput => parse(confirmDisposal(), i);
+export function parseCompletePackage(i: unknown): CompletePackageInput {
+  const a = parse(completePackage(), i) as CompletePackageInput;
+  if (Object.keys(a).every((k) => k === 'by')) throw new ValidationError([{ path: '', message: 'give at least one part of the package to complete' }]);
+  return a;
+}

@@ -1,0 +1,58 @@
+/**
+ * signClosureReceipt: at close, the review's receipt is signed here, where the key is (the workflow never sees
+ * it). The audit trail is read with the `status` query — the events up to the count the workflow gives, which
+ * the workflow never rewrites — so the events do not travel through the history a second time; the chain head
+ * over them goes into the signed statement. A missing or unusable key is a permanent failure (the workflow records
+ * it and sends the closure mail without a receipt); a failed query is retried.
+ */
+import { activityInfo, ApplicationFailure, getClient } from '@temporalio/activity';
+import { chainHead } from '../shared/record/audit-chain';
+import { KeyConfigError, loadSigningKey, signingKeyFromPem } from '../shared/record/keys';
+import type { SigningKey } from '../shared/record/keys';
+import { buildStatement, signReceipt } from '../shared/record/receipt';
+import { statusQuery } from '../workflows/messages';
+import type { ClosureFacts, ReceiptEnvelope } from '../workflows/record-types';
+
+export const NO_SIGNING_KEY = 'NoReceiptSigningKey';
+
+export interface ReceiptOptions {
+  /** PEM (PKCS#8) of the Ed25519 signing key. Default: $RECEIPT_SIGNING_KEY, else the file $RECEIPT_SIGNING_KEY_FILE; none: receipts are not signed. */
+  signingKeyPem?: string;
+  /** Who signs, as the statement names it. Default: $RECEIPT_ISSUER, else "frontier-review clearinghouse". */
+  issuer?: string;
+}
+
+export interface SignedReceipt {
+  envelope: ReceiptEnvelope;
+  keyid: string;
+  head: string;
+}
+
+export function createSignClosureReceipt(options: ReceiptOptions = {}, env: Record<string, string | undefined> = process.env) {
+  let key: SigningKey | null | undefined;
+  const issuer = options.issuer ?? env.RECEIPT_ISSUER ?? 'frontier-review clearinghouse';
+  const signingKey = (): SigningKey | null => {
+    try {
+      return (key ??= options.signingKeyPem ? signingKeyFromPem(options.signingKeyPem) : loadSigningKey(env));
+    } catch (e) {
+      if (e instanceof KeyConfigError) throw ApplicationFailure.create({ type: NO_SIGNING_KEY, message: e.message, nonRetryable: true });
+      throw e;
+    }
+  };
+  return async (facts: ClosureFacts): Promise<SignedReceipt> => {
+    const k = signingKey();
+    if (!k) {
+      throw ApplicationFailure.create({
+        type: NO_SIGNING_KEY, nonRetryable: true,
+        message: 'no receipt signing key is configured on the worker (RECEIPT_SIGNING_KEY_FILE or RECEIPT_SIGNING_KEY)',
+      });
+    }
+    const workflowId = activityInfo().workflowExecution?.workflowId;
+    if (!workflowId) throw ApplicationFailure.create({ message: 'not run by a review workflow', nonRetryable: true });
+    const status = await getClient().workflow.getHandle(workflowId).query(statusQuery);
+    if (status.events.length < facts.eventCount) throw new Error(`the review reports ${status.events.length} audit events, fewer than the ${facts.eventCount} at close`);
+    const head = chainHead(facts.reviewId, status.events as unknown as Record<string, unknown>[], facts.eventCount);
+    const envelope = signReceipt(buildStatement(facts, head, issuer, new Date().toISOString()), k);
+    return { envelope, keyid: k.keyid, head };
+  };
+}
