@@ -14,7 +14,10 @@ import { programOfficeZone } from './digest-schedule';
 import { buildExport, EXPORT_FORMATS, renderExport } from './export';
 import type { ExportFormat } from './export';
 import { formatList, formatStarted, formatStatus, formatUpdated } from './format';
-import { readJsonFile, readRequestFile, readText } from './input-files';
+import { readBytes, readJsonFile, readRequestFile, readText } from './input-files';
+import { recordFromInspectLogBytes } from './inspect-log';
+import { formatVerification, parseKeySetFile, verifyFiles } from './verify';
+import { generateSigningKey, KEY_SET_ISSUER, publish, withKey } from '../shared/record/keys';
 import { buildPlan } from './plan';
 import { formatPlan, formatSimulation, planIcs } from './plan-output';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, PHASES, ReviewClient, ReviewError, validateUpdate } from './review-client';
@@ -152,10 +155,25 @@ export function buildProgram(): Command {
     .requiredOption('--track <track>', 'evaluation track').requiredOption('--reviewer <id>', 'your reviewer id')
     .addOption(new Option('--severity <level>', 'highest severity found').choices(SEVERITIES).makeOptionMandatory())
     .option('--summary <text>', 'summary of the findings').option('--summary-file <path>', 'read the summary from a file')
-    .action((id: string, o: { track: string; reviewer: string; severity: string; summary?: string; summaryFile?: string }, cmd: Command) => {
+    .addOption(new Option('--record <file.json>', 'how the result can be reproduced: an evaluation record (README, "Evaluation record")').conflicts('inspectLog'))
+    .option('--inspect-log <file.json>', 'read the record from an Inspect evaluation log (JSON format; its header is enough)')
+    .option('--model-digest <sha256:…>', 'with --inspect-log: the digest of the model evaluated (Inspect records only its name)')
+    .action((id: string, o: { track: string; reviewer: string; severity: string; summary?: string; summaryFile?: string; record?: string; inspectLog?: string; modelDigest?: string }, cmd: Command) => {
       if ((o.summary === undefined) === (o.summaryFile === undefined)) throw new ReviewError('validation', 'give exactly one of --summary or --summary-file');
+      if (o.modelDigest !== undefined && o.inspectLog === undefined) throw new ReviewError('validation', '--model-digest goes with --inspect-log (a record file names the digest itself)');
       const summary = o.summary ?? readText(o.summaryFile as string, 'summary file');
-      return runUpdate(cmd, 'submitEvaluation', id, { track: o.track, reviewerId: o.reviewer, severity: o.severity, summary });
+      const record = o.record !== undefined ? readJsonFile(o.record, 'evaluation record')
+        : o.inspectLog !== undefined ? recordFromInspectLogBytes(readBytes(o.inspectLog, 'Inspect log'), o.inspectLog, compact({ modelDigest: o.modelDigest })) : undefined;
+      return runUpdate(cmd, 'submitEvaluation', id, compact({ track: o.track, reviewerId: o.reviewer, severity: o.severity, summary, record }));
+    });
+
+  program.command('complete-package').description('give or complete the access package (lab or program manager)').argument('<id>', 'review id')
+    .argument('<file.json>', 'the parts of the package to give: any of access, modelIdentifier, artifactDigest, apiVersion, documentation, dataHandling, outageContact')
+    .option('--by <name>', 'who gives it (audit trail; default "lab")')
+    .action((id: string, file: string, o: { by?: string }, cmd: Command) => {
+      const parts = readJsonFile(file, 'package file');
+      if (typeof parts !== 'object' || parts === null || Array.isArray(parts)) throw new ReviewError('validation', `${file}: must be a JSON object (parts of the access package)`);
+      return runUpdate(cmd, 'completePackage', id, compact({ ...parts, by: o.by }));
     });
 
   program.command('set-release-date').description("record the lab's planned release (caps the window)").argument('<id>', 'review id')
@@ -204,6 +222,50 @@ export function buildProgram(): Command {
       parseScript(script); // fail fast, before a server starts
       const result = await simulate(request, script, { onProgress: o.quiet || g.json ? undefined : (l) => process.stderr.write(`simulate: ${l}\n`) });
       print(g, result, () => formatSimulation(result));
+    });
+
+  program.command('receipt').description("a closed review's signed closure receipt (in-toto statement in a DSSE envelope)").argument('<id>', 'review id')
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(async (id: string, o: { output?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const status = await withClient(g, (c) => c.status(id));
+      if (!status.receipt) {
+        throw new ReviewError('not-found', `review ${id} has no closure receipt: ${status.closedAt === null ? 'it has not closed yet' : status.receiptError ? `it was not signed: ${status.receiptError}` : 'none was signed for it (it started before receipts existed)'}`);
+      }
+      const body = `${JSON.stringify(status.receipt, null, 2)}\n`;
+      if (o.output) {
+        writeFileSync(o.output, body);
+        process.stderr.write(`wrote ${o.output}\n`);
+      } else process.stdout.write(body);
+    });
+
+  program.command('verify').description('check a closure receipt offline: its signature against the published keys, and the audit chain of an export')
+    .argument('<receipt.json>', 'the receipt (as mailed to the lab, or from `review receipt`)')
+    .option('--export <file.json>', "the review's JSON export (`review export <id>`): its hash chain must end in the receipt's signed head")
+    .option('--keys <file|url>', 'the key set (keys.json, or the API\'s /.well-known/frontier-review/keys.json URL). Default: $RECEIPT_KEYS_FILE')
+    .action(async (file: string, o: { export?: string; keys?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const result = await verifyFiles(file, o);
+      print(g, result, () => formatVerification(result));
+      if (!result.ok) throw new ReviewError('rejected', `receipt ${file} did not verify: ${result.problems.join('; ')}`);
+    });
+
+  program.command('receipt-key').description('make a receipt signing key: writes the private key (PEM) and adds its public key to a key set')
+    .requiredOption('--out <key.pem>', 'where to write the private key (mode 600; RECEIPT_SIGNING_KEY_FILE of the worker)')
+    .requiredOption('--keys <keys.json>', 'the key set to add the public key to (created if missing; earlier keys stay, marked retired)')
+    .action(async (o: { out: string; keys: string }, cmd: Command) => {
+      const g = globals(cmd);
+      if (existsSync(o.out)) throw new ReviewError('validation', `${o.out} exists; choose a new file (an old key must stay where it is until the worker is switched)`);
+      const { key, pem } = generateSigningKey();
+      const set = existsSync(o.keys) ? parseKeySetFile(o.keys) : { issuer: KEY_SET_ISSUER, keys: [] };
+      const next = withKey(set, publish(key.publicKey), new Date().toISOString());
+      writeFileSync(o.out, pem, { mode: 0o600 });
+      writeFileSync(o.keys, `${JSON.stringify(next, null, 2)}\n`);
+      print(g, { keyid: key.keyid, keyFile: o.out, keys: o.keys }, () => [
+        `New receipt signing key ${key.keyid}.`,
+        `  private key: ${o.out} — give it to the worker as RECEIPT_SIGNING_KEY_FILE; keep it secret`,
+        `  key set:     ${o.keys} (${next.keys.length} key${next.keys.length === 1 ? '' : 's'}) — publish it: RECEIPT_KEYS_FILE of the API`,
+      ].join('\n'));
     });
 
   program.command('export').description("a review's audit trail and all its deadlines").argument('<id>', 'review id')

@@ -1,6 +1,8 @@
 /** Human-readable output of the CLI. Pure functions of the data; `--json` bypasses all of this. */
 import { DateTime } from 'luxon';
 import type { ReviewStatus } from '../workflows/types';
+import { itemLabel } from '../workflows/access-package';
+import type { PackageView } from '../workflows/access-package';
 import type { ReviewSummary, StartedReview, UpdateName } from './review-client';
 import { describeDelivery } from './notice-state';
 
@@ -29,6 +31,12 @@ export function table(headers: string[], rows: string[][]): string[] {
 
 const indent = (lines: string[]): string[] => lines.map((l) => `  ${l}`);
 
+/** "weights-transfer, acme/atlas-7 sha256:…; missing: model card, outage contact". */
+export function describePackage(p: PackageView): string {
+  const version = p.artifactDigest ?? p.apiVersion ?? 'no digest or API version';
+  return `${p.access}, ${p.modelIdentifier} (${version}); ${p.complete ? 'complete' : `missing: ${p.missing.map(itemLabel).join(', ')}`}`;
+}
+
 export function formatStatus(s: ReviewStatus): string {
   const z = s.timeZone;
   const t = (iso: string | null): string => formatTime(iso, z);
@@ -45,6 +53,8 @@ export function formatStatus(s: ReviewStatus): string {
     ...(s.closedAt ? [`  Closed:           ${t(s.closedAt)}`] : []),
     ...(s.disposalDueAt ? [`  Disposal due:     ${t(s.disposalDueAt)}`] : []),
     `  Time zone:        ${z}`,
+    ...(s.package ? [`  Access package:   ${describePackage(s.package)}`] : []),
+    ...(s.receipt ? ['  Closure receipt:  signed (review receipt <id> --output <file>; check it with review verify)'] : s.receiptError ? [`  Closure receipt:  not signed: ${s.receiptError}`] : []),
     '',
     `Evaluations (${s.evaluations.length}):`,
     ...(s.evaluations.length
@@ -90,6 +100,7 @@ const DONE: Record<UpdateName, (s: ReviewStatus) => string> = {
   closeReview: (s) => `Review closed (outcome ${s.outcome ?? DASH}).`,
   cancelReview: (s) => `Review cancelled (outcome ${s.outcome ?? DASH}).`,
   confirmDisposal: () => 'Disposal confirmed.',
+  completePackage: (s) => (s.package?.complete ? 'Access package complete.' : `Access package updated; still missing: ${(s.package?.missing ?? []).map(itemLabel).join(', ')}.`),
 };
 
 /** One line saying what happened, then the compact state after it. */

@@ -15,6 +15,16 @@ export function readText(file: string, what: string): string {
   }
 }
 
+/** A file's bytes, with errors that name the file. */
+export function readBytes(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ReviewError('validation', `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+  }
+}
+
 /** Any JSON file, with errors that name the file. */
 export function readJsonFile(file: string, what: string): unknown {
   const text = readText(file, what);

@@ -1,7 +1,7 @@
 /** The plan preview as text (a table per section) and as an iCalendar file. */
 import { DateTime } from 'luxon';
 import { toIcs } from './calendar';
-import { formatTime, table } from './format';
+import { describePackage, formatTime, table } from './format';
 import type { Plan } from './plan';
 import type { SimulationResult } from './simulate';
 
@@ -20,6 +20,7 @@ export function formatPlan(plan: Plan): string {
     `  Start:       ${formatTime(plan.startAt, plan.timeZone)}`,
     `  Access:      ${plan.accessGrantedAt ? `granted ${formatTime(plan.accessGrantedAt, plan.timeZone)}` : 'never granted'}`,
     `  Scenario:    ${plan.scenario}; outcome ${plan.outcome}`,
+    ...(plan.package ? [`  Package:     ${describePackage(plan.package)}`] : []),
     '',
     'Deadlines:',
     ...table(['DAY', `REVIEW ZONE`, ...(sameZone ? [] : ['LAB ZONE']), 'WHAT'],

@@ -8,6 +8,8 @@
  * of the workflow is copied here. test/workflow/plan.test.ts runs the same request on the time-skipping server
  * and proves that the notices (ids, kinds, audiences, instants) are the same.
  */
+import { viewPackage } from '../workflows/access-package';
+import type { PackageView } from '../workflows/access-package';
 import { DateTime } from 'luxon';
 import { currentWindowEnd, evaluationDueAt, initialState, recipients, toTimelineState } from '../workflows/review-state';
 import type { ReviewState } from '../workflows/review-state';
@@ -62,6 +64,8 @@ export interface Plan {
   outcome: 'expired' | 'completed' | 'lapsed';
   deadlines: PlannedDeadline[];
   notices: PlannedNotice[];
+  /** The request's access package and what is missing from it (the acknowledgement and the access reminders list it). */
+  package?: PackageView;
 }
 
 const CONDITIONS: Partial<Record<NoticeKind, string>> = {
@@ -119,7 +123,7 @@ export function buildPlan(request: ReviewRequest, options: PlanOptions = {}): Pl
       });
     },
   };
-  const c: ReviewContext = { s, now: () => now, out, flags: { v2: true, coreV2: true }, handled: new Set<string>(), publish: () => undefined };
+  const c: ReviewContext = { s, now: () => now, out, flags: { v2: true, coreV2: true, record: true }, handled: new Set<string>(), publish: () => undefined };
 
   // The deadlines a person plans around, beside the notices.
   const granted = (): void => {
@@ -166,5 +170,6 @@ export function buildPlan(request: ReviewRequest, options: PlanOptions = {}): Pl
     outcome: (s.outcome ?? 'expired') as Plan['outcome'],
     deadlines: deadlines.sort(byTime),
     notices: notices.map((n, i) => ({ n, i })).sort((a, b) => byTime(a.n, b.n) || a.i - b.i).map(({ n }) => n),
+    ...(request.package ? { package: viewPackage(request.package, 0) } : {}),
   };
 }

@@ -48,6 +48,7 @@ export const UPDATES = {
   closeReview: spec(m.closeReviewUpdate, v.parseActor),
   cancelReview: spec(m.cancelReviewUpdate, v.parseCancel),
   confirmDisposal: spec(m.confirmDisposalUpdate, v.parseConfirmDisposal),
+  completePackage: spec(m.completePackageUpdate, v.parseCompletePackage),
 };
 export type UpdateName = keyof typeof UPDATES;
 export type UpdateArg<N extends UpdateName> = (typeof UPDATES)[N] extends UpdateSpec<infer A> ? A : never;
@@ -261,6 +262,7 @@ export class ReviewClient {
   closeReview = (reviewId: string, a: UpdateArg<'closeReview'>) => this.update('closeReview', reviewId, a);
   cancelReview = (reviewId: string, a: UpdateArg<'cancelReview'>) => this.update('cancelReview', reviewId, a);
   confirmDisposal = (reviewId: string, a: UpdateArg<'confirmDisposal'>) => this.update('confirmDisposal', reviewId, a);
+  completePackage = (reviewId: string, a: UpdateArg<'completePackage'>) => this.update('completePackage', reviewId, a);
 
   /**
    * The weekly digest's schedule (each program manager gets their open reviews' coming week, Mondays at `at`,

@@ -9,7 +9,7 @@
  * |          | (or awaiting their disposal); no other |                                                            |
  * |          | reviewer's summary; their own notices  |                                                            |
  * | lab      | their lab's reviews (by lab id), as    | grant access, set the release date, withdraw, confirm the  |
- * |          | visibility.ts shows them to the lab    | lab's disposal                                             |
+ * |          | visibility.ts shows them to the lab    | lab's disposal, complete the access package                |
  *
  * What each of them sees of a review in scope is visibility.ts's table. A review outside the scope answers
  * exactly as a missing one (404).
@@ -31,6 +31,7 @@ export const UPDATE_ROLES: Record<UpdateName, Role[]> = {
   closeReview: ['pm'],
   cancelReview: ['pm'],
   confirmDisposal: ['pm', 'lab', 'reviewer'],
+  completePackage: ['pm', 'lab'],
 };
 
 export const READ_ROLES: Role[] = ['pm', 'director', 'reviewer', 'lab'];

@@ -39,6 +39,31 @@ export const policySchema = obj({
   disposalDays: days('Days after close for disposal confirmations. Default 5.'),
 });
 
+const docEntry = obj({ present: { type: 'boolean' }, reference: str('URL or document id of what was handed over.') }, ['present']);
+const packageProperties: Record<string, JsonSchema> = {
+  access: { type: 'string', enum: ['hosted-api', 'weights-transfer', 'secure-enclave'], description: 'How access is given.' },
+  modelIdentifier: str('The model as the lab names it, e.g. acme/atlas-7-rc1.'),
+  artifactDigest: str('sha256:<64 hex> of the weights or image handed over.'),
+  apiVersion: str('Hosted API access: the API (model) version evaluated.'),
+  documentation: obj({ modelCard: docEntry, systemCard: docEntry, intendedUse: docEntry, mitigations: docEntry, knownLimitations: docEntry }),
+  dataHandling: obj({
+    retentionDays: int('Days the clearinghouse may keep outputs and evidence after close.'), noTrainingOnOutputs: { type: 'boolean' },
+    storageLocation: str(), clearedPersonnelOnly: { type: 'boolean' },
+  }),
+  outageContact: personSchema,
+};
+export const accessPackageSchema = obj(packageProperties, ['access', 'modelIdentifier'], {
+  description: 'The access package (optional). Missing items are listed in the acknowledgement and access reminders; complete them with completePackage.',
+});
+
+export const evaluationRecordSchema = obj({
+  harness: obj({ name: str('e.g. inspect_ai'), version: str(), commit: str('Commit of the evaluation code (7-64 hex).') }, ['name']),
+  task: str(), solver: str(), configDigest: str('sha256:<64 hex> of the canonical configuration.'),
+  seeds: arr({ type: 'integer' }), runIds: arr({ type: 'string' }),
+  model: obj({ identifier: str(), digest: str('sha256:<64 hex> of the model evaluated.'), apiVersion: str() }, ['identifier']),
+  source: obj({ format: { type: 'string', enum: ['inspect-json'] }, digest: str() }, ['format', 'digest']),
+}, ['harness', 'model'], { description: 'How the result can be reproduced (modelled on an Inspect eval log header).' });
+
 const evaluationRequestSchema = obj({
   track: str('Evaluation track: lowercase letters, digits, hyphens.'),
   reviewer: reviewerSchema,
@@ -60,6 +85,7 @@ export const reviewRequestSchema = obj({
   timeZone: str("The review's IANA zone: calendar days are counted there."),
   policy: policySchema,
   webhooks: arr(obj({ url: str('http(s) URL without credentials.') }, ['url'])),
+  package: accessPackageSchema,
 }, ['reviewId', 'model', 'lab', 'programManager', 'director', 'evaluations', 'timeZone'], {
   description: 'A ReviewRequest (DESIGN.md), as `review start <file.json>` takes it.',
 });
@@ -77,6 +103,8 @@ export const updateBodySchemas: Record<string, JsonSchema> = {
   submitEvaluation: obj({
     track: str(), reviewerId: str('The assigned reviewer (a reviewer token may only submit as itself).'),
     severity: { type: 'string', enum: [...SEVERITIES] }, summary: str('Findings; internal: never shown to the lab.'),
+    record: evaluationRecordSchema,
+    inspectLog: { type: 'object', description: 'Instead of record: an Inspect eval log (JSON format; its header is enough), read into the record as `review submit --inspect-log` does.' },
   }, ['track', 'reviewerId', 'severity', 'summary']),
   setReleaseDate: obj({ plannedReleaseAt: instant('The new planned release.'), by }, ['plannedReleaseAt']),
   pauseClock: obj({ by, reason }, ['by']),
@@ -85,6 +113,7 @@ export const updateBodySchemas: Record<string, JsonSchema> = {
   closeReview: obj({ by, reason }, ['by']),
   cancelReview: obj({ by, reason }, ['by', 'reason']),
   confirmDisposal: obj({ party: str('"lab" or a reviewer id.'), by, note: str() }, ['party', 'by']),
+  completePackage: obj({ ...packageProperties, by }, [], { description: 'Any part of the access package; each section given replaces that section (documents item by item).' }),
 };
 
 const noticeSchema = out({

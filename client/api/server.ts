@@ -24,6 +24,9 @@ import {
   startedSchema, statusSchema, updateBodySchemas,
 } from './schemas';
 import { checkReadiness } from '../readiness';
+import { KEY_SET_PATH, loadPublishedKeySet } from '../../shared/record/keys';
+import type { KeySet } from '../../shared/record/keys';
+import { receiptFileName } from '../../shared/record/receipt';
 import { LIST_MAX, ReviewService } from './service';
 import type { RowFilter } from './service';
 
@@ -56,6 +59,8 @@ export interface ApiServerOptions {
   secureCookies?: boolean;
   /** Dashboard session expiry (sessions.ts). */
   sessions?: SessionLimits;
+  /** The receipt keys published at /.well-known/frontier-review/keys.json. Default: from RECEIPT_KEYS_FILE and RECEIPT_SIGNING_KEY(_FILE). */
+  keySet?: KeySet;
   clock?: () => number;
 }
 
@@ -80,6 +85,7 @@ const UPDATE_DOCS: Record<UpdateName, string> = {
   closeReview: 'Close early (outcome completed, or expired with tracks missing). In review or paused.',
   cancelReview: 'Cancel before access was granted. Awaiting access.',
   confirmDisposal: 'Confirm access revocation and artifact disposal for a party ("lab" or a reviewer id). In disposal.',
+  completePackage: 'Complete the access package (any part of it; each section given replaces that section). Before close; lab or PM.',
 };
 
 export function bearerOf(req: FastifyRequest): string | undefined {
@@ -110,6 +116,17 @@ export function routeDocs(): RouteDoc[] {
       summary: 'The audit trail and all deadlines as JSON, CSV or iCalendar', params: reviewIdParams, querystring: exportQuerySchema,
       responses: { 200: { description: 'The export', content: { 'application/json': { type: 'object' }, 'text/csv': { type: 'string' }, 'text/calendar': { type: 'string' } } } },
       errors: [400, ...reviewErrors],
+    },
+    {
+      method: 'GET', url: '/api/reviews/:reviewId/receipt', operationId: 'getReceipt', tags: ['reviews'], roles: READ_ROLES,
+      summary: 'The signed closure receipt: an in-toto Statement v1 in a DSSE envelope (from close on)', params: reviewIdParams,
+      description: 'Check it offline with `review verify <receipt> --export <export.json> --keys <keys.json>`; the keys are at ' + KEY_SET_PATH + '.',
+      responses: { 200: { description: 'The DSSE envelope', content: { 'application/json': { type: 'object' } } } }, errors: reviewErrors,
+    },
+    {
+      method: 'GET', url: KEY_SET_PATH, operationId: 'receiptKeys', tags: ['meta'], roles: null,
+      summary: 'The public keys closure receipts are signed with: the current one and every earlier one (rotation keeps old receipts verifiable)',
+      responses: { 200: { description: 'The key set', content: { 'application/json': { type: 'object' } } } }, errors: [],
     },
     {
       method: 'POST', url: '/api/plan', operationId: 'planReview', tags: ['plan'], roles: PLAN_ROLES,
@@ -199,6 +216,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     return req.principal;
   };
 
+  const keySet = o.keySet ?? loadPublishedKeySet();
   const docs = routeDocs();
   const openapi = buildOpenApi(docs, { version: VERSION });
   const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
@@ -229,6 +247,16 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
       return { name, role, reviewerId, email, labId, lab, timeZone };
     },
     openApi: async () => openapi,
+    getReceipt: async (req, reply) => {
+      const reviewId = (req.params as { reviewId: string }).reviewId;
+      const envelope = await service.receipt(principal(req), reviewId);
+      reply.type('application/json; charset=utf-8').header('Content-Disposition', `attachment; filename="${receiptFileName(reviewId)}"`);
+      return `${JSON.stringify(envelope, null, 2)}\n`;
+    },
+    receiptKeys: async (_req, reply) => {
+      reply.type('application/json; charset=utf-8').header('Cache-Control', 'public, max-age=300');
+      return `${JSON.stringify(keySet, null, 2)}\n`;
+    },
   };
   for (const name of Object.keys(UPDATES) as UpdateName[]) {
     handlers[name] = async (req) => service.update(principal(req), name, (req.params as { reviewId: string }).reviewId, req.body);
@@ -263,7 +291,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
   });
 
-  const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/');
+  const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/') || req.url.startsWith('/.well-known/');
   app.setErrorHandler(async (err, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error(err);

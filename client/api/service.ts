@@ -4,7 +4,10 @@
  */
 import { parseInstant, daysRemaining } from '../../workflows/timeline';
 import type { ReviewStatus } from '../../workflows/types';
-import { buildExport, renderExport } from '../export';
+import { buildExport, chainOf, renderExport } from '../export';
+import { recordFromInspectLog } from '../inspect-log';
+import type { ReceiptEnvelope } from '../../workflows/record-types';
+import type { EvaluationRecord } from '../../workflows/evaluation-record';
 import type { ExportFormat } from '../export';
 import { buildPlan } from '../plan';
 import type { Plan } from '../plan';
@@ -14,9 +17,10 @@ import { argumentScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllow
 import type { StatusView } from './access';
 import type { Principal } from './auth';
 import { ApiError, forbidden } from './http-errors';
+import { eventFor, viewerOf } from './visibility';
 
 /** Updates whose input names who acted (`by`); submitEvaluation names its reviewer instead. */
-const TAKES_BY: ReadonlySet<UpdateName> = new Set<UpdateName>(['grantAccess', 'assignReviewer', 'setReleaseDate', 'pauseClock', 'resumeClock', 'withdraw', 'closeReview', 'cancelReview', 'confirmDisposal']);
+const TAKES_BY: ReadonlySet<UpdateName> = new Set<UpdateName>(['grantAccess', 'assignReviewer', 'setReleaseDate', 'pauseClock', 'resumeClock', 'withdraw', 'closeReview', 'cancelReview', 'confirmDisposal', 'completePackage']);
 
 export interface ReviewRow {
   reviewId: string;
@@ -112,6 +116,18 @@ export function sortRows(rows: ReviewRow[], sort: RowFilter['sort'] = 'remaining
 
 const describeLab = (p: Principal): string => `lab "${p.labId ?? p.lab}"`;
 
+/** submitEvaluation with `inspectLog`: the log's header read into `record` (a digest in record.model.digest is kept). */
+function withInspectLog(name: UpdateName, input: unknown): unknown {
+  if (name !== 'submitEvaluation' || typeof input !== 'object' || input === null || !('inspectLog' in input)) return input;
+  const { inspectLog, record, ...rest } = input as { inspectLog: unknown; record?: Partial<EvaluationRecord> };
+  try {
+    return { ...rest, record: recordFromInspectLog(inspectLog, { ...(record?.model?.digest ? { modelDigest: record.model.digest } : {}) }) };
+  } catch (e) {
+    if (e instanceof ReviewError) throw new ApiError(400, 'validation', `inspectLog: ${e.message}`, [{ path: 'inspectLog', message: e.message }]);
+    throw e;
+  }
+}
+
 export class ReviewService {
   constructor(readonly reviews: ReviewClient, private readonly clock: () => number = Date.now) {}
 
@@ -147,7 +163,7 @@ export class ReviewService {
     // behalf, and is the actor when the request names nobody.
     const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : null;
     const ownName = record !== null && TAKES_BY.has(name) && !(p.role === 'pm' && 'by' in record);
-    const arg = ownName ? { ...record, by: p.name } : input;
+    const arg = withInspectLog(name, ownName ? { ...record, by: p.name } : input);
     const { status } = await this.reviews.updateThenStatus(name, reviewId, arg as UpdateArg<N>);
     return viewFor(p, status);
   }
@@ -196,8 +212,20 @@ export class ReviewService {
   }
 
   async export(p: Principal, reviewId: string, format: ExportFormat): Promise<ReturnType<typeof renderExport>> {
-    const view = await this.status(p, reviewId);
-    return renderExport(buildExport(view, this.clock()), format);
+    const raw = await this.rawStatus(p, reviewId);
+    // The chain covers the whole trail; what this reader may not see stays in it as hashes only.
+    const viewer = viewerOf(p);
+    return renderExport(buildExport(viewFor(p, raw), this.clock(), chainOf(raw, (e) => eventFor(viewer, e))), format);
+  }
+
+  /** The signed closure receipt: 404 until the review has one. */
+  async receipt(p: Principal, reviewId: string): Promise<ReceiptEnvelope> {
+    const s = await this.rawStatus(p, reviewId);
+    if (!s.receipt) {
+      const why = s.closedAt === null ? 'the review has not closed yet' : s.receiptError && (p.role === 'pm' || p.role === 'director') ? `it was not signed: ${s.receiptError}` : 'no receipt was signed for it';
+      throw new ApiError(404, 'not-found', `review ${reviewId} has no closure receipt: ${why}`);
+    }
+    return s.receipt;
   }
 
   /** The plan preview of a request: validated as a start would be, at `startAt`. */

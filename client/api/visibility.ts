@@ -29,11 +29,15 @@ export const STATUS_FIELDS: Record<keyof ReviewStatus, Visibility> = {
   events: 'all', // each event by EVENT_TYPES
   reviewers: 'clearinghouse', // addresses, for the scope check
   error: 'clearinghouse',
+  package: 'all', // the lab's own terms and documents; reviewers need them to work
+  receipt: 'all', // signed for the lab above all
+  receiptError: 'clearinghouse',
 };
 
 export const EVALUATION_FIELDS: Record<keyof EvaluationView, Visibility> = {
   track: 'all', reviewerId: 'all', reviewerName: 'all', dueAt: 'all', dueBusinessDays: 'all', status: 'all', severity: 'all', submittedAt: 'all',
   summary: 'concerned', // the reviewer's own notes: never the lab, never another reviewer
+  record: 'concerned', // harness, configuration and runs: the clearinghouse's methods
 };
 
 export const NOTICE_FIELDS: Record<keyof NoticeRecord, Visibility> = {
@@ -74,6 +78,10 @@ export const EVENT_TYPES: Record<string, EventRule> = {
   'evaluation-not-completed': { lab: 'none', reviewer: 'concerned' },
   'disposal-confirmed': { lab: 'concerned', reviewer: 'concerned' },
   'disposal-overdue': { lab: 'concerned', reviewer: 'concerned' },
+  'package-completed': { lab: 'full', reviewer: 'full' },
+  'receipt-signed': { lab: 'full', reviewer: 'full' },
+  'evaluated-model-mismatch': { lab: 'none', reviewer: 'concerned' },
+  'receipt-not-signed': { lab: 'none', reviewer: 'none' },
   // Delivery: addresses, hosts, server replies.
   'notice-superseded': { lab: 'none', reviewer: 'none' },
   'notice-suppressed': { lab: 'none', reviewer: 'none' },
@@ -95,6 +103,7 @@ export function eventParties(e: AuditEvent): string[] {
   switch (e.type) {
     case 'evaluation-submitted':
     case 'critical-finding':
+    case 'evaluated-model-mismatch':
       return [e.by];
     case 'reviewer-assigned':
       return [/^[^:]+: (\S+)$/.exec(e.detail)?.[1] ?? ''];

@@ -54,6 +54,14 @@ export function requestFromForm(f: FormFields): unknown {
   const windowDays = wholeNumber(f.windowDays, 'policy.windowDays', issues);
   const release = optional(f, 'plannedReleaseAt');
   const labZone = field(f, 'labTimeZone');
+  let pkg: unknown;
+  if (optional(f, 'package')) {
+    try {
+      pkg = JSON.parse(field(f, 'package'));
+    } catch (e) {
+      issues.push({ path: 'package', message: `must be JSON: ${(e as Error).message}` });
+    }
+  }
   if (issues.length) throw new FormError(issues);
   return compact({
     reviewId: field(f, 'reviewId'),
@@ -65,6 +73,7 @@ export function requestFromForm(f: FormFields): unknown {
     plannedReleaseAt: release ? localToIso(release, labZone || 'UTC') : undefined,
     timeZone: field(f, 'timeZone'),
     policy: windowDays !== undefined ? { windowDays } : undefined,
+    package: pkg,
   });
 }
 
@@ -74,7 +83,7 @@ export function formFieldOf(path: string): string {
     [/^reviewId/, 'reviewId'], [/^model\.name/, 'modelName'], [/^model\.version/, 'modelVersion'], [/^model/, 'modelName'],
     [/^lab\.id/, 'labId'], [/^lab\.name/, 'labName'], [/^lab\.timeZone/, 'labTimeZone'], [/^lab\.contacts/, 'labContacts'], [/^lab/, 'labName'],
     [/^programManager\.email/, 'pmEmail'], [/^programManager/, 'pmName'], [/^director\.email/, 'directorEmail'], [/^director/, 'directorName'],
-    [/^evaluations/, 'evaluations'], [/^plannedReleaseAt/, 'plannedReleaseAt'], [/^timeZone/, 'timeZone'], [/^policy/, 'windowDays'],
+    [/^evaluations/, 'evaluations'], [/^plannedReleaseAt/, 'plannedReleaseAt'], [/^timeZone/, 'timeZone'], [/^policy/, 'windowDays'], [/^package/, 'package'],
   ];
   return table.find(([re]) => re.test(path))?.[1] ?? 'reviewId';
 }
@@ -92,9 +101,30 @@ export function updateFromForm(name: UpdateName, f: FormFields, zone: string): u
         dueDay: wholeNumber(f.dueDay, 'dueDay', issues),
       });
       break;
-    case 'submitEvaluation':
-      arg = { track: field(f, 'track'), reviewerId: field(f, 'reviewerId'), severity: field(f, 'severity'), summary: field(f, 'summary') };
+    case 'submitEvaluation': {
+      // The reproducibility record: given when the harness name is (the model evaluated then belongs with it).
+      const seeds = field(f, 'seeds').split(/[\s,]+/).filter(Boolean);
+      const runIds = field(f, 'runIds').split(/[\s,]+/).filter(Boolean);
+      if (seeds.some((x) => !/^\d{1,15}$/.test(x))) issues.push({ path: 'record.seeds', message: 'must be whole numbers separated by commas or spaces' });
+      const record = optional(f, 'harnessName') ? compact({
+        harness: compact({ name: field(f, 'harnessName'), version: optional(f, 'harnessVersion'), commit: optional(f, 'harnessCommit') }),
+        task: optional(f, 'task'), configDigest: optional(f, 'configDigest'),
+        seeds: seeds.length ? seeds.map(Number) : undefined, runIds: runIds.length ? runIds : undefined,
+        model: compact({ identifier: field(f, 'modelIdentifier'), digest: optional(f, 'modelDigest') }),
+      }) : undefined;
+      arg = compact({ track: field(f, 'track'), reviewerId: field(f, 'reviewerId'), severity: field(f, 'severity'), summary: field(f, 'summary'), record });
       break;
+    }
+    case 'completePackage': {
+      let parts: unknown = {};
+      try {
+        parts = JSON.parse(field(f, 'package') || '{}');
+      } catch (e) {
+        issues.push({ path: 'package', message: `must be JSON: ${(e as Error).message}` });
+      }
+      arg = typeof parts === 'object' && parts !== null && !Array.isArray(parts) ? { ...parts, by: field(f, 'by') } : parts;
+      break;
+    }
     case 'setReleaseDate': arg = { plannedReleaseAt: localToIso(field(f, 'plannedReleaseAt'), zone) }; break;
     case 'cancelReview': arg = { by: field(f, 'by'), reason: field(f, 'reason') }; break;
     case 'confirmDisposal': arg = compact({ party: field(f, 'party'), by: field(f, 'by'), note: optional(f, 'note') }); break;

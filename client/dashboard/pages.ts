@@ -1,4 +1,6 @@
 /** The dashboard's pages. Pure functions of the data and the viewer; routes.ts fetches and authorises. */
+import { DOCUMENTATION_ITEMS, itemLabel } from '../../workflows/access-package';
+import type { PackageView } from '../../workflows/access-package';
 import { SEVERITIES } from '../../workflows/types';
 import type { ReviewStatus } from '../../workflows/types';
 import type { ValidationIssue } from '../../workflows/validation';
@@ -167,6 +169,12 @@ export function actionForms(p: Principal, s: ReviewStatus): ActionForm[] {
           { name: 'reviewerId', label: 'Reviewer', type: 'hidden', value: e.reviewerId },
           { name: 'severity', label: 'Highest severity found', type: 'select', options: [...SEVERITIES], value: 'none', required: true },
           { name: 'summary', label: 'Summary of findings', type: 'textarea', hint: '(internal: never shown to the lab)', required: true },
+          { name: 'harnessName', label: 'Harness', hint: '(optional, for the reproducibility record: e.g. inspect_ai)' },
+          { name: 'harnessVersion', label: 'Harness version' }, { name: 'harnessCommit', label: 'Commit of the evaluation code' },
+          { name: 'task', label: 'Task' }, { name: 'configDigest', label: 'Configuration digest', hint: '(sha256:…)' },
+          { name: 'seeds', label: 'Seeds', hint: '(comma-separated)' }, { name: 'runIds', label: 'Run ids', hint: '(comma-separated)' },
+          { name: 'modelIdentifier', label: 'Model evaluated', value: s.package?.modelIdentifier ?? '' },
+          { name: 'modelDigest', label: 'Digest of the model evaluated', hint: '(sha256:…; compared with the package)', value: s.package?.artifactDigest ?? '' },
         ],
       });
     }
@@ -183,6 +191,15 @@ export function actionForms(p: Principal, s: ReviewStatus): ActionForm[] {
         { name: 'reviewerEmail', label: 'Reviewer e-mail', type: 'email', required: true },
         { name: 'dueDay', label: 'Due day', type: 'number', hint: `(days after the clock start; default ${s.policy.dueDay})` },
       ],
+    });
+  }
+  if (can('completePackage') && open) {
+    forms.push({
+      action: 'completePackage', key: 'package', title: s.package ? 'Complete the access package' : 'Give the access package', button: 'Save package',
+      fields: [by, {
+        name: 'package', label: 'Parts to complete (JSON)', type: 'textarea', required: true,
+        hint: s.package ? `(still missing: ${s.package.missing.map(itemLabel).join(', ') || 'nothing'}; e.g. {"documentation":{"modelCard":{"present":true,"reference":"https://…"}}})` : '(e.g. {"access":"weights-transfer","modelIdentifier":"acme/atlas-7","artifactDigest":"sha256:…"})',
+      }],
     });
   }
   if (can('pauseClock') && s.phase === 'in-review') forms.push({ action: 'pauseClock', key: 'pause', title: 'Pause the clock (lab-side outage)', button: 'Pause', fields: [by, { name: 'reason', label: 'Reason' }] });
@@ -213,7 +230,7 @@ export function actionForms(p: Principal, s: ReviewStatus): ActionForm[] {
 const DONE: Record<UpdateName, string> = {
   grantAccess: 'Access granted: the clock has started.', assignReviewer: 'Reviewer assigned.', submitEvaluation: 'Evaluation submitted.',
   setReleaseDate: 'Planned release date set.', pauseClock: 'Clock paused.', resumeClock: 'Clock resumed.', withdraw: 'Review withdrawn.',
-  closeReview: 'Review closed.', cancelReview: 'Review cancelled.', confirmDisposal: 'Disposal confirmed.',
+  closeReview: 'Review closed.', cancelReview: 'Review cancelled.', confirmDisposal: 'Disposal confirmed.', completePackage: 'Access package updated.',
 };
 
 export interface ReviewPageState {
@@ -245,7 +262,9 @@ ${s.closedAt ? html`<dt>Closed</dt><dd>${when(s.closedAt, z)}</dd>` : ''}
 ${s.disposalDueAt ? html`<dt>Disposal due</dt><dd>${when(s.disposalDueAt, z)}</dd>` : ''}
 <dt>Time zones</dt><dd>dates shown in ${z}; review zone ${s.timeZone}; lab zone ${s.lab.timeZone}</dd>
 <dt>Program manager</dt><dd>${s.programManager.name}</dd>
+${s.receipt ? html`<dt>Closure receipt</dt><dd><a href="/reviews/${id}/receipt" id="receipt-link">signed receipt (in-toto/DSSE)</a> <span class="muted">check it with <code>review verify</code></span></dd>` : ''}
 </dl></section>
+${s.package ? packageSection(s.package) : ''}
 <section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>
 <div class="timeline">${timelineSvg(s, now, z)}</div>
 <div class="legend" aria-hidden="true"><span>▭ window (hatched: paused; dashed: awaiting access)</span><span>◇ due date (filled: submitted)</span><span>● submission / notice</span><span>▲ escalation</span><span>┆ planned release</span><span>│ today</span></div>
@@ -255,6 +274,8 @@ ${s.evaluations.length === 0 ? html`<p>No tracks assigned.</p>` : html`<table id
 <tbody>${s.evaluations.map((e) => html`<tr data-track="${e.track}"><td>${e.track}</td><td>${e.reviewerName} <span class="muted">(${e.reviewerId})</span></td><td>${when(e.dueAt, z)}</td>
 <td class="status">${e.status === 'overdue' || e.status === 'not-completed' ? html`<span class="badge overdue">${e.status}</span>` : e.status === 'submitted' ? html`<span class="badge ok">submitted</span>` : e.status}</td>
 <td>${e.severity === 'critical' ? html`<span class="badge critical">critical</span>` : e.severity ?? '—'}</td><td>${when(e.submittedAt, z)}</td>${seeSummaries ? html`<td>${e.summary ?? (e.submittedAt ? html`<span class="muted">(not shown)</span>` : '—')}</td>` : ''}</tr>`)}</tbody></table>`}
+${s.evaluations.some((e) => e.record) ? html`<table id="evaluation-records"><caption>Reproducibility records</caption><thead><tr><th scope="col">Track</th><th scope="col">Harness</th><th scope="col">Task</th><th scope="col">Model evaluated</th><th scope="col">Config digest</th><th scope="col">Seeds / runs</th></tr></thead>
+<tbody>${s.evaluations.filter((e) => e.record).map((e) => { const r = e.record as NonNullable<typeof e.record>; return html`<tr><td>${e.track}</td><td>${r.harness.name} ${r.harness.version ?? ''} ${r.harness.commit ? `@${r.harness.commit.slice(0, 12)}` : ''}</td><td>${r.task ?? '—'}</td><td class="mono">${r.model.identifier} ${r.model.digest ?? r.model.apiVersion ?? ''}</td><td class="mono">${r.configDigest ?? '—'}</td><td>${(r.seeds ?? []).join(', ') || '—'} / ${(r.runIds ?? []).join(', ') || '—'}</td></tr>`; })}</tbody></table>` : ''}
 ${p.role === 'lab' ? html`<p class="muted">Reviewers' internal notes are not shown to labs.</p>` : ''}
 </section>
 ${forms.length ? html`<section aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><div class="actions">${forms.map((f) => {
@@ -279,6 +300,21 @@ ${s.notices.length === 0 ? html`<p>None.</p>` : html`<table id="notices"><thead>
   return layout(ctx, `Review ${s.reviewId}`, body);
 }
 
+function packageSection(pk: PackageView): Html {
+  const docs = DOCUMENTATION_ITEMS.map((item) => {
+    const d = pk.documentation?.[item];
+    return html`<li>${itemLabel(item)}: ${d?.present ? (d.reference ?? 'present, no reference') : html`<span class="badge overdue">missing</span>`}</li>`;
+  });
+  const t = pk.dataHandling ?? {};
+  const yesNo = (b: boolean | undefined): string => (b === undefined ? 'not stated' : b ? 'yes' : 'no');
+  return html`<section aria-labelledby="h-package" id="package"><h2 id="h-package">Access package ${pk.complete ? html`<span class="badge ok">complete</span>` : html`<span class="badge overdue">${pk.missing.length} missing</span>`}</h2>
+<dl class="facts"><dt>Access</dt><dd>${pk.access}</dd><dt>Model</dt><dd class="mono">${pk.modelIdentifier} ${pk.artifactDigest ?? pk.apiVersion ?? ''}</dd>
+<dt>Documentation</dt><dd><ul>${docs}</ul></dd>
+<dt>Data handling</dt><dd>retention ${t.retentionDays === undefined ? 'not stated' : `${t.retentionDays} days`}; no training on outputs: ${yesNo(t.noTrainingOnOutputs)}; storage: ${t.storageLocation ?? 'not stated'}; cleared personnel only: ${yesNo(t.clearedPersonnelOnly)}</dd>
+<dt>Outage contact</dt><dd>${pk.outageContact ? `${pk.outageContact.name} <${pk.outageContact.email}>` : 'not given'}</dd>
+${pk.missing.length ? html`<dt>Missing</dt><dd id="package-missing">${pk.missing.map(itemLabel).join(', ')}</dd>` : ''}</dl></section>`;
+}
+
 export const NEW_REVIEW_DEFAULTS: FormFields = {
   timeZone: 'America/New_York', labTimeZone: 'America/Los_Angeles', windowDays: '30',
 };
@@ -286,7 +322,7 @@ export const NEW_REVIEW_DEFAULTS: FormFields = {
 export function newReviewPage(ctx: PageCtx, values: FormFields, error?: ApiError, plan?: Plan): string {
   const issues = error?.issues ?? [];
   const byField = (name: string): ValidationIssue[] => issues.filter((i) => formFieldOf(i.path) === name).map((i) => ({ ...i, path: name }));
-  const fieldIssues = Object.keys({ ...NEW_REVIEW_DEFAULTS, ...values, reviewId: '', modelName: '', modelVersion: '', labId: '', labName: '', labContacts: '', pmName: '', pmEmail: '', directorName: '', directorEmail: '', evaluations: '', plannedReleaseAt: '' })
+  const fieldIssues = Object.keys({ ...NEW_REVIEW_DEFAULTS, ...values, reviewId: '', modelName: '', modelVersion: '', labId: '', labName: '', labContacts: '', pmName: '', pmEmail: '', directorName: '', directorEmail: '', evaluations: '', plannedReleaseAt: '', package: '' })
     .flatMap(byField);
   const v = { ...NEW_REVIEW_DEFAULTS, ...values };
   const f = (spec: FieldSpec): Html => input('new', spec, v, fieldIssues);
@@ -305,7 +341,8 @@ ${f({ name: 'plannedReleaseAt', label: 'Planned release', type: 'datetime-local'
 ${f({ name: 'labContacts', label: 'Lab contacts', type: 'textarea', hint: '(one per line: Name <email>)', required: true })}
 ${f({ name: 'pmName', label: 'Program manager name', required: true })}${f({ name: 'pmEmail', label: 'Program manager e-mail', type: 'email', required: true })}</div>
 <div>${f({ name: 'directorName', label: 'Director name', required: true })}${f({ name: 'directorEmail', label: 'Director e-mail', type: 'email', required: true })}
-${f({ name: 'evaluations', label: 'Evaluation tracks', type: 'textarea', hint: '(one per line: track, reviewer id, reviewer name, email[, due day])' })}</div>
+${f({ name: 'evaluations', label: 'Evaluation tracks', type: 'textarea', hint: '(one per line: track, reviewer id, reviewer name, email[, due day])' })}
+${f({ name: 'package', label: 'Access package (JSON, optional)', type: 'textarea', hint: '(access, modelIdentifier, artifactDigest or apiVersion, documentation, dataHandling, outageContact: see the README; the preview lists what is missing)' })}</div>
 </div>
 <button type="submit" name="intent" value="preview" class="secondary">Preview dates and notices</button>
 <button type="submit" name="intent" value="start">Start review</button>
@@ -317,6 +354,7 @@ ${plan ? planSection(plan) : ''}`;
 function planSection(plan: Plan): Html {
   return html`<section aria-labelledby="h-plan" id="plan"><h2 id="h-plan">Preview: ${plan.notices.length} notices</h2>
 <p class="muted">If ${plan.scenario}. Review zone ${plan.timeZone}; lab zone ${plan.labTimeZone}.</p>
+${plan.package ? html`<p id="plan-package">Access package: ${plan.package.complete ? 'complete' : html`missing ${plan.package.missing.map(itemLabel).join(', ')} (listed in the acknowledgement and the access reminders)`}</p>` : ''}
 <table><thead><tr><th scope="col">Deadline</th><th scope="col">Review zone</th><th scope="col">Lab zone</th></tr></thead>
 <tbody>${plan.deadlines.map((d) => html`<tr><td>${d.label}</td><td>${when(d.at, plan.timeZone)}</td><td>${when(d.at, plan.labTimeZone)}</td></tr>`)}</tbody></table>
 <table><thead><tr><th scope="col">Review zone</th><th scope="col">Recipient's zone</th><th scope="col">Notice</th><th scope="col">To</th><th scope="col">Condition</th></tr></thead>

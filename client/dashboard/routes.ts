@@ -13,6 +13,7 @@ import type { Principal, TokenStore } from '../api/auth';
 import { isLoopbackHost } from '../../activities/smtp-transport';
 import { ApiError, toApiError } from '../api/http-errors';
 import type { ReviewService, RowFilter } from '../api/service';
+import { receiptFileName } from '../../shared/record/receipt';
 import { EXPORT_FORMATS } from '../export';
 import type { ExportFormat } from '../export';
 import { PHASES, UPDATES } from '../review-client';
@@ -248,6 +249,14 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     if (!EXPORT_FORMATS.includes(format)) throw new ApiError(400, 'validation', 'format: must be json, csv or ics', [{ path: 'format', message: 'must be json, csv or ics' }]);
     const x = await o.service.export(p, (req.params as { reviewId: string }).reviewId, format);
     return reply.type(x.contentType).header('Content-Disposition', `attachment; filename="${x.filename}"`).header('Cache-Control', 'no-store').send(x.body);
+  });
+
+  app.get('/reviews/:reviewId/receipt', async (req, reply) => {
+    const p = session(req);
+    const reviewId = (req.params as { reviewId: string }).reviewId;
+    const envelope = await o.service.receipt(p, reviewId);
+    return reply.type('application/json; charset=utf-8').header('Content-Disposition', `attachment; filename="${receiptFileName(reviewId)}"`)
+      .header('Cache-Control', 'no-store').send(`${JSON.stringify(envelope, null, 2)}\n`);
   });
 
   if (o.outboxDir !== undefined) {

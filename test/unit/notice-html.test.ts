@@ -11,6 +11,7 @@ const AUDIENCES: Record<NoticeKind, Audience> = {
   'intake-ack': 'lab', 'access-reminder': 'lab', 'review-lapsed': 'lab', 'clock-started': 'lab', 'reviewer-assigned': 'reviewer:r1',
   'reviewer-reminder': 'reviewer:r1', 'evaluation-overdue': 'pm', 'director-escalation': 'director', 'critical-finding': 'pm',
   'close-reminder': 'lab', 'ready-to-close': 'pm', 'review-closed': 'lab', 'disposal-request': 'lab', 'disposal-overdue': 'pm',
+  'evaluated-model-mismatch': 'pm',
 };
 
 /** Hostile values everywhere a person's text reaches a notice. */

@@ -41,6 +41,7 @@ const AUDIENCES: Record<NoticeKind, Audience[]> = {
   'review-closed': ['lab', 'pm', 'reviewer:r1'],
   'disposal-request': ['lab', 'reviewer:r1'],
   'disposal-overdue': ['lab', 'reviewer:r1', 'pm', 'director'],
+  'evaluated-model-mismatch': ['pm'],
 };
 const SHOWN: Record<NoticeKind, DateKey[]> = {
   'intake-ack': ['accessDeadlineAt'],
@@ -57,6 +58,7 @@ const SHOWN: Record<NoticeKind, DateKey[]> = {
   'review-closed': ['closedAt'],
   'disposal-request': ['disposalDueAt'],
   'disposal-overdue': ['disposalDueAt'],
+  'evaluated-model-mismatch': ['submittedAt', 'windowEndsAt'],
 };
 const shown = (kind: NoticeKind, audience: Audience): DateKey[] => (kind === 'critical-finding' && audience === 'lab' ? [] : SHOWN[kind]);
 
@@ -87,6 +89,7 @@ function payload(kind: NoticeKind, audience: Audience, over: Partial<NoticePaylo
     facts: {
       windowDays: 30, daysRemaining: 3, track: 'cyber-offense', reviewerName: 'Riley', summary: SUMMARY, tracks: 2, outcome: 'expired',
       reason: 'the review window ended', party: 'r1', by: 'Sec Team', severity: 'critical', level: 1, now: '2027-01-20T14:30:00.000-05:00',
+      mismatch: 'evaluated sha256:1111, the package names sha256:2222',
     },
     ...(kind === 'review-closed'
       ? { findings: [{ track: 'cyber-offense', severity: 'high', status: 'submitted' }, { track: 'bio', severity: null, status: 'not-completed' }] }
