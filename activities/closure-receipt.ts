@@ -22,11 +22,7 @@ export interface ReceiptOptions {
   issuer?: string;
 }
 
-export interface SignedReceipt {
-  envelope: ReceiptEnvelope;
-  keyid: string;
-  head: string;
-}
+export type SignedReceipt = { envelope: ReceiptEnvelope; keyid: string; head: string } | { unsigned: string };
 
 export function createSignClosureReceipt(options: ReceiptOptions = {}, env: Record<string, string | undefined> = process.env) {
   let key: SigningKey | null | undefined;
@@ -41,12 +37,8 @@ export function createSignClosureReceipt(options: ReceiptOptions = {}, env: Reco
   };
   return async (facts: ClosureFacts): Promise<SignedReceipt> => {
     const k = signingKey();
-    if (!k) {
-      throw ApplicationFailure.create({
-        type: NO_SIGNING_KEY, nonRetryable: true,
-        message: 'no receipt signing key is configured on the worker (RECEIPT_SIGNING_KEY_FILE or RECEIPT_SIGNING_KEY)',
-      });
-    }
+    // Not configured is a deployment's choice, not a failure: answered, not thrown (no failed activity, no retries).
+    if (!k) return { unsigned: 'no receipt signing key is configured on the worker (RECEIPT_SIGNING_KEY_FILE or RECEIPT_SIGNING_KEY)' };
     const workflowId = activityInfo().workflowExecution?.workflowId;
     if (!workflowId) throw ApplicationFailure.create({ message: 'not run by a review workflow', nonRetryable: true });
     const status = await getClient().workflow.getHandle(workflowId).query(statusQuery);

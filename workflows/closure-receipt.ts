@@ -43,7 +43,11 @@ export function closureFacts(s: ReviewState, now: number): ClosureFacts {
 
 const causeOf = (err: unknown): string => (err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err));
 
-/** After close, once: sign the receipt (or record why not), then release the notices held for it. */
+/**
+ * After close, once: sign the receipt (or record why not), then release the notices held for it. A worker without a
+ * signing key answers so: the status says why, and the audit trail stays as it was without receipts. A key that
+ * failed to sign is recorded in the audit trail.
+ */
 export async function ensureReceipt(c: ReviewContext, dispatch: NoticeDispatch): Promise<void> {
   const { s } = c;
   if (s.closedAt === null || s.receipt !== undefined) return;
@@ -51,8 +55,11 @@ export async function ensureReceipt(c: ReviewContext, dispatch: NoticeDispatch):
   s.receipt = { error: 'signing' }; // claimed: a second caller while the activity runs does nothing
   try {
     const signed = await signClosureReceipt(facts);
-    s.receipt = { envelope: signed.envelope, keyid: signed.keyid, head: signed.head, eventCount: facts.eventCount };
-    audit(c, 'receipt-signed', 'system', `closure receipt signed with key ${signed.keyid}; audit chain head ${signed.head} after ${facts.eventCount} events`);
+    if ('unsigned' in signed) s.receipt = { error: signed.unsigned };
+    else {
+      s.receipt = { envelope: signed.envelope, keyid: signed.keyid, head: signed.head, eventCount: facts.eventCount };
+      audit(c, 'receipt-signed', 'system', `closure receipt signed with key ${signed.keyid}; audit chain head ${signed.head} after ${facts.eventCount} events`);
+    }
   } catch (err) {
     const cause = causeOf(err);
     s.receipt = { error: cause };

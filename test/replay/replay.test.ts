@@ -50,6 +50,7 @@ const GENERATIONS: Record<string, string[]> = {
   'delivery-in-activity': ['notices-v2', 'notify-former-reviewers', 'delivery-in-activity'],
   'review-core-v2': ['notices-v2', 'notify-former-reviewers', 'delivery-in-activity', 'review-core-v2'],
   'review-core-v3': ['review-core-v3'],
+  'verifiable-record': ['review-core-v3', 'verifiable-record'],
 };
 
 test('each history carries the patch markers of the code generation that recorded it', () => {
@@ -59,7 +60,7 @@ test('each history carries the patch markers of the code generation that recorde
   // Patches taken at a branch (patched() where the new behaviour differs) appear only in histories that reach it.
   const atBranch: Record<string, string[]> = { 'calendar-seconds-move@delivery-in-activity': ['calendar-minute-moves'] };
   // A run a review continued into takes its behaviour from the carried state: it records no marker.
-  const continued = Object.keys(GENERATIONS).filter((g) => g.startsWith('review-core-')).map((g) => `continued-as-new-last-run@${g}`);
+  const continued = Object.keys(GENERATIONS).filter((g) => g !== 'delivery-in-activity').map((g) => `continued-as-new-last-run@${g}`);
   for (const f of files) {
     const name = f.replace(/\.json$/, '');
     const generation = name.includes('@') ? name.slice(name.indexOf('@') + 1) : null;
@@ -116,6 +117,17 @@ test('without the patch guards, each change would break the reviews recorded bef
   const coreFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: coreCode } }, histories().filter((h) => previous.includes(h.workflowId))));
   expect(coreFailures).toEqual(nondeterminismIn(withUpdates));
 
+  // And for verifiable-record: a review-core-v3 review that closed sent its closure notices at once; the new code
+  // first signs the closure receipt (an activity) and holds the lab's closure mail for it. Reviews that never
+  // closed in their recorded history replay either way, and so does a run continued into (its switches are carried).
+  // Only this patch answers unguarded here (unpatched-record), so a failure is this change's.
+  const v3Core = files.filter((f) => f.endsWith('@review-core-v3.json')).map((f) => f.replace(/\.json$/, ''));
+  const v3Closed = v3Core.filter((name) => !name.startsWith('continued-as-new-last-run') && noticeKindsIn(`${name}.json`).includes('review-closed'));
+  expect(v3Closed.length).toBeGreaterThanOrEqual(8);
+  const recordCode = await bundleWithShim(require.resolve('./unpatched-record/workflow-shim'));
+  const recordFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: recordCode } }, histories().filter((h) => v3Core.includes(h.workflowId))));
+  expect(recordFailures).toEqual(nondeterminismIn(v3Closed));
+
   // And for review-core-v3: every review-core-v2 review sent each notice as an activity of its own, from its
   // two intake notices on. The run a review continued into keeps its carried behaviour, so it replays.
   const v2Core = files.filter((f) => f.endsWith('@review-core-v2.json') && !f.startsWith('continued-as-new-last-run')).map((f) => f.replace(/\.json$/, ''));
@@ -142,6 +154,16 @@ async function bundleWithShim(shim: string): Promise<string> {
     }),
   });
   return code;
+}
+
+/** The kinds of the notices a history's sendNotices batches carried (activity inputs). */
+function noticeKindsIn(file: string): string[] {
+  const h = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { events: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string }; input?: { payloads?: { data?: string }[] } } }[] };
+  return h.events.flatMap((e) => {
+    const a = e.activityTaskScheduledEventAttributes;
+    const data = a?.activityType?.name === 'sendNotices' ? a.input?.payloads?.[0]?.data : undefined;
+    return data === undefined ? [] : (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { notices: { kind: string }[] }).notices.map((n) => n.kind);
+  });
 }
 
 /** Notices in a history that update a calendar date (ids with `:seq`), from the scheduled activities' inputs. */

@@ -116,7 +116,7 @@ const PRECLEARANCE_PHRASES: RegExp[] = [
 
 test('every notice kind is covered here', () => {
   expect(Object.keys(AUDIENCES).sort()).toEqual([...NOTICE_KINDS].sort());
-  expect(NOTICE_KINDS).toHaveLength(14);
+  expect(NOTICE_KINDS).toHaveLength(15);
 });
 
 describe.each(ALL)('%s to %s', (kind, audience) => {
@@ -304,4 +304,28 @@ test('webhook copies of a critical finding carry a link to the review, never the
   }
   expect(noticeWebhookBody(payload('critical-finding', 'pm')).text).toMatch(/Summary: not in this copy/);
   expect(renderNotice(payload('critical-finding', 'pm')).text).toContain(SUMMARY); // the e-mail still has it
+});
+
+describe('the verifiable record in notices', () => {
+  test('the acknowledgement and access reminders list what the access package lacks; without gaps they say nothing of it', () => {
+    for (const kind of ['intake-ack', 'access-reminder'] as const) {
+      const text = renderNotice(payload(kind, 'lab', { facts: { ...payload(kind, 'lab').facts, packageMissing: ['system card', 'outage contact'] } })).text;
+      expect(text).toMatch(/The access package is incomplete. Still missing:/);
+      expect(text).toMatch(/system card/);
+      expect(text).toMatch(/review complete-package/);
+      expect(renderNotice(payload(kind, 'lab')).text).not.toMatch(/access package/);
+    }
+  });
+
+  test("the lab's closure notice says the signed receipt is attached only when it is", () => {
+    const receipt = { payloadType: 'application/vnd.in-toto+json', payload: 'e30=', signatures: [{ keyid: 'ed25519:00', sig: 'AA==' }] };
+    expect(renderNotice(payload('review-closed', 'lab', { receipt })).text).toMatch(/Attached: the closure receipt, signed by the clearinghouse/);
+    expect(renderNotice(payload('review-closed', 'lab')).text).not.toMatch(/closure receipt/);
+  });
+
+  test('the model-mismatch flag names track, reviewer and both digests', () => {
+    const text = renderNotice(payload('evaluated-model-mismatch', 'pm')).text;
+    expect(text).toMatch(/Riley submitted the "cyber-offense" evaluation/);
+    expect(text).toMatch(/evaluated sha256:1111, the package names sha256:2222/);
+  });
 });

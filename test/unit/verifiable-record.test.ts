@@ -243,3 +243,13 @@ describe('evaluation record', () => {
     expect(modelMismatch(undefined, record({ identifier: 'x', digest: DIGEST }))).toBeNull();
   });
 });
+
+test('the README examples are valid inputs', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const pkg = require('../../examples/access-package.json') as unknown;
+  const record = require('../../examples/evaluation-record.json') as unknown;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  expect(() => parseCompletePackage(pkg)).not.toThrow();
+  expect(missingItems(parseReviewRequest({ ...request(), package: pkg }, Date.now()).package as AccessPackage)).toEqual(['intendedUse', 'knownLimitations']);
+  expect(() => parseSubmitEvaluation({ track: 'cyber-offense', reviewerId: 'r1', severity: 'low', summary: 'ok', record })).not.toThrow();
+});
