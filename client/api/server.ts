@@ -24,6 +24,8 @@ import {
   startedSchema, statusSchema, updateBodySchemas,
 } from './schemas';
 import { checkReadiness } from '../readiness';
+import { FeedStore } from './calendar-feeds';
+import { calendarFeedDocs, calendarFeedHandlers } from './feed-routes';
 import { LIST_MAX, ReviewService } from './service';
 import type { RowFilter } from './service';
 
@@ -57,6 +59,12 @@ export interface ApiServerOptions {
   /** Dashboard session expiry (sessions.ts). */
   sessions?: SessionLimits;
   clock?: () => number;
+  /** Calendar feeds' hashed secrets (calendar-feeds.ts); default: in memory. */
+  feeds?: FeedStore;
+  /** Reads of one calendar feed per window (default FEED_RATE_LIMIT). */
+  feedRateLimit?: { max: number; timeWindowMs: number };
+  /** The public base URL feed links are given with (API_PUBLIC_URL); default the request's host. */
+  publicUrl?: string;
 }
 
 /** 600 requests a minute per token: a dashboard page costs one, a script polling every second uses a tenth of it. */
@@ -129,6 +137,7 @@ export function routeDocs(): RouteDoc[] {
       errors: [400, 409, ...reviewErrors],
     });
   }
+  docs.push(...calendarFeedDocs());
   docs.push({
     method: 'GET', url: '/openapi.json', operationId: 'openApi', tags: ['meta'], roles: null, summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { type: 'object' } } } }, errors: [],
@@ -230,6 +239,11 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     },
     openApi: async () => openapi,
   };
+  const feeds = o.feeds ?? new FeedStore();
+  Object.assign(handlers, calendarFeedHandlers({
+    service, tokens: o.tokens, feeds, clock: o.clock ?? Date.now,
+    ...(o.feedRateLimit ? { rateLimit: o.feedRateLimit } : {}), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+  }));
   for (const name of Object.keys(UPDATES) as UpdateName[]) {
     handlers[name] = async (req) => service.update(principal(req), name, (req.params as { reviewId: string }).reviewId, req.body);
   }
@@ -259,11 +273,11 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
   const dashboard = await registerDashboard(app, {
-    service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now,
+    service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now, feeds, publicUrl: o.publicUrl,
     ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
   });
 
-  const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/');
+  const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/') || req.url.startsWith('/feeds/');
   app.setErrorHandler(async (err, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error(err);

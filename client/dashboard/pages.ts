@@ -38,7 +38,7 @@ function who(p: Principal): string {
 export function layout(ctx: PageCtx, title: string, body: Html): string {
   const p = ctx.principal;
   const nav = p
-    ? html`<nav aria-label="Main"><a href="/">Reviews</a>${p.role === 'pm' ? html`<a href="/reviews/new">New review</a>` : ''}${ctx.outbox && (p.role === 'pm' || p.role === 'director') ? html`<a href="/outbox">Outbox</a>` : ''}<a href="/openapi.json">API</a></nav>
+    ? html`<nav aria-label="Main"><a href="/">Reviews</a>${p.role === 'pm' ? html`<a href="/reviews/new">New review</a>` : ''}${ctx.outbox && (p.role === 'pm' || p.role === 'director') ? html`<a href="/outbox">Outbox</a>` : ''}<a href="/calendar-feed">Calendar feed</a><a href="/openapi.json">API</a></nav>
 <div class="who"><span>Signed in as <strong>${who(p)}</strong></span>
 <form method="post" action="/zone" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrf}"><label class="sr-only" for="zone-input">Time zone for dates</label><input id="zone-input" type="text" name="tz" value="${ctx.zone}" size="18" aria-label="Time zone for dates"> <button class="secondary" type="submit">Set zone</button></form>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button class="secondary" type="submit">Sign out</button></form></div>`

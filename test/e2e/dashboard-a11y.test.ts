@@ -122,7 +122,34 @@ test('axe finds no WCAG 2.1 A/AA violation on any page or state', async () => {
   await expectNoAxeViolations(page, 'not allowed');
 });
 
+test('the calendar feed page, with the keyboard: issue a feed (its URL works without signing in), then revoke it (404); axe on each state', async () => {
+  await signIn(page, api, 'r1');
+  await pressUntilFocused(page, (f) => f.tag === 'a' && f.name === 'Calendar feed');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${api.url}/calendar-feed`);
+  expect(await page.locator('#feed-state').innerText()).toContain('no calendar feed');
+  await expectNoAxeViolations(page, 'calendar feed, none issued');
+  await pressUntilFocused(page, (f) => f.tag === 'button' && f.name === 'Issue a calendar feed URL');
+  await page.keyboard.press('Enter');
+  await page.locator('#feed-url').waitFor();
+  await expectNoAxeViolations(page, 'calendar feed, just issued');
+  const url = await page.locator('#feed-url').inputValue();
+  expect(url).toMatch(/\/feeds\/frf_[A-Za-z0-9_-]{43}\.ics$/);
+  const feed = await fetch(url); // a calendar client: no cookie
+  expect(feed.status).toBe(200);
+  expect(await feed.text()).toContain(`${ids.running}/calendar/window-end@`);
+  await page.goto(`${api.url}/calendar-feed`);
+  expect(await page.locator('#feed-url').count()).toBe(0); // shown once only
+  expect(await page.locator('#feed-state').innerText()).toMatch(/Active since \w+day/);
+  await pressUntilFocused(page, (f) => f.tag === 'button' && f.name === 'Revoke the feed');
+  await page.keyboard.press('Space');
+  await page.getByRole('status').waitFor();
+  await expectNoAxeViolations(page, 'calendar feed, revoked');
+  expect((await fetch(url)).status).toBe(404);
+});
+
 test('the axe check fails when a page breaks WCAG (the helper is not a no-op)', async () => {
+  await page.goto('about:blank'); // a fresh document: setContent over a dashboard page would keep its CSP (no inline styles)
   await page.setContent('<!doctype html><html><body><img src="x.png"><input type="text"><p style="color:#bbb;background:#fff">faint</p></body></html>');
   const ids = (await axeViolations(page)).map((v) => v.id);
   expect(ids).toEqual(expect.arrayContaining(['image-alt', 'label', 'color-contrast', 'html-has-lang', 'document-title']));
@@ -143,8 +170,8 @@ test('keyboard only: the skip link comes first, focus is visible, every control 
   await page.waitForURL(`${api.url}/`);
 
   // The header in reading order, each with a visible focus indicator.
-  const header = await tabOrder(page, 8);
-  expect(header.map((f) => f?.name)).toEqual(['Skip to content', 'Reviews', 'New review', 'Outbox', 'API', 'Time zone for dates', 'Set zone', 'Sign out']);
+  const header = await tabOrder(page, 9);
+  expect(header.map((f) => f?.name)).toEqual(['Skip to content', 'Reviews', 'New review', 'Outbox', 'Calendar feed', 'API', 'Time zone for dates', 'Set zone', 'Sign out']);
   for (const f of header) expect(f).toMatchObject({ focusVisible: true, outline: expect.stringMatching(/^3px solid/) });
   // The skip link takes the focus past the header into the page's content.
   await page.reload();
