@@ -24,7 +24,7 @@ let outboxDir: string;
 let b: TestBrowser;
 let page: Page;
 const suffix = Math.random().toString(36).slice(2, 7);
-const ids = { waiting: `a11y-wait-${suffix}`, running: `a11y-run-${suffix}`, closing: `a11y-close-${suffix}`, keyboard: `a11y-keys-${suffix}` };
+const ids = { waiting: `a11y-wait-${suffix}`, running: `a11y-run-${suffix}`, closing: `a11y-close-${suffix}`, keyboard: `a11y-keys-${suffix}`, cancelled: `a11y-cancel-${suffix}` };
 
 const start = async (reviewId: string): Promise<void> => {
   await api.reviews.start(request({
@@ -46,6 +46,7 @@ beforeAll(async () => {
   await api.reviews.updateThenStatus('submitEvaluation', ids.running, { track: 'bio-uplift', reviewerId: 'r2', severity: 'critical', summary: 'Novel exploit chain.' });
   await api.reviews.updateThenStatus('pauseClock', ids.running, { by: 'Pat PM', reason: 'lab outage' });
   await api.reviews.updateThenStatus('closeReview', ids.closing, { by: 'Pat PM' });
+  await api.reviews.updateThenStatus('cancelReview', ids.cancelled, { by: 'Pat PM', reason: 'the lab postponed the model' });
   b = await launchBrowser();
   page = b.page;
 }, 180_000);
@@ -89,7 +90,7 @@ test('axe finds no WCAG 2.1 A/AA violation on any page or state', async () => {
   await page.locator('#plan').waitFor();
   await expectNoAxeViolations(page, 'new review with preview');
 
-  for (const [phase, id] of [['awaiting-access', ids.waiting], ['paused, critical finding', ids.running], ['disposal', ids.closing]]) {
+  for (const [phase, id] of [['awaiting-access', ids.waiting], ['paused, critical finding', ids.running], ['disposal', ids.closing], ['closed, cancelled', ids.cancelled]]) {
     await page.goto(`${api.url}/reviews/${id}`);
     await expectNoAxeViolations(page, `review page (PM, ${phase})`);
   }
@@ -198,6 +199,7 @@ test('keyboard only: the skip link comes first, focus is visible, every control 
   await page.keyboard.press('Space');
   await page.waitForURL(/done=grantAccess/);
   expect(await phaseOf()).toContain('in-review');
+  await expectNoAxeViolations(page, 'review page (PM, in-review, after an action)');
   await pressUntilFocused(page, (f) => f.id === 'pause-reason');
   await page.keyboard.type('lab-side outage');
   await page.keyboard.press('Enter');
