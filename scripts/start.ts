@@ -14,6 +14,7 @@ import path from 'node:path';
 import { loadTokenStore, makeToken, TokenConfigError, TokenStore } from '../client/api/auth';
 import type { TokenEntry } from '../client/api/auth';
 import { createApiServer } from '../client/api/server';
+import { FeedStore, feedsFileFromEnv } from '../client/api/calendar-feeds';
 import { programOfficeZone } from '../client/digest-schedule';
 import { ReviewClient } from '../client/review-client';
 import { codecOptionsFromEnv } from '../shared/codec-server';
@@ -111,6 +112,8 @@ async function main(): Promise<number> {
     const codec = keyRing ? codecOptionsFromEnv(new EncryptionCodec(keyRing)) : undefined;
     api = await createApiServer({
       reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(),
+      // Calendar feeds outlive restarts (their owners, not the demo tokens, are kept).
+      feeds: new FeedStore(feedsFileFromEnv() ?? path.join(DATA_DIR, 'calendar-feeds.json')),
       ...(codec ? { codec } : {}),
     });
     await api.listen({ port: apiPort, host: HOST });

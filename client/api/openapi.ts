@@ -4,7 +4,7 @@ import { errorSchema } from './schemas';
 import type { JsonSchema } from './schemas';
 
 export interface RouteDoc {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   operationId: string;
   summary: string;

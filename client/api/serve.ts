@@ -10,6 +10,7 @@ import { ReviewClient } from '../review-client';
 import { loadTokenStore, TokenConfigError } from './auth';
 import { sessionLimitsFromEnv } from '../dashboard/sessions';
 import { createApiServer } from './server';
+import { FeedStore, feedsFileFromEnv } from './calendar-feeds';
 
 export interface ServeOptions {
   port: number;
@@ -41,8 +42,10 @@ export async function serve(o: ServeOptions): Promise<void> {
   }
   // API_SECURE_COOKIES: 1 always, 0 never (plain HTTP on a trusted network); unset: unless served on loopback.
   const secure = process.env.API_SECURE_COOKIES?.trim();
+  const publicUrl = process.env.API_PUBLIC_URL?.trim();
   const app = await createApiServer({
     reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', sessions,
+    feeds: new FeedStore(feedsFileFromEnv()), ...(publicUrl ? { publicUrl } : {}),
     ...(secure === '1' || secure === '0' ? { secureCookies: secure === '1' } : {}),
     ...(codec ? { codec } : {}),
   });

@@ -27,6 +27,8 @@ import { checkReadiness } from '../readiness';
 import { KEY_SET_PATH, loadPublishedKeySet } from '../../shared/record/keys';
 import type { KeySet } from '../../shared/record/keys';
 import { receiptFileName } from '../../shared/record/receipt';
+import { FeedStore } from './calendar-feeds';
+import { calendarFeedDocs, calendarFeedHandlers } from './feed-routes';
 import { LIST_MAX, ReviewService } from './service';
 import type { RowFilter } from './service';
 
@@ -62,6 +64,12 @@ export interface ApiServerOptions {
   /** The receipt keys published at /.well-known/frontier-review/keys.json. Default: from RECEIPT_KEYS_FILE and RECEIPT_SIGNING_KEY(_FILE). */
   keySet?: KeySet;
   clock?: () => number;
+  /** Calendar feeds' hashed secrets (calendar-feeds.ts); default: in memory. */
+  feeds?: FeedStore;
+  /** Reads of one calendar feed per window (default FEED_RATE_LIMIT). */
+  feedRateLimit?: { max: number; timeWindowMs: number };
+  /** The public base URL feed links are given with (API_PUBLIC_URL); default the request's host. */
+  publicUrl?: string;
 }
 
 /** 600 requests a minute per token: a dashboard page costs one, a script polling every second uses a tenth of it. */
@@ -146,6 +154,7 @@ export function routeDocs(): RouteDoc[] {
       errors: [400, 409, ...reviewErrors],
     });
   }
+  docs.push(...calendarFeedDocs());
   docs.push({
     method: 'GET', url: '/openapi.json', operationId: 'openApi', tags: ['meta'], roles: null, summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { type: 'object' } } } }, errors: [],
@@ -258,6 +267,11 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
       return `${JSON.stringify(keySet, null, 2)}\n`;
     },
   };
+  const feeds = o.feeds ?? new FeedStore();
+  Object.assign(handlers, calendarFeedHandlers({
+    service, tokens: o.tokens, feeds, clock: o.clock ?? Date.now,
+    ...(o.feedRateLimit ? { rateLimit: o.feedRateLimit } : {}), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+  }));
   for (const name of Object.keys(UPDATES) as UpdateName[]) {
     handlers[name] = async (req) => service.update(principal(req), name, (req.params as { reviewId: string }).reviewId, req.body);
   }
@@ -287,11 +301,11 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
   const dashboard = await registerDashboard(app, {
-    service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now,
+    service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now, feeds, publicUrl: o.publicUrl,
     ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
   });
 
-  const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/') || req.url.startsWith('/.well-known/');
+  const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/') || req.url.startsWith('/.well-known/') || req.url.startsWith('/feeds/');
   app.setErrorHandler(async (err, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error(err);

@@ -43,12 +43,25 @@ export function when(iso: string | null | undefined, zone: string): string {
   return dt.isValid ? dt.setZone(zone).toFormat('yyyy-MM-dd HH:mm ZZZZ') : iso;
 }
 
+/**
+ * The instant in words a screen reader reads well, in the viewer's zone, inside a machine-readable
+ * `<time datetime>`: "Monday 7 December 2026, 17:00 EST". en-US, so US zones keep their abbreviations.
+ */
+export function whenWords(iso: string | null | undefined, zone: string): Html {
+  if (!iso) return html`<span>—</span>`;
+  const dt = DateTime.fromISO(iso, { setZone: true });
+  if (!dt.isValid) return html`<span>${iso}</span>`;
+  const local = dt.setZone(zone).setLocale('en-US');
+  return html`<time datetime="${local.toISO({ suppressMilliseconds: true }) ?? iso}">${local.toFormat('cccc d LLLL yyyy, HH:mm ZZZZ')}</time>`;
+}
+
 export const STYLE = `
 :root { --fg:#1b1f24; --muted:#57606a; --line:#d0d7de; --bg:#fff; --accent:#0550ae; --ok:#1a7f37; --warn:#9a6700; --bad:#b3261e; --soft:#f6f8fa; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
 a { color: var(--accent); }
-a:focus, button:focus, input:focus, select:focus, textarea:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
+:focus-visible { outline: 3px solid #0a3069; outline-offset: 2px; box-shadow: 0 0 0 5px #ffbf47; }
+main:focus-visible { outline: none; box-shadow: none; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; z-index: 2; }
 header.top { display: flex; flex-wrap: wrap; gap: 16px; align-items: center; padding: 10px 20px; border-bottom: 1px solid var(--line); background: var(--soft); }
 header.top .brand { font-weight: 700; margin-right: 12px; }
@@ -87,12 +100,27 @@ button.secondary { background: #fff; color: #1f6feb; } button.danger { backgroun
 .tl-band { fill: #b6e3ff; stroke: #0969da; } .tl-band.waiting { fill: #fff8c5; stroke: #9a6700; stroke-dasharray: 4 3; } .tl-band.disposal { fill: #eaeef2; stroke: #57606a; }
 .tl-pause { fill: url(#tl-hatch); stroke: #9a6700; }
 .tl-due { fill: #fff; stroke: #0550ae; stroke-width: 2; } .tl-due.overdue, .tl-due.not-completed { stroke: var(--bad); } .tl-due.submitted { fill: #1a7f37; stroke: #1a7f37; }
-.tl-sub { fill: #1a7f37; } .tl-notice { fill: #0969da; } .tl-notice.failed { fill: var(--bad); } .tl-esc { fill: var(--bad); }
+.tl-sub { fill: #1a7f37; } .tl-flag { font-size: 11px; font-weight: 700; fill: var(--bad); } .tl-notice.failed { fill: none; stroke: var(--bad); stroke-width: 2.5; } .tl-notice { fill: #0969da; } .tl-esc { fill: var(--bad); }
 .tl-today { stroke: #8250df; stroke-width: 2; } .tl-today-label { fill: #8250df; font-size: 11px; font-weight: 600; }
 .tl-release { stroke: #57606a; stroke-dasharray: 5 4; } .tl-end { stroke: #0a3069; stroke-width: 2; }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: .85rem; color: var(--muted); margin: 6px 2px; }
 pre.mail { white-space: pre-wrap; background: var(--soft); padding: 12px; border-radius: 6px; border: 1px solid var(--line); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+#timeline-table caption { text-align: left; color: var(--muted); padding: 4px 0; } tr.flagged td { background: #fff8f7; }
+.print-only { display: none; }
+/* Print: the review's record (summary, timeline and its table, evaluations, notices, audit trail); no navigation, forms or actions. */
+@media print {
+  header.top, .skip, nav, form, .no-print, .legend, .flash, button { display: none !important; }
+  .print-only { display: block; }
+  body { font-size: 10pt; color: #000; }
+  main { padding: 0; max-width: none; }
+  a { color: #000; text-decoration: none; }
+  h2 { break-after: avoid; margin-top: 16px; }
+  table { font-size: 9pt; } thead { display: table-header-group; } tr { break-inside: avoid; }
+  th { background: #fff; border-bottom: 2px solid #000; }
+  .timeline { border: none; padding: 0; overflow: visible; break-inside: avoid; } .timeline svg { min-width: 0; }
+  .badge { border: 1px solid #000; background: #fff !important; color: #000 !important; }
+}
 `;
 
 /** Fills the login form's hidden zone field with the browser's zone (dates then show in the viewer's zone). */

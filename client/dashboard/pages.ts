@@ -16,10 +16,10 @@ import { PHASES } from '../review-client';
 import type { UpdateName } from '../review-client';
 import type { FormFields } from './forms';
 import { formFieldOf } from './forms';
-import { CSP, html, raw, SCRIPT, STYLE, when } from './html';
+import { CSP, html, raw, SCRIPT, STYLE, when, whenWords } from './html';
 import type { Html } from './html';
 import type { OutboxEntry, OutboxMessage } from './outbox';
-import { timelineSvg } from './timeline-svg';
+import { timelineSvg, timelineTable } from './timeline-svg';
 
 export { CSP };
 
@@ -40,7 +40,7 @@ function who(p: Principal): string {
 export function layout(ctx: PageCtx, title: string, body: Html): string {
   const p = ctx.principal;
   const nav = p
-    ? html`<nav aria-label="Main"><a href="/">Reviews</a>${p.role === 'pm' ? html`<a href="/reviews/new">New review</a>` : ''}${ctx.outbox && (p.role === 'pm' || p.role === 'director') ? html`<a href="/outbox">Outbox</a>` : ''}<a href="/openapi.json">API</a></nav>
+    ? html`<nav aria-label="Main"><a href="/">Reviews</a>${p.role === 'pm' ? html`<a href="/reviews/new">New review</a>` : ''}${ctx.outbox && (p.role === 'pm' || p.role === 'director') ? html`<a href="/outbox">Outbox</a>` : ''}<a href="/calendar-feed">Calendar feed</a><a href="/openapi.json">API</a></nav>
 <div class="who"><span>Signed in as <strong>${who(p)}</strong></span>
 <form method="post" action="/zone" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrf}"><label class="sr-only" for="zone-input">Time zone for dates</label><input id="zone-input" type="text" name="tz" value="${ctx.zone}" size="18" aria-label="Time zone for dates"> <button class="secondary" type="submit">Set zone</button></form>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button class="secondary" type="submit">Sign out</button></form></div>`
@@ -50,7 +50,7 @@ ${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content
 <title>${title} · frontier-review</title><style>${raw(STYLE)}</style></head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><span class="brand">frontier-review</span>${nav}</header>
-<main id="main">${body}</main>
+<main id="main" tabindex="-1">${body}</main>
 <script>${raw(SCRIPT)}</script></body></html>`}`;
 }
 
@@ -249,25 +249,27 @@ export function reviewPage(ctx: PageCtx, s: StatusView, now: number, st: ReviewP
   const id = encodeURIComponent(s.reviewId);
   const seeSummaries = p.role === 'pm' || p.role === 'director' || p.role === 'reviewer';
   const body = html`<h1>Review ${s.reviewId}: ${s.model.name} ${s.model.version} <span class="muted">from ${s.lab.name}</span></h1>
+<p class="print-only" id="print-meta">The review's record as ${who(p)} may see it, printed ${whenWords(new Date(now).toISOString(), z)}.</p>
 ${st.started ? html`<div class="flash ok" role="status">Review started: the lab and the program manager get an acknowledgement.</div>` : ''}
 ${st.done ? html`<div class="flash ok" role="status">${DONE[st.done]}</div>` : ''}
 ${errorBox(st.error)}
 <section aria-labelledby="h-facts"><h2 id="h-facts">Summary</h2><dl class="facts">
 <dt>Phase</dt><dd id="phase">${phaseBadge(s.phase, s.outcome)}</dd>
-<dt>Clock</dt><dd>${s.clock.startedAt ? `started ${when(s.clock.startedAt, z)}${s.clock.paused ? ' — PAUSED' : ''}` : `not started; access deadline ${when(s.clock.accessDeadlineAt, z)}`}</dd>
-<dt>Window ends</dt><dd id="window-end">${when(s.clock.windowEndsAt, z)}</dd>
-<dt>Next deadline</dt><dd>${deadline ? `${DEADLINE_NAMES[deadline.kind]} ${when(deadline.at, z)}` : '—'}</dd>
-<dt>Planned release</dt><dd>${when(s.plannedReleaseAt, z)}</dd>
-${s.closedAt ? html`<dt>Closed</dt><dd>${when(s.closedAt, z)}</dd>` : ''}
-${s.disposalDueAt ? html`<dt>Disposal due</dt><dd>${when(s.disposalDueAt, z)}</dd>` : ''}
+<dt>Clock</dt><dd>${s.clock.startedAt ? html`started ${whenWords(s.clock.startedAt, z)}${s.clock.paused ? ' — PAUSED' : ''}` : html`not started; access deadline ${whenWords(s.clock.accessDeadlineAt, z)}`}</dd>
+<dt>Window ends</dt><dd id="window-end">${whenWords(s.clock.windowEndsAt, z)}</dd>
+<dt>Next deadline</dt><dd>${deadline ? html`${DEADLINE_NAMES[deadline.kind]} ${whenWords(deadline.at, z)}` : '—'}</dd>
+<dt>Planned release</dt><dd>${whenWords(s.plannedReleaseAt, z)}</dd>
+${s.closedAt ? html`<dt>Closed</dt><dd>${whenWords(s.closedAt, z)}</dd>` : ''}
+${s.disposalDueAt ? html`<dt>Disposal due</dt><dd>${whenWords(s.disposalDueAt, z)}</dd>` : ''}
 <dt>Time zones</dt><dd>dates shown in ${z}; review zone ${s.timeZone}; lab zone ${s.lab.timeZone}</dd>
 <dt>Program manager</dt><dd>${s.programManager.name}</dd>
 ${s.receipt ? html`<dt>Closure receipt</dt><dd><a href="/reviews/${id}/receipt" id="receipt-link">signed receipt (in-toto/DSSE)</a> <span class="muted">check it with <code>review verify</code></span></dd>` : ''}
 </dl></section>
 ${s.package ? packageSection(s.package) : ''}
 <section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>
-<div class="timeline">${timelineSvg(s, now, z)}</div>
-<div class="legend" aria-hidden="true"><span>▭ window (hatched: paused; dashed: awaiting access)</span><span>◇ due date (filled: submitted)</span><span>● submission / notice</span><span>▲ escalation</span><span>┆ planned release</span><span>│ today</span></div>
+<div class="timeline" role="region" aria-label="Timeline picture" tabindex="0">${timelineSvg(s, now, z)}</div>
+<div class="legend" aria-hidden="true"><span>▭ window (hatched: paused; dashed: awaiting access)</span><span>◇ due date (filled: submitted; "overdue" beside it when late)</span><span>● submission / notice (× failed)</span><span>▲ escalation</span><span>"critical": critical finding</span><span>┆ planned release</span><span>│ today</span></div>
+${timelineTable(s, now, z)}
 </section>
 <section aria-labelledby="h-evals"><h2 id="h-evals">Evaluations</h2>
 ${s.evaluations.length === 0 ? html`<p>No tracks assigned.</p>` : html`<table id="evaluations"><thead><tr><th scope="col">Track</th><th scope="col">Reviewer</th><th scope="col">Due</th><th scope="col">Status</th><th scope="col">Severity</th><th scope="col">Submitted</th>${seeSummaries ? html`<th scope="col">Summary</th>` : ''}</tr></thead>
@@ -278,7 +280,7 @@ ${s.evaluations.some((e) => e.record) ? html`<table id="evaluation-records"><cap
 <tbody>${s.evaluations.filter((e) => e.record).map((e) => { const r = e.record as NonNullable<typeof e.record>; return html`<tr><td>${e.track}</td><td>${r.harness.name} ${r.harness.version ?? ''} ${r.harness.commit ? `@${r.harness.commit.slice(0, 12)}` : ''}</td><td>${r.task ?? '—'}</td><td class="mono">${r.model.identifier} ${r.model.digest ?? r.model.apiVersion ?? ''}</td><td class="mono">${r.configDigest ?? '—'}</td><td>${(r.seeds ?? []).join(', ') || '—'} / ${(r.runIds ?? []).join(', ') || '—'}</td></tr>`; })}</tbody></table>` : ''}
 ${p.role === 'lab' ? html`<p class="muted">Reviewers' internal notes are not shown to labs.</p>` : ''}
 </section>
-${forms.length ? html`<section aria-labelledby="h-actions"><h2 id="h-actions">Actions</h2><div class="actions">${forms.map((f) => {
+${forms.length ? html`<section aria-labelledby="h-actions" class="no-print"><h2 id="h-actions">Actions</h2><div class="actions">${forms.map((f) => {
     const values = st.failed?.key === f.key ? st.failed.values : {};
     const issues = st.failed?.key === f.key ? st.error?.issues ?? [] : [];
     return html`<form class="card" method="post" action="/reviews/${id}/act/${f.action}" aria-labelledby="${f.key}-h" data-action="${f.action}" novalidate>
@@ -295,7 +297,7 @@ ${s.notices.length === 0 ? html`<p>None.</p>` : html`<table id="notices"><thead>
 <section aria-labelledby="h-audit"><h2 id="h-audit">Audit trail (${s.events.length})</h2>
 <table id="audit"><thead><tr><th scope="col">At</th><th scope="col">Event</th><th scope="col">By</th><th scope="col">Detail</th></tr></thead>
 <tbody>${s.events.map((e) => html`<tr><td>${when(e.at, z)}</td><td>${e.type}</td><td>${e.by}</td><td>${e.detail}</td></tr>`)}</tbody></table>
-<p>Export: <a href="/reviews/${id}/export?format=json">JSON</a> · <a href="/reviews/${id}/export?format=csv">CSV</a> · <a href="/reviews/${id}/export?format=ics">iCalendar</a></p>
+<p class="no-print">Export: <a href="/reviews/${id}/export?format=json">JSON</a> · <a href="/reviews/${id}/export?format=csv">CSV</a> · <a href="/reviews/${id}/export?format=ics">iCalendar</a></p>
 </section>`;
   return layout(ctx, `Review ${s.reviewId}`, body);
 }

@@ -24,6 +24,9 @@ import { listOutbox, readOutbox, summarizeOutbox } from './outbox';
 import { CSP, errorPage, listPage, loginPage, newReviewPage, outboxMessagePage, outboxPage, reviewPage } from './pages';
 import type { PageCtx } from './pages';
 import { csrfMatches, DEFAULT_SESSION_LIMITS, SessionStore } from './sessions';
+import type { FeedStore } from '../api/calendar-feeds';
+import { feedUrls, feedZone } from '../api/feed-routes';
+import { calendarFeedPage } from './calendar-feed-page';
 import type { Session, SessionLimits } from './sessions';
 
 export interface DashboardOptions {
@@ -34,6 +37,9 @@ export interface DashboardOptions {
   secureCookies?: boolean;
   sessions?: SessionLimits;
   clock: () => number;
+  /** Calendar feeds (client/api/calendar-feeds.ts): the page to issue and revoke one's own. */
+  feeds?: FeedStore;
+  publicUrl?: string;
 }
 
 const SESSION = 'fr_session';
@@ -258,6 +264,24 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     return reply.type('application/json; charset=utf-8').header('Content-Disposition', `attachment; filename="${receiptFileName(reviewId)}"`)
       .header('Cache-Control', 'no-store').send(`${JSON.stringify(envelope, null, 2)}\n`);
   });
+  if (o.feeds) {
+    const feeds = o.feeds;
+    app.get('/calendar-feed', async (req, reply) => {
+      const p = session(req);
+      return page(reply, calendarFeedPage(ctxOf(req, p), feeds.of(p)));
+    });
+    app.post('/calendar-feed', async (req, reply) => {
+      const p = session(req);
+      checkCsrf(req, p);
+      const f = asFields(req.body);
+      if (f.intent === 'revoke') {
+        feeds.revoke(p);
+        return page(reply, calendarFeedPage(ctxOf(req, p), null, { revoked: true }));
+      }
+      const { secret, entry } = feeds.issue(p, feedZone(p, f.tz || zoneOf(req, p)));
+      return page(reply, calendarFeedPage(ctxOf(req, p), entry, { issued: feedUrls({ publicUrl: o.publicUrl }, req, secret) }));
+    });
+  }
 
   if (o.outboxDir !== undefined) {
     const dir = o.outboxDir;
