@@ -14,6 +14,7 @@ import path from 'node:path';
 import { loadTokenStore, makeToken, TokenConfigError, TokenStore } from '../client/api/auth';
 import type { TokenEntry } from '../client/api/auth';
 import { createApiServer } from '../client/api/server';
+import { dashboardSignInFromEnv } from '../client/dashboard/oidc';
 import { programOfficeZone } from '../client/digest-schedule';
 import { ReviewClient } from '../client/review-client';
 import { codecOptionsFromEnv } from '../shared/codec-server';
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
     const reviews = new ReviewClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue: config.taskQueue, address: env.address, keyRing });
     const codec = keyRing ? codecOptionsFromEnv(new EncryptionCodec(keyRing)) : undefined;
     api = await createApiServer({
-      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(),
+      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(), ...dashboardSignInFromEnv(),
       ...(codec ? { codec } : {}),
     });
     await api.listen({ port: apiPort, host: HOST });

@@ -9,6 +9,7 @@ import { ReviewError } from '../errors';
 import { ReviewClient } from '../review-client';
 import { loadTokenStore, TokenConfigError } from './auth';
 import { sessionLimitsFromEnv } from '../dashboard/sessions';
+import { dashboardSignInFromEnv } from '../dashboard/oidc';
 import { createApiServer } from './server';
 
 export interface ServeOptions {
@@ -34,20 +35,22 @@ export async function serve(o: ServeOptions): Promise<void> {
   const ring = loadKeyRing();
   const codec = ring ? codecOptionsFromEnv(new EncryptionCodec(ring)) : undefined;
   let sessions;
+  let signIn;
   try {
     sessions = sessionLimitsFromEnv();
+    signIn = dashboardSignInFromEnv();
   } catch (e) {
     throw new ReviewError('validation', (e as Error).message);
   }
   // API_SECURE_COOKIES: 1 always, 0 never (plain HTTP on a trusted network); unset: unless served on loopback.
   const secure = process.env.API_SECURE_COOKIES?.trim();
   const app = await createApiServer({
-    reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', sessions,
+    reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', sessions, ...signIn,
     ...(secure === '1' || secure === '0' ? { secureCookies: secure === '1' } : {}),
     ...(codec ? { codec } : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
-  process.stderr.write(`review serve: dashboard ${address}/  API ${address}/api  OpenAPI ${address}/openapi.json${codec ? `  codec ${address}/codec` : ''}; Ctrl-C stops\n`);
+  process.stderr.write(`review serve: dashboard ${address}/${signIn.oidc ? ` (single sign-on: ${signIn.oidc.issuer.href})` : ''}  API ${address}/api  OpenAPI ${address}/openapi.json${codec ? `  codec ${address}/codec` : ''}; Ctrl-C stops\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

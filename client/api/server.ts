@@ -14,6 +14,7 @@ import { UPDATES } from '../review-client';
 import type { ReviewClient, UpdateName } from '../review-client';
 import { registerDashboard } from '../dashboard/routes';
 import type { SessionLimits } from '../dashboard/sessions';
+import type { OidcSettings } from '../dashboard/oidc';
 import { PLAN_ROLES, READ_ROLES, START_ROLES, UPDATE_ROLES, roleAllowed } from './access';
 import type { Principal, Role, TokenStore } from './auth';
 import { ApiError, errorBody, toApiError, unauthorized } from './http-errors';
@@ -56,6 +57,10 @@ export interface ApiServerOptions {
   secureCookies?: boolean;
   /** Dashboard session expiry (sessions.ts). */
   sessions?: SessionLimits;
+  /** OpenID Connect sign-in to the dashboard (client/dashboard/oidc.ts). */
+  oidc?: OidcSettings;
+  /** Whether the dashboard accepts a pasted token (default true; the API's bearer tokens work either way). */
+  tokenSignIn?: boolean;
   clock?: () => number;
 }
 
@@ -261,6 +266,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const dashboard = await registerDashboard(app, {
     service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now,
     ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
+    ...(o.oidc ? { oidc: o.oidc } : {}), ...(o.tokenSignIn !== undefined ? { tokenSignIn: o.tokenSignIn } : {}),
   });
 
   const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/');
