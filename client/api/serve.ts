@@ -7,7 +7,7 @@ import { codecOptionsFromEnv } from '../../shared/codec-server';
 import { EncryptionCodec, loadKeyRing } from '../../shared/encryption';
 import { ReviewError } from '../errors';
 import { ReviewClient } from '../review-client';
-import { loadTokenStore, TokenConfigError } from './auth';
+import { loadTokenStore, neverExpiring, TokenConfigError } from './auth';
 import { sessionLimitsFromEnv } from '../dashboard/sessions';
 import { dashboardSignInFromEnv } from '../dashboard/oidc';
 import { createApiServer } from './server';
@@ -30,6 +30,10 @@ export async function serve(o: ServeOptions): Promise<void> {
   }
   if (!tokens || tokens.size === 0) {
     throw new ReviewError('validation', 'no API tokens configured: set FRONTIER_REVIEW_API_TOKENS_FILE (make tokens with `review api-token --role pm --name "…" --file tokens.json`)');
+  }
+  const forever = neverExpiring(tokens.entries);
+  if (forever.length > 0) {
+    process.stderr.write(`review serve: ${forever.length} token(s) never expire (${forever.slice(0, 5).join(', ')}${forever.length > 5 ? ', …' : ''}): replace them with tokens made by \`review api-token\` (90 days by default) or give them an expiresAt\n`);
   }
   const reviews = await ReviewClient.connect({ connectTimeoutMs: o.connectTimeoutMs, callTimeoutMs: o.callTimeoutMs });
   const ring = loadKeyRing();

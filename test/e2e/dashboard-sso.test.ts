@@ -5,13 +5,17 @@
  * provider (authorization code + PKCE), their role and scope come from the configured claims, the session is the
  * dashboard's own (an opaque id in the cookie), signing out ends it here and at the provider; claims that give
  * no role, two roles or a malformed id are refused with a page that says which claim, and no session. Then the
- * role × endpoint × scope matrix of the dashboard, for sessions opened this way.
+ * role × endpoint × scope matrix of the dashboard, for sessions opened this way. Last, the bearer tokens that
+ * stay for automation: their expiry dates hold, and the token file is re-read by the running server.
  */
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadTokenStore, makeToken } from '../../client/api/auth';
+import type { TokenStore } from '../../client/api/auth';
+import { createApiServer } from '../../client/api/server';
 import { oidcSettingsFromEnv } from '../../client/dashboard/oidc';
 import type { OidcSettings } from '../../client/dashboard/oidc';
 import type { ReviewRequest } from '../../workflows/types';
@@ -175,6 +179,22 @@ test('claims that give no role, two roles, a malformed id or an unverified addre
   const stray = await fetch(`${api.url}/login/oidc/callback?code=abc&state=def`, { redirect: 'manual' });
   expect(stray.status).toBe(400);
   expect(stray.headers.get('set-cookie') ?? '').not.toMatch(/fr_session=[^;]/);
+
+  // DASHBOARD_TOKEN_SIGN_IN=0: the provider is the only way in to the dashboard (the API keeps its tokens).
+  const ssoOnly = await createApiEnv(t, { oidc: settings, tokenSignIn: false });
+  try {
+    const loginPage = await (await fetch(`${ssoOnly.url}/login`)).text();
+    expect(loginPage).toContain('Sign in with Test IdP');
+    expect(loginPage).not.toContain('name="token"');
+    const pasted = await fetch(`${ssoOnly.url}/login`, {
+      method: 'POST', redirect: 'manual', headers: { origin: ssoOnly.url, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${ssoOnly.tokens.pm}`,
+    });
+    expect(pasted.status).toBe(403);
+    expect(pasted.headers.get('set-cookie') ?? '').not.toContain('fr_session=');
+    expect((await ssoOnly.call('pm', 'GET', '/api/me')).status).toBe(200);
+  } finally {
+    await ssoOnly.close();
+  }
 });
 
 describe('role × endpoint × scope matrix for single sign-on sessions', () => {
@@ -251,4 +271,33 @@ describe('role × endpoint × scope matrix for single sign-on sessions', () => {
     expect(mismatches).toEqual([]);
     for (const [id, phase] of [[B, 'in-review'], [C, 'disposal']]) expect((await api.reviews.status(id)).phase).toBe(phase);
   });
+});
+
+test('bearer tokens for automation: expiry dates hold, and the running server re-reads the token file (a deleted token and its sessions end)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'frontier-review-tokens-'));
+  const file = path.join(dir, 'tokens.json');
+  const script = makeToken({ name: 'Nightly export', role: 'director', expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString() });
+  const stale = makeToken({ name: 'Old script', role: 'director', expiresAt: new Date(Date.now() - 60_000).toISOString() });
+  const added = makeToken({ name: 'New script', role: 'pm', expiresAt: new Date(Date.now() + 4_000).toISOString() });
+  writeFileSync(file, JSON.stringify({ tokens: [script.entry, stale.entry] }));
+  const app = await createApiServer({ reviews: api.reviews, tokens: loadTokenStore({ FRONTIER_REVIEW_API_TOKENS_FILE: file }) as TokenStore });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const me = async (token: string): Promise<number> => (await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+  try {
+    expect(await me(script.token)).toBe(200);
+    expect(await me(stale.token)).toBe(401); // past its expiresAt
+    const login = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${script.token}` });
+    const cookie = /fr_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+    expect((await fetch(`${url}/`, { redirect: 'manual', headers: { cookie } })).status).toBe(200);
+
+    // The operator deletes one entry and adds another: no restart.
+    writeFileSync(file, JSON.stringify({ tokens: [stale.entry, added.entry] }));
+    await eventually(() => me(script.token), (status) => status === 401, 5_000);
+    expect((await fetch(`${url}/`, { redirect: 'manual', headers: { cookie } })).headers.get('location')).toBe('/login'); // its session ended too
+    expect(await me(added.token)).toBe(200);
+    await eventually(() => me(added.token), (status) => status === 401, 10_000); // and it expires by itself
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

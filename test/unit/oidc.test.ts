@@ -1,6 +1,7 @@
 /** Single sign-on's decisions without a provider: the settings from the environment, and the role and scope claims give. */
 import { DEFAULT_CLAIM_RULES, principalFromClaims } from '../../client/dashboard/oidc-claims';
 import { dashboardSignInFromEnv, oidcSettingsFromEnv } from '../../client/dashboard/oidc';
+import { makeToken, neverExpiring } from '../../client/api/auth';
 
 const ISSUER = 'https://id.example.gov/';
 const decide = (claims: Record<string, unknown>, rules = DEFAULT_CLAIM_RULES) => principalFromClaims({ sub: 'u-1', ...claims }, rules, ISSUER);
@@ -59,4 +60,9 @@ test('settings from the environment: off without OIDC_ISSUER; each bad value nam
   expect(() => dashboardSignInFromEnv({ ...base, DASHBOARD_TOKEN_SIGN_IN: 'no' })).toThrow(/DASHBOARD_TOKEN_SIGN_IN: "no" must be 1 or 0/);
   expect(dashboardSignInFromEnv({ ...base, DASHBOARD_TOKEN_SIGN_IN: '0' }).tokenSignIn).toBe(false);
   expect(dashboardSignInFromEnv({}).tokenSignIn).toBe(true);
+});
+
+test('tokens without an expiry date are named (review serve lists them at start)', () => {
+  const entries = [makeToken({ name: 'Forever', role: 'pm' }).entry, makeToken({ name: 'Dated', role: 'pm', expiresAt: '2027-01-01T00:00:00Z' }).entry];
+  expect(neverExpiring(entries)).toEqual(['Forever']);
 });
