@@ -26,5 +26,8 @@ export default tseslint.config(
   },
   // Root config files (jest.config.js) are CommonJS too.
   { files: ['*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
+  // Test helpers in plain JavaScript: a jest transform (CommonJS) and the test OpenID provider (an ES module run by Node).
+  { files: ['test/**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['test/**/*.mjs'], languageOptions: { sourceType: 'module', globals: { process: 'readonly' } } },
   { files: ['bin/**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -6,12 +6,14 @@
  *   was their own address) and the webhooks a copy.
  * Each alert is delivered once per target, through the ledger.
  */
+import { createHmac } from 'node:crypto';
 import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
 import type { DeliveryAlert, NoticePayload } from '../workflows/types';
 import { renderHtml, renderText } from './blocks';
 import type { ActivityContext } from './context';
 import { isPermanent, sentInfo } from './context';
 import { messageIdFor } from './message-id';
+import { withoutAddresses } from './without-addresses';
 import { claimNotice, leaseMsFor } from './notice-claim';
 import { runKeyOf } from './notice-check';
 import { modelLine } from './templates';
@@ -66,7 +68,8 @@ export async function alertMailOutage(ctx: ActivityContext, n: NoticePayload, er
       log.warn('mail outage and no webhook to alert the program manager', { notice: n.id, failingMs });
       return;
     }
-    const error = err instanceof Error ? err.message : String(err);
+    // Already stripped by sendNotice; stripped again here because this copy leaves for chat tools.
+    const error = withoutAddresses(err instanceof Error ? err.message : String(err));
     const id = `${n.id}#mail-outage`;
     const text = `Mail outage, review ${n.reviewId} (${modelLine(n)}): the ${n.kind} notice to ${n.audience} has not been delivered for ${minutes(failingMs)} `
       + `(${info.attempt} attempts; last error: ${error}). Delivery is retried until the mail server accepts it; nothing is lost. For the program manager.`;
@@ -79,7 +82,7 @@ export async function alertMailOutage(ctx: ActivityContext, n: NoticePayload, er
   }
 }
 
-export function renderAddressAlert(a: DeliveryAlert): { subject: string; text: string; html: string; chat: string } {
+export function renderAddressAlert(a: DeliveryAlert): { subject: string; text: string; html: string } {
   const own = a.address.toLowerCase() === a.programManager.email.toLowerCase();
   const blocks = [
     `The mail server permanently refused ${a.address} for the ${a.noticeKind} notice to ${a.audience} of ${modelLine(a)}: ${a.error}`,
@@ -90,7 +93,33 @@ export function renderAddressAlert(a: DeliveryAlert): { subject: string; text: s
   ];
   const subject = `[${a.reviewId}] Delivery problem: ${a.address} refused a notice`;
   const message = { greeting: `Hello ${a.programManager.name},`, blocks, footer: `— frontier-review delivery alert ${a.id}.` };
-  return { subject, text: renderText(message), html: renderHtml(message, subject), chat: `${subject}\n${blocks.join('\n')}` };
+  return { subject, text: renderText(message), html: renderHtml(message, subject) };
+}
+
+/**
+ * The webhook copy of an address alert. Chat tools and ticketing keep what they receive and show it to a channel,
+ * so the copy names no address and no person (it used to carry the refused address three times: in a field, in
+ * the text and in the delivery id): only which audience was affected, and where to read the rest — the e-mail to
+ * the PM, the review's status. `ref` tells two alerts of one review apart without the address: an HMAC of the
+ * alert id under the webhook secret (a plain hash of an address can be reversed by guessing).
+ */
+export function addressAlertWebhookBody(a: DeliveryAlert, secret: string, dashboardUrl?: string): { key: string; body: Record<string, unknown> } {
+  const ref = createHmac('sha256', secret).update(`address-alert\0${a.id}`, 'utf8').digest('hex').slice(0, 16);
+  const key = `${a.reviewId}/alert/address-rejected/${ref}#webhook`;
+  const link = dashboardUrl ? `${dashboardUrl}/reviews/${encodeURIComponent(a.reviewId)}` : undefined;
+  const text = [
+    `[${a.reviewId}] Delivery problem: a mail server refused an address for good`,
+    `The ${a.noticeKind} notice to ${a.audience} of ${modelLine(a)} could not be delivered to one of its addresses (${withoutAddresses(a.error)}).`,
+    'The program manager has been e-mailed which address it was; the failure is recorded in the review\'s status.',
+    ...(link ? [link] : []),
+  ].join('\n');
+  return {
+    key,
+    body: {
+      type: 'alert', alert: a.kind, id: key.replace(/#webhook$/, ''), reviewId: a.reviewId, noticeId: a.noticeId, kind: a.noticeKind, audience: a.audience,
+      error: withoutAddresses(a.error), text, ...(link ? { link } : {}),
+    },
+  };
 }
 
 export function createSendDeliveryAlert(ctx: ActivityContext) {
@@ -130,10 +159,9 @@ export function createSendDeliveryAlert(ctx: ActivityContext) {
       }
     }
     const targets = targetsFor(ctx.o.webhooks, a.webhooks);
-    const webhooks = await deliverToWebhooks(ctx, `${a.id}#webhook`, runKey, targets, {
-      type: 'alert', alert: a.kind, id: a.id, reviewId: a.reviewId, noticeId: a.noticeId, kind: a.noticeKind, audience: a.audience,
-      address: a.address, error: a.error, text: rendered.chat,
-    });
+    // No secret: deliverToWebhooks refuses with the reason; the copy's key needs one only when there are targets.
+    const copy = addressAlertWebhookBody(a, ctx.o.webhooks.secret ?? '', ctx.o.webhooks.dashboardUrl);
+    const webhooks = await deliverToWebhooks(ctx, copy.key, runKey, targets, copy.body);
     if (!emailed && webhooks === 0) log.warn('delivery alert reached nobody', { alert: a.id, targets: targets.map(redact) });
     return { emailed, webhooks };
   }

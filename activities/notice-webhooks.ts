@@ -5,6 +5,7 @@ import { deliverToWebhooks } from './delivery-alerts';
 import { lapsedReason, runKeyOf } from './notice-check';
 import { renderChatText, renderNotice } from './templates';
 import { targetsFor } from './webhooks';
+import { withoutAddresses } from './without-addresses';
 
 export interface NoticeWebhookBody {
   type: 'notice';
@@ -23,19 +24,31 @@ export interface NoticeWebhookBody {
   link?: string;
 }
 
+const ASSIGNED = 'the assigned reviewer';
+
 /**
  * The copy of a notice for chat tools and ticketing, which keep what they receive and show it to a channel: no
  * finding's text ever goes there (a critical finding's summary went out in plain text — issue 13, finding 4),
- * only that there is one, and a link to the review for those who may read it.
+ * only that there is one, and a link to the review for those who may read it. Nor does anything personal: no
+ * recipient, no reviewer's name (the track says which evaluation), no free-text reason a person wrote (it may
+ * name people), and any address that slipped into a text is masked.
  */
 export function noticeWebhookBody(n: NoticePayload, dashboardUrl?: string): NoticeWebhookBody {
-  const { summary: _summary, ...facts } = n.facts;
-  const withoutFindings: NoticePayload = { ...n, facts };
+  const { summary: _summary, reviewerName, reason, by: _by, ...facts } = n.facts;
+  const impersonal: NoticePayload = {
+    ...n,
+    to: [],
+    facts: {
+      ...facts,
+      ...(reviewerName !== undefined ? { reviewerName: ASSIGNED } : {}),
+      ...(reason !== undefined ? { reason: 'reason on the review\'s page' } : {}),
+    },
+  };
   const link = dashboardUrl ? `${dashboardUrl}/reviews/${encodeURIComponent(n.reviewId)}` : undefined;
-  const text = renderChatText(withoutFindings);
+  const text = withoutAddresses(renderChatText(impersonal)).replace(new RegExp(`^${ASSIGNED}`, 'gm'), 'The assigned reviewer');
   return {
     type: 'notice', id: n.id, kind: n.kind, audience: n.audience, reviewId: n.reviewId, model: n.model, lab: n.labName,
-    subject: renderNotice(withoutFindings).subject, text: link ? `${text}\n${link}` : text, dates: n.dates,
+    subject: withoutAddresses(renderNotice(impersonal).subject), text: link ? `${text}\n${link}` : text, dates: n.dates,
     invites: (n.invites ?? []).map((i) => `${i.method} ${i.key}#${i.sequence}`),
     ...(link ? { link } : {}),
   };

@@ -14,6 +14,7 @@ import { renderInvite } from './calendar';
 import type { ActivityContext, SentInfo } from './context';
 import { addressOf, isPermanent, sentInfo } from './context';
 import { alertMailOutage } from './delivery-alerts';
+import { withoutAddresses } from './without-addresses';
 import { createInlineDelivery } from './inline-delivery';
 import type { LedgerEntry } from './ledger';
 import { messageIdFor } from './message-id';
@@ -46,8 +47,7 @@ export function composeNotice(ctx: ActivityContext, n: NoticePayload): SendMailO
   };
 }
 
-/** E-mail addresses out of a message: failure messages are stored in the history unencrypted (payloads are not). */
-export const withoutAddresses = (text: string): string => text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '<address>');
+export { withoutAddresses };
 
 /**
  * A temporary SMTP error as it may travel: the server's reply (`450 <alice@…>: mailbox busy`) without the

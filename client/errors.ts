@@ -29,6 +29,8 @@ export class ReviewError extends Error {
 /** What the mapping needs to name things in messages. */
 export interface ErrorContext {
   reviewId?: string;
+  /** The review's workflow id, when known (opaque ids are not `review-<reviewId>`). */
+  workflowId?: string;
   address: string;
   namespace: string;
   taskQueue: string;
@@ -66,7 +68,7 @@ function missingSearchAttributes(ctx: ErrorContext, err: unknown): ReviewError {
 export function asReviewError(err: unknown, ctx: ErrorContext): ReviewError | undefined {
   if (err instanceof ReviewError) return err;
   const review = ctx.reviewId ? `review ${ctx.reviewId}` : 'review';
-  const wf = ctx.reviewId ? ` (workflow ${workflowIdFor(ctx.reviewId)})` : '';
+  const wf = ctx.reviewId ? ` (workflow ${ctx.workflowId ?? workflowIdFor(ctx.reviewId)})` : '';
   if (err instanceof ValidationError) return new ReviewError('validation', err.message, err.issues, { cause: err });
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new ReviewError('conflict', `${review} already exists${wf}`, [], { cause: err });
   if (err instanceof WorkflowUpdateFailedError) {

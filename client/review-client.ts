@@ -19,6 +19,7 @@ import { ensureDigestSchedule } from './digest-schedule';
 import type { EnsureResult } from './digest-schedule';
 import { asReviewError, ReviewError, unreachable } from './errors';
 import { labSearchValue, labSearchValues } from './lab-search';
+import { opaqueIdsFromEnv, WorkflowIds } from './workflow-ids';
 import { probe } from './probe';
 import type { ErrorContext } from './errors';
 
@@ -90,7 +91,12 @@ export interface ReviewClientOptions {
   callTimeoutMs?: number;
   /** The payload-encryption key ring the Client's data converter uses; the lab search attribute is then a pseudonym. */
   keyRing?: KeyRing | null;
+  /** Opaque workflow ids (workflow-ids.ts; needs the key ring). Default: `review-<reviewId>`. */
+  opaqueWorkflowIds?: boolean;
 }
+
+/** Review id → workflow id lookups remembered at most (opaque ids: each costs a describe the first time). */
+const RESOLVED_MAX = 10_000;
 
 /** Throws a 'validation' ReviewError when `input` is not a valid argument of update `name`. */
 export function validateUpdate<N extends UpdateName>(name: N, input: unknown): UpdateArg<N> {
@@ -134,24 +140,33 @@ export class ReviewClient {
   private readonly address: string;
   private readonly callTimeoutMs: number;
   private readonly keyRing: KeyRing | null;
+  readonly workflowIds: WorkflowIds;
+  private readonly resolved = new Map<string, string>();
 
   constructor(readonly client: Client, options: ReviewClientOptions = {}) {
     this.taskQueue = options.taskQueue ?? m.TASK_QUEUE_DEFAULT;
     this.address = options.address ?? 'the Temporal server';
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.keyRing = options.keyRing ?? null;
+    this.workflowIds = new WorkflowIds(this.keyRing, options.opaqueWorkflowIds ?? false);
   }
 
   /** Connects with the environment's configuration (TEMPORAL_*, profiles; TASK_QUEUE; FRONTIER_REVIEW_KEYS for payload encryption). */
   static async connect(options: { env?: Record<string, string | undefined>; connectTimeoutMs?: number; callTimeoutMs?: number } = {}): Promise<ReviewClient> {
     let config: AppConfig;
     let keyRing: KeyRing | null;
+    let opaqueWorkflowIds: boolean;
     try {
       config = loadConfig(options.env);
       keyRing = loadKeyRing(options.env ?? process.env);
     } catch (e) {
       // Bad connection settings or encryption keys: nothing to retry until the environment is fixed.
       throw new ReviewError('unavailable', e instanceof ConfigError ? e.message : `invalid encryption keys: ${(e as Error).message}`, [], { cause: e });
+    }
+    try {
+      opaqueWorkflowIds = opaqueIdsFromEnv(options.env ?? process.env, keyRing);
+    } catch (e) {
+      throw new ReviewError('validation', (e as Error).message, [], { cause: e });
     }
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const { address, tls, apiKey, metadata } = config.connectionOptions;
@@ -166,34 +181,73 @@ export class ReviewClient {
     }
     const dataConverter = keyRing ? encryptingDataConverter(keyRing) : undefined;
     const client = new Client({ connection, namespace: config.namespace, dataConverter });
-    return new ReviewClient(client, { taskQueue: config.taskQueue, address: config.address, callTimeoutMs: options.callTimeoutMs, keyRing });
+    return new ReviewClient(client, { taskQueue: config.taskQueue, address: config.address, callTimeoutMs: options.callTimeoutMs, keyRing, opaqueWorkflowIds });
   }
 
   async close(): Promise<void> {
     await this.client.connection.close();
   }
 
-  private ctx(reviewId?: string): ErrorContext {
-    return { reviewId, address: this.address, namespace: this.client.options.namespace, taskQueue: this.taskQueue, timeoutMs: this.callTimeoutMs };
+  private ctx(reviewId?: string, workflowId?: string): ErrorContext {
+    return { reviewId, workflowId, address: this.address, namespace: this.client.options.namespace, taskQueue: this.taskQueue, timeoutMs: this.callTimeoutMs };
   }
 
   /** Runs one Temporal call with a deadline, translating failures. */
-  private async call<T>(reviewId: string | undefined, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(reviewId: string | undefined, fn: () => Promise<T>, workflowId?: string): Promise<T> {
     try {
       return await this.client.withDeadline(Date.now() + this.callTimeoutMs, fn);
     } catch (e) {
-      throw asReviewError(e, this.ctx(reviewId)) ?? e;
+      throw asReviewError(e, this.ctx(reviewId, workflowId)) ?? e;
     }
   }
 
-  private handle(reviewId: string): WorkflowHandle {
-    return this.client.workflow.getHandle(m.workflowIdFor(reviewId));
+  private remember(reviewId: string, workflowId: string): void {
+    this.resolved.delete(reviewId);
+    this.resolved.set(reviewId, workflowId);
+    if (this.resolved.size > RESOLVED_MAX) this.resolved.delete(this.resolved.keys().next().value as string);
+  }
+
+  /**
+   * The workflow id of a review: `review-<reviewId>`, or with opaque ids the first of its candidates that exists
+   * (workflow-ids.ts), remembered; the likeliest candidate when none does (the call then answers "not found").
+   */
+  async workflowIdOf(reviewId: string): Promise<string> {
+    const candidates = this.workflowIds.candidates(reviewId);
+    if (candidates.length === 1) return candidates[0];
+    const known = this.resolved.get(reviewId);
+    if (known) return known;
+    for (const id of candidates) {
+      if (await this.exists(reviewId, id)) {
+        this.remember(reviewId, id);
+        return id;
+      }
+    }
+    return candidates[0];
+  }
+
+  private async exists(reviewId: string, workflowId: string): Promise<boolean> {
+    try {
+      await this.call(reviewId, () => this.client.workflow.getHandle(workflowId).describe(), workflowId);
+      return true;
+    } catch (e) {
+      if (e instanceof ReviewError && e.kind === 'not-found') return false;
+      throw e;
+    }
+  }
+
+  private async handle(reviewId: string): Promise<WorkflowHandle> {
+    return this.client.workflow.getHandle(await this.workflowIdOf(reviewId));
   }
 
   /** Starts a review. A second start with the same reviewId fails with a 'conflict' error, even after the first finished. */
   async start(input: unknown): Promise<StartedReview> {
     const request = validateRequest(input);
-    const workflowId = m.workflowIdFor(request.reviewId);
+    const workflowId = this.workflowIds.idFor(request.reviewId);
+    // Opaque ids: the same review id under an older key (or as a plain id) is the same review. The server refuses a
+    // duplicate of the id itself; these are checked here first.
+    for (const other of this.workflowIds.candidates(request.reviewId).filter((id) => id !== workflowId)) {
+      if (await this.exists(request.reviewId, other)) throw new ReviewError('conflict', `review ${request.reviewId} already exists (workflow ${other})`);
+    }
     const handle = await this.call(request.reviewId, () =>
       this.client.workflow.start(m.WORKFLOW_TYPE, {
         taskQueue: this.taskQueue,
@@ -201,17 +255,26 @@ export class ReviewClient {
         args: [request],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
+        // Opaque ids: lists read the review id here (encrypted with the payloads). Only then: a memo is decoded by
+        // every list, and `list` without the keys would fail on encrypted memos.
+        ...(this.workflowIds.opaque ? { memo: { reviewId: request.reviewId } } : {}),
         typedSearchAttributes: [
           // The lab's id when it has one: lab tokens are bound to it, and list filters find it (the name only as a fallback).
           { key: LAB_SA, value: labSearchValue(request.lab.id ?? request.lab.name, this.keyRing) },
           ...STARTING_SEARCH_ATTRIBUTES,
         ],
-      }));
+      }), workflowId);
+    this.remember(request.reviewId, workflowId);
     return { reviewId: request.reviewId, workflowId, runId: handle.firstExecutionRunId };
   }
 
   async status(reviewId: string): Promise<ReviewStatus> {
-    const status = await this.call(reviewId, () => this.handle(reviewId).query(m.statusQuery));
+    return this.statusAt(await this.workflowIdOf(reviewId), reviewId);
+  }
+
+  /** The status of the review with this workflow id (a list's row already has it: no lookup). */
+  async statusAt(workflowId: string, reviewId: string): Promise<ReviewStatus> {
+    const status = await this.call(reviewId, () => this.client.workflow.getHandle(workflowId).query(m.statusQuery), workflowId);
     // A workflow started around this client with an invalid request ends at once and answers a stub.
     if (!Array.isArray(status.evaluations)) {
       const why = (status as Partial<{ error: string }>).error ?? 'no details';
@@ -227,8 +290,9 @@ export class ReviewClient {
   async update<N extends UpdateName>(name: N, reviewId: string, input: UpdateArg<N>): Promise<UpdateAck> {
     const arg = validateUpdate(name, input);
     const { def } = UPDATES[name] as unknown as UpdateSpec<UpdateArg<N>>;
+    const handle = await this.handle(reviewId);
     try {
-      return await this.call(reviewId, () => this.handle(reviewId).executeUpdate(def, { args: [arg] }));
+      return await this.call(reviewId, () => handle.executeUpdate(def, { args: [arg] }), handle.workflowId);
     } catch (e) {
       if (e instanceof ReviewError && e.kind === 'not-found') throw await this.finishedOrMissing(reviewId, e);
       throw e;
@@ -244,7 +308,8 @@ export class ReviewClient {
   /** The server answers "not found" for updates to a finished workflow too: tell the two apart. */
   private async finishedOrMissing(reviewId: string, notFound: ReviewError): Promise<ReviewError> {
     try {
-      const d = await this.client.withDeadline(Date.now() + this.callTimeoutMs, () => this.handle(reviewId).describe());
+      const handle = await this.handle(reviewId);
+      const d = await this.client.withDeadline(Date.now() + this.callTimeoutMs, () => handle.describe());
       if (d.status.name === 'RUNNING') return notFound;
       return new ReviewError('conflict', `review ${reviewId} has finished (workflow ${d.workflowId} is ${d.status.name.toLowerCase()}); no further changes are accepted`);
     } catch {
@@ -307,7 +372,7 @@ export class ReviewClient {
       clauses.push(`${LAB_SA.name} IN (${values.map(literal).join(', ')})`);
     }
     const limit = filter.limit ?? 100;
-    return this.call(undefined, async () => {
+    const summaries = await this.call(undefined, async () => {
       const out: ReviewSummary[] = [];
       for await (const info of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 1000) })) {
         out.push(summarize(info, typeof filter.lab === 'string' ? filter.lab : undefined));
@@ -315,16 +380,33 @@ export class ReviewClient {
       }
       return out;
     });
+    // An opaque id without the memo (a run continued as new without it): the review says its id itself.
+    for (const row of summaries) {
+      if (row.reviewId !== '') continue;
+      try {
+        row.reviewId = (await this.call(undefined, () => this.client.workflow.getHandle(row.workflowId).query(m.statusQuery), row.workflowId)).reviewId;
+      } catch {
+        row.reviewId = row.workflowId; // unreadable: at least something to show
+      }
+    }
+    for (const row of summaries) if (row.reviewId !== row.workflowId) this.remember(row.reviewId, row.workflowId);
+    return summaries;
   }
+}
+
+/** The review id from the memo (set at start, encrypted), else from a plain workflow id; '' when neither says. */
+function reviewIdOf(info: WorkflowExecutionInfo): string {
+  const memo = info.memo?.reviewId;
+  if (typeof memo === 'string' && memo !== '') return memo;
+  return WorkflowIds.reviewIdOf(info.workflowId) ?? (WorkflowIds.isOpaque(info.workflowId) ? '' : info.workflowId);
 }
 
 /** `lab`: the name asked for, shown instead of its pseudonym. */
 function summarize(info: WorkflowExecutionInfo, lab?: string): ReviewSummary {
   const sa = info.typedSearchAttributes;
   const end = sa.get(WINDOW_ENDS_SA);
-  const prefix = m.workflowIdFor('');
   return {
-    reviewId: info.workflowId.startsWith(prefix) ? info.workflowId.slice(prefix.length) : info.workflowId,
+    reviewId: reviewIdOf(info),
     workflowId: info.workflowId,
     phase: (sa.get(PHASE_SA) as Phase | undefined) ?? null,
     lab: lab ?? sa.get(LAB_SA) ?? null,

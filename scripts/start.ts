@@ -15,6 +15,8 @@ import { loadTokenStore, makeToken, TokenConfigError, TokenStore } from '../clie
 import type { TokenEntry } from '../client/api/auth';
 import { createApiServer } from '../client/api/server';
 import { FeedStore, feedsFileFromEnv } from '../client/api/calendar-feeds';
+import { dashboardSignInFromEnv } from '../client/dashboard/oidc';
+import { opaqueIdsFromEnv } from '../client/workflow-ids';
 import { programOfficeZone } from '../client/digest-schedule';
 import { ReviewClient } from '../client/review-client';
 import { codecOptionsFromEnv } from '../shared/codec-server';
@@ -67,6 +69,7 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   const keyRing = loadKeyRing(); // encryption when FRONTIER_REVIEW_KEYS / _KEY_FILE is set
+  const opaqueWorkflowIds = opaqueIdsFromEnv(process.env, keyRing); // OPAQUE_WORKFLOW_IDS=1, with the keys
   const dataConverter = keyRing ? encryptingDataConverter(keyRing) : undefined;
   const port = portFromEnv('TEMPORAL_PORT', 7233);
   const uiPort = portFromEnv('TEMPORAL_UI_PORT', 8233);
@@ -108,10 +111,10 @@ async function main(): Promise<number> {
       dataConverter,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     });
-    const reviews = new ReviewClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue: config.taskQueue, address: env.address, keyRing });
+    const reviews = new ReviewClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue: config.taskQueue, address: env.address, keyRing, opaqueWorkflowIds });
     const codec = keyRing ? codecOptionsFromEnv(new EncryptionCodec(keyRing)) : undefined;
     api = await createApiServer({
-      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(),
+      reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(), ...dashboardSignInFromEnv(),
       // Calendar feeds outlive restarts (their owners, not the demo tokens, are kept).
       feeds: new FeedStore(feedsFileFromEnv() ?? path.join(DATA_DIR, 'calendar-feeds.json')),
       ...(codec ? { codec } : {}),

@@ -242,6 +242,9 @@ export function loadTokenStore(env: Record<string, string | undefined> = process
   return null;
 }
 
+/** The names of entries without an expiry date: `review serve` lists them at start (tokens should not live for ever). */
+export const neverExpiring = (entries: TokenEntry[]): string[] => entries.filter((e) => e.expiresAt === undefined).map((e) => e.name);
+
 /** A token and the entry that configures it (only the entry is stored). */
 export function makeToken(entry: Omit<TokenEntry, 'sha256'>): { token: string; entry: TokenEntry } {
   const token = newToken();

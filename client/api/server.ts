@@ -14,6 +14,7 @@ import { UPDATES } from '../review-client';
 import type { ReviewClient, UpdateName } from '../review-client';
 import { registerDashboard } from '../dashboard/routes';
 import type { SessionLimits } from '../dashboard/sessions';
+import type { OidcSettings } from '../dashboard/oidc';
 import { PLAN_ROLES, READ_ROLES, START_ROLES, UPDATE_ROLES, roleAllowed } from './access';
 import type { Principal, Role, TokenStore } from './auth';
 import { ApiError, errorBody, toApiError, unauthorized } from './http-errors';
@@ -63,6 +64,10 @@ export interface ApiServerOptions {
   sessions?: SessionLimits;
   /** The receipt keys published at /.well-known/frontier-review/keys.json. Default: from RECEIPT_KEYS_FILE and RECEIPT_SIGNING_KEY(_FILE). */
   keySet?: KeySet;
+  /** OpenID Connect sign-in to the dashboard (client/dashboard/oidc.ts). */
+  oidc?: OidcSettings;
+  /** Whether the dashboard accepts a pasted token (default true; the API's bearer tokens work either way). */
+  tokenSignIn?: boolean;
   clock?: () => number;
   /** Calendar feeds' hashed secrets (calendar-feeds.ts); default: in memory. */
   feeds?: FeedStore;
@@ -303,6 +308,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const dashboard = await registerDashboard(app, {
     service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now, feeds, publicUrl: o.publicUrl,
     ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
+    ...(o.oidc ? { oidc: o.oidc } : {}), ...(o.tokenSignIn !== undefined ? { tokenSignIn: o.tokenSignIn } : {}),
   });
 
   const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/') || req.url.startsWith('/.well-known/') || req.url.startsWith('/feeds/');

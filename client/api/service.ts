@@ -194,7 +194,8 @@ export class ReviewService {
     const now = this.clock();
     const rowFor = async (summary: ReviewSummary): Promise<ReviewRow | null> => {
       try {
-        const s = await this.reviews.status(summary.reviewId);
+        // By the row's workflow id: no lookup of the review id (opaque workflow ids, client/workflow-ids.ts).
+        const s = await this.reviews.statusAt(summary.workflowId, summary.reviewId);
         return inScope(p, s) ? rowOf(summary, s, now) : null;
       } catch (e) {
         // A review whose state cannot be read shows what the search attributes say, to those who see every review.

@@ -90,7 +90,8 @@ input[type=text], input[type=email], input[type=number], input[type=password], i
 textarea { min-height: 4.5em; }
 [aria-invalid=true] { border-color: var(--bad) !important; background: #fff8f7; }
 .field-error { color: var(--bad); font-weight: 600; margin: 2px 0 0; }
-button { margin-top: 10px; padding: 6px 14px; border-radius: 6px; border: 1px solid #1f6feb; background: #1f6feb; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }
+button, a.button { margin-top: 10px; padding: 6px 14px; border-radius: 6px; border: 1px solid #1f6feb; background: #1f6feb; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }
+a.button { display: inline-block; text-decoration: none; }
 button.secondary { background: #fff; color: #1f6feb; } button.danger { background: var(--bad); border-color: var(--bad); }
 .muted { color: var(--muted); } .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
 .timeline { border: 1px solid var(--line); border-radius: 8px; padding: 6px; background: #fff; overflow-x: auto; }

@@ -37,7 +37,7 @@ function who(p: Principal): string {
   return `${p.name} — ${ROLE_NAMES[p.role]}${scope}`;
 }
 
-export function layout(ctx: PageCtx, title: string, body: Html): string {
+export function layout(ctx: PageCtx, title: string, body: Html, head: Html | string = ''): string {
   const p = ctx.principal;
   const nav = p
     ? html`<nav aria-label="Main"><a href="/">Reviews</a>${p.role === 'pm' ? html`<a href="/reviews/new">New review</a>` : ''}${ctx.outbox && (p.role === 'pm' || p.role === 'director') ? html`<a href="/outbox">Outbox</a>` : ''}<a href="/calendar-feed">Calendar feed</a><a href="/openapi.json">API</a></nav>
@@ -47,23 +47,50 @@ export function layout(ctx: PageCtx, title: string, body: Html): string {
     : '';
   return `<!doctype html>
 ${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · frontier-review</title><style>${raw(STYLE)}</style></head>
+<title>${title} · frontier-review</title><style>${raw(STYLE)}</style>${head}</head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><span class="brand">frontier-review</span>${nav}</header>
 <main id="main" tabindex="-1">${body}</main>
 <script>${raw(SCRIPT)}</script></body></html>`}`;
 }
 
-export function loginPage(error?: string): string {
-  return layout({ principal: null, zone: 'UTC', csrf: '', outbox: false }, 'Sign in', html`<h1>Sign in</h1>
-<p>Paste the access token you were given. Program managers, directors, reviewers and labs each have their own.</p>
-${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
+/** How people may sign in: by pasting a token, and/or at an identity provider (its button's name). */
+export interface LoginOptions {
+  tokens: boolean;
+  sso?: string;
+}
+
+const NOBODY: PageCtx = { principal: null, zone: 'UTC', csrf: '', outbox: false };
+
+export function loginPage(o: LoginOptions = { tokens: true }, error?: string): string {
+  const sso = o.sso ? html`<p><a class="button" href="/login/oidc">Sign in with ${o.sso}</a></p>` : '';
+  const tokenForm = o.tokens ? html`<p>${o.sso ? 'Or paste' : 'Paste'} the access token you were given. Program managers, directors, reviewers and labs each have their own.</p>
 <form method="post" action="/login" class="card">
 <label for="token">Access token</label>
 <input id="token" name="token" type="password" autocomplete="off" required ${error ? raw('aria-invalid="true"') : ''}>
 <input type="hidden" name="tz" data-browser-zone value="">
 <button type="submit">Sign in</button>
-</form>`);
+</form>` : '';
+  return layout(NOBODY, 'Sign in', html`<h1>Sign in</h1>
+${error ? html`<div class="flash err" role="alert">${error}</div>` : ''}
+${sso}${tokenForm}`);
+}
+
+/** Single sign-on refused or failed: why, and no session. */
+export function ssoRefusedPage(message: string): string {
+  return layout(NOBODY, 'Sign-in refused', html`<h1>Sign-in refused</h1>
+<div class="flash err" role="alert" id="sso-refused">${message}</div>
+<p>You are not signed in. <a href="/login">Back to sign-in</a></p>`);
+}
+
+/**
+ * After single sign-on: a page of this dashboard that goes on to the reviews by itself (meta refresh). Answering
+ * the callback with a redirect would end the provider's cross-site navigation on /, without the new session's
+ * SameSite=Strict cookie.
+ */
+export function ssoDonePage(name: string): string {
+  return layout(NOBODY, 'Signed in', html`<h1>Signed in</h1><p role="status">Signed in as <strong>${name}</strong>. <a href="/" id="continue">Continue to the reviews</a></p>`,
+    html`<meta http-equiv="refresh" content="0;url=/">`);
 }
 
 function phaseBadge(phase: string | null, outcome?: string | null): Html {
@@ -380,4 +407,10 @@ export function outboxMessagePage(ctx: PageCtx, m: OutboxMessage): string {
 export function errorPage(ctx: PageCtx, e: ApiError): string {
   const title = e.status === 404 ? 'Not found' : e.status === 403 ? 'Not allowed' : e.status === 401 ? 'Please sign in' : 'Something went wrong';
   return layout(ctx, title, html`<h1>${title}</h1><div class="flash err" role="alert">${e.message}</div><p><a href="/">Back to the reviews</a></p>`);
+}
+
+/** Signed out here; on to the identity provider to sign out there too (it sends the browser back to /login). */
+export function ssoSignOutPage(providerUrl: string): string {
+  return layout(NOBODY, 'Signed out', html`<h1>Signed out</h1><p role="status">Signed out of the dashboard. <a href="${providerUrl}" id="provider-logout">Sign out at the identity provider too</a></p>`,
+    html`<meta http-equiv="refresh" content="0;url=${providerUrl}">`);
 }

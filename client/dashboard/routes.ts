@@ -5,6 +5,9 @@
  * from this dashboard's own origin (the Origin header, the sign-in form included: no login CSRF) and every
  * form carries the session's CSRF token. Authorisation is the API's own (ReviewService): the dashboard cannot
  * do more.
+ *
+ * With OpenID Connect configured (oidc.ts), people sign in at their identity provider instead: /login/oidc
+ * starts it, /login/oidc/callback opens the same kind of session, holding the principal the claims gave.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isValidTimeZone } from '../../workflows/timeline';
@@ -20,8 +23,11 @@ import { PHASES, UPDATES } from '../review-client';
 import type { UpdateName } from '../review-client';
 import { FormError, requestFromForm, updateFromForm } from './forms';
 import type { FormFields } from './forms';
+import { CALLBACK_PATH, OidcLogin } from './oidc';
+import type { OidcSettings } from './oidc';
 import { listOutbox, readOutbox, summarizeOutbox } from './outbox';
-import { CSP, errorPage, listPage, loginPage, newReviewPage, outboxMessagePage, outboxPage, reviewPage } from './pages';
+import { CSP, errorPage, listPage, loginPage, newReviewPage, outboxMessagePage, outboxPage, reviewPage, ssoDonePage, ssoRefusedPage, ssoSignOutPage } from './pages';
+import type { LoginOptions } from './pages';
 import type { PageCtx } from './pages';
 import { csrfMatches, DEFAULT_SESSION_LIMITS, SessionStore } from './sessions';
 import type { FeedStore } from '../api/calendar-feeds';
@@ -36,6 +42,10 @@ export interface DashboardOptions {
   /** `Secure` cookies: true, false, or undefined for "unless the request came to a loopback host". */
   secureCookies?: boolean;
   sessions?: SessionLimits;
+  /** OpenID Connect sign-in (oidc.ts). */
+  oidc?: OidcSettings;
+  /** Whether people may sign in to the dashboard by pasting a token (default true; API tokens work either way). */
+  tokenSignIn?: boolean;
   clock: () => number;
   /** Calendar feeds (client/api/calendar-feeds.ts): the page to issue and revoke one's own. */
   feeds?: FeedStore;
@@ -43,6 +53,8 @@ export interface DashboardOptions {
 }
 
 const SESSION = 'fr_session';
+/** The sign-in under way at the identity provider: SameSite=Lax, since the provider's redirect back is a cross-site navigation. */
+const PENDING = 'fr_oidc';
 const ZONE = 'fr_tz';
 
 /**
@@ -95,6 +107,9 @@ const asFields = (body: unknown): FormFields => (typeof body === 'object' && bod
 
 export async function registerDashboard(app: FastifyInstance, o: DashboardOptions): Promise<{ renderError: (req: FastifyRequest, reply: FastifyReply, e: ApiError) => FastifyReply }> {
   const sessions = new SessionStore(o.sessions ?? DEFAULT_SESSION_LIMITS, o.clock);
+  const oidc = o.oidc ? new OidcLogin(o.oidc, o.clock) : null;
+  const tokenSignIn = o.tokenSignIn ?? true;
+  const login: LoginOptions = { tokens: tokenSignIn, ...(oidc ? { sso: oidc.settings.displayName } : {}) };
   const hostOf = (req: FastifyRequest): string => (req.headers.host ?? '').replace(/:\d+$/, '');
   const secure = (req: FastifyRequest): boolean => o.secureCookies ?? !isLoopbackHost(hostOf(req));
 
@@ -108,6 +123,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
   const sessionOf = (req: FastifyRequest): { session: Session; principal: Principal } | null => {
     const session = sessions.use(parseCookies(req.headers.cookie)[SESSION]);
     if (!session) return null;
+    if (session.sso) return { session, principal: session.sso.principal };
     const principal = o.tokens.principalOf(Buffer.from(session.tokenHash, 'hex'));
     if (!principal) {
       sessions.close(session.id); // the token was revoked or expired: so is the session
@@ -147,16 +163,17 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
 
   const renderError = (req: FastifyRequest, reply: FastifyReply, e: ApiError): FastifyReply => {
     if (e.status === 401 && req.method === 'GET') return reply.redirect('/login', 303);
-    if (e.status === 401) return page(reply, loginPage('Your session has ended; sign in again.'), 401);
+    if (e.status === 401) return page(reply, loginPage(login, 'Your session has ended; sign in again.'), 401);
     return page(reply, errorPage(ctxOf(req, principalOf(req)), e), e.status);
   };
 
-  app.get('/login', async (req, reply) => (principalOf(req) ? reply.redirect('/', 303) : page(reply, loginPage())));
+  app.get('/login', async (req, reply) => (principalOf(req) ? reply.redirect('/', 303) : page(reply, loginPage(login))));
 
   app.post('/login', async (req, reply) => {
+    if (!tokenSignIn) throw new ApiError(403, 'forbidden', 'signing in with a token is turned off on this dashboard; use single sign-on');
     const f = asFields(req.body);
     const p = o.tokens.authenticate((f.token ?? '').trim());
-    if (!p) return page(reply, loginPage('That token is not valid (or has expired).'), 401);
+    if (!p) return page(reply, loginPage(login, 'That token is not valid (or has expired).'), 401);
     sessions.close(parseCookies(req.headers.cookie)[SESSION]); // a new session id at every sign-in (no fixation)
     const session = sessions.open(p.tokenHash);
     const cookies = [cookie(req, SESSION, session.id, sessions.cookieSeconds)];
@@ -165,11 +182,44 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
   });
 
   app.post('/logout', async (req, reply) => {
-    const p = principalOf(req);
-    if (p) checkCsrf(req, p);
+    const current = sessionOf(req);
+    if (current) checkCsrf(req, current.principal);
     sessions.close(parseCookies(req.headers.cookie)[SESSION]); // revoked on the server, not only forgotten by the browser
-    return reply.header('Set-Cookie', cookie(req, SESSION, '', 0)).redirect('/login', 303);
+    // Single sign-on: sign out at the provider too, which sends the browser back to /login. A page that moves on by
+    // itself rather than a redirect: the CSP's form-action 'self' would stop a form's redirect to another origin.
+    const atProvider = current?.session.sso && oidc ? await oidc.endSessionUrl(current.session.sso.idToken) : null;
+    reply.header('Set-Cookie', cookie(req, SESSION, '', 0));
+    return atProvider ? page(reply, ssoSignOutPage(atProvider.href)) : reply.redirect('/login', 303);
   });
+
+  if (oidc) {
+    const pendingCookie = (req: FastifyRequest, value: string, maxAge: number): string =>
+      `${PENDING}=${encodeURIComponent(value)}; Path=/login/oidc; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure(req) ? '; Secure' : ''}`;
+    // A GET (a link on the sign-in page): it changes nothing but a pending entry that only this browser's cookie names.
+    app.get('/login/oidc', async (req, reply) => {
+      let started;
+      try {
+        started = await oidc.begin();
+      } catch (e) {
+        return page(reply, ssoRefusedPage(`the identity provider cannot be reached (${e instanceof Error ? e.message.slice(0, 160) : 'unknown error'}); try again later`), 502);
+      }
+      return reply.header('Set-Cookie', pendingCookie(req, started.pendingId, Math.ceil(OidcLogin.PENDING_MS / 1000))).header('Cache-Control', 'no-store').redirect(started.url.href, 303);
+    });
+    app.get(CALLBACK_PATH, async (req, reply) => {
+      const result = await oidc.finish(parseCookies(req.headers.cookie)[PENDING], req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '');
+      reply.header('Set-Cookie', [pendingCookie(req, '', 0)]);
+      if (!result.ok) {
+        req.log.warn({ status: result.status, reason: result.message }, 'single sign-on refused');
+        return page(reply, ssoRefusedPage(result.message), result.status);
+      }
+      sessions.close(parseCookies(req.headers.cookie)[SESSION]); // a new session id at every sign-in (no fixation)
+      const session = sessions.open(result.principal.tokenHash, { principal: result.principal, idToken: result.idToken });
+      reply.header('Set-Cookie', [pendingCookie(req, '', 0), cookie(req, SESSION, session.id, sessions.cookieSeconds)]);
+      // A page of this dashboard that moves on by itself, not a redirect: this response ends a navigation that the
+      // provider's site started, and a browser withholds SameSite=Strict cookies from the rest of such a chain.
+      return page(reply, ssoDonePage(result.principal.name));
+    });
+  }
 
   app.post('/zone', async (req, reply) => {
     const p = session(req);

@@ -4,10 +4,14 @@
  * could not revoke it). A session keeps the token's *hash*, so deleting the token from the token file, or its
  * expiry, ends the session at the next request.
  *
+ * A single sign-on session (oidc.ts) holds the principal its identity provider's claims gave at sign-in, and
+ * the ID token for signing out at the provider; it ends like any other session.
+ *
  * Idle and absolute expiry: a session not used for `idleMs` ends, and every session ends `absoluteMs` after
  * sign-in whatever its use. Signing out deletes it. In memory: a restart of the server signs everyone out.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Principal } from '../api/auth';
 
 export interface SessionLimits {
   idleMs: number;
@@ -21,8 +25,10 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, abso
 
 export interface Session {
   id: string;
-  /** SHA-256 of the bearer token it was opened with, hex. */
+  /** SHA-256 of the bearer token it was opened with, hex (a single sign-on session: its principal's). */
   tokenHash: string;
+  /** Single sign-on: who signed in, as the claims decided then, and the ID token (for the provider's logout). */
+  sso?: { principal: Principal; idToken: string };
   /** The forms' CSRF token: random per session. */
   csrf: string;
   createdAt: number;
@@ -55,9 +61,11 @@ export class SessionStore {
     return this.sessions.size;
   }
 
-  open(tokenHash: string): Session {
+  open(tokenHash: string, sso?: Session['sso']): Session {
     const now = this.clock();
-    const session: Session = { id: randomBytes(32).toString('base64url'), tokenHash, csrf: randomBytes(24).toString('base64url'), createdAt: now, lastSeenAt: now };
+    const session: Session = {
+      id: randomBytes(32).toString('base64url'), tokenHash, csrf: randomBytes(24).toString('base64url'), createdAt: now, lastSeenAt: now, ...(sso ? { sso } : {}),
+    };
     this.sessions.set(session.id, session);
     while (this.sessions.size > this.limits.max) this.sessions.delete(this.sessions.keys().next().value as string);
     return session;

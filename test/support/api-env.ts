@@ -1,6 +1,8 @@
 /** The HTTP API and dashboard on a free port, over a review test environment (real server, worker, SMTP sink). */
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
+import type { KeyRing } from '../../shared/encryption';
 import { makeToken, TokenStore } from '../../client/api/auth';
 import type { TokenEntry } from '../../client/api/auth';
 import { createApiServer } from '../../client/api/server';
@@ -29,11 +31,20 @@ export interface ApiEnv {
   close(): Promise<void>;
 }
 
-export async function createApiEnv(t: ReviewEnv, extra: Partial<ApiServerOptions> = {}): Promise<ApiEnv> {
+/** How the server's client reaches Temporal: payload encryption (the same data converter as the worker's) and its ids. */
+export interface ApiEnvClient {
+  dataConverter?: DataConverter;
+  keyRing?: KeyRing;
+  opaqueWorkflowIds?: boolean;
+}
+
+export async function createApiEnv(t: ReviewEnv, extra: Partial<ApiServerOptions> = {}, client: ApiEnvClient = {}): Promise<ApiEnv> {
   const made = Object.fromEntries(Object.entries(PRINCIPALS).map(([k, p]) => [k, makeToken(p)])) as Record<Who, ReturnType<typeof makeToken>>;
   const tokens = Object.fromEntries(Object.entries(made).map(([k, m]) => [k, m.token])) as Record<Who, string>;
   const store = new TokenStore(Object.values(made).map((m) => m.entry));
-  const reviews = new ReviewClient(new Client({ connection: t.env.connection, namespace: t.env.namespace ?? 'default' }), { taskQueue: t.taskQueue, callTimeoutMs: 60_000 });
+  const reviews = new ReviewClient(new Client({ connection: t.env.connection, namespace: t.env.namespace ?? 'default', dataConverter: client.dataConverter }), {
+    taskQueue: t.taskQueue, callTimeoutMs: 60_000, keyRing: client.keyRing ?? null, opaqueWorkflowIds: client.opaqueWorkflowIds ?? false,
+  });
   const app = await createApiServer({ reviews, tokens: store, ...extra });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
