@@ -237,10 +237,12 @@ export class TemporalCluster {
     chmodSync(o.dataDir, 0o755);
     writeFileSync(path.join(o.dataDir, 'config', 'dynamicconfig.yaml'), DYNAMIC_CONFIG);
     const cluster = new TemporalCluster(o, bin);
+    // The client port first: a second `npm run cluster` on the same directory stops here, before it touches the first's
+    // PostgreSQL (its cleanup would stop it).
+    await cluster.proxy.listen(o.port);
     try {
       await cluster.startPostgres();
       await cluster.schema();
-      await cluster.proxy.listen(o.port);
       const deadline = Date.now() + 180 * SECOND;
       for (const n of cluster.nodes) {
         o.log(`starting Temporal server ${n.name}...`);
