@@ -27,7 +27,7 @@ const cfg: ClusterRunConfig = {
   rampMs: small ? 10 * SECOND : 60 * SECOND,
   faultSpanMs: small ? 50 * SECOND : 180 * SECOND,
   workerKills: small ? 3 : 6,
-  settleMs: small ? 300 * SECOND : 600 * SECOND,
+  settleMs: small ? 300 * SECOND : 900 * SECOND,
 };
 let run: ClusterRunResult;
 

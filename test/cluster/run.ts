@@ -91,6 +91,20 @@ function random(seed: number): (lo: number, hi: number) => number {
   };
 }
 
+/** Promise.allSettled over `jobs`, at most `limit` running at once; results in order. */
+async function settleLimited<T>(jobs: (() => Promise<T>)[], limit: number): Promise<PromiseSettledResult<T>[]> {
+  const out: PromiseSettledResult<T>[] = new Array(jobs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]().then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, lane));
+  return out;
+}
+
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 const noticeKeys = (s: ReviewStatus): string => s.notices.map((n) => `${n.kind} -> ${n.audience}`).sort().join('|');
 
@@ -244,11 +258,12 @@ export async function runCluster(cfg: ClusterRunConfig): Promise<ClusterRunResul
     log(`all results in after ${allClosedMs} ms`);
     const collectDeadline = Date.now() + 120 * SECOND;
     const statusOf = new Map<string, ReviewStatus>();
-    (await Promise.allSettled(plans.map((p) => queryStatus(ctx, p.reviewId, collectDeadline)))).forEach((r, i) => {
+    // A few at a time: each query of a review no worker holds in its cache replays its whole history first.
+    (await settleLimited(plans.map((p) => () => queryStatus(ctx, p.reviewId, collectDeadline)), 16)).forEach((r, i) => {
       if (r.status === 'fulfilled') statusOf.set(plans[i].reviewId, r.value);
       else errors.push(`status of ${plans[i].reviewId}: ${errorText(r.reason)}`);
     });
-    const histories = (await Promise.allSettled(plans.map((p) => fetchHistory(ctx, p.reviewId, collectDeadline)))).map((r, i) => {
+    const histories = (await settleLimited(plans.map((p) => () => fetchHistory(ctx, p.reviewId, collectDeadline)), 16)).map((r, i) => {
       if (r.status === 'fulfilled') return r.value;
       errors.push(`history of ${plans[i].reviewId}: ${errorText(r.reason)}`);
       return { events: [] };
