@@ -210,15 +210,22 @@ export async function runCluster(cfg: ClusterRunConfig): Promise<ClusterRunResul
       }
     };
     const acceptKill = async (): Promise<void> => {
-      // Right after the sink accepted a message from w2: its ledger entry may not be written yet (the crash window).
+      // Whichever worker the sink accepts a message from next, killed at once: its ledger entry may not be written yet
+      // (the crash window). Counted only when a message did come.
       await until(at(0.45));
       const from = sink.messages.length;
-      await sink.waitFor((m) => m.slice(from).some((x) => x.clientName === 'w2'), 60 * SECOND).catch(() => log('no mail from w2 for 60 s: killed anyway'));
-      const killed = await workers[1].kill9();
+      const seen = await sink.waitFor((m) => m.length > from, 120 * SECOND).then(() => true, () => false);
+      const sender = seen ? sink.messages[from].clientName : undefined;
+      const i = Number(/^w(\d)$/.exec(sender ?? '')?.[1] ?? 0) - 1;
+      if (i < 0) {
+        errors.push(`after-accept kill: ${seen ? `a message from an unknown sender (${sender})` : 'no message accepted for 120 s'}`);
+        return;
+      }
+      const killed = await workers[i].kill9();
       if (killed) afterAcceptKills++;
-      log(`worker w2 killed right after an acceptance (pid ${killed?.pid})`);
+      log(`worker ${sender} killed right after the sink accepted its message (pid ${killed?.pid})`);
       await sleep(1000);
-      workers[1].start();
+      workers[i].start();
     };
     const serverKill = async (): Promise<void> => {
       await until(at(0.3));
