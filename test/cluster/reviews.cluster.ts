@@ -34,7 +34,7 @@ let run: ClusterRunResult;
 beforeAll(async () => {
   run = await runCluster(cfg);
   process.stdout.write(run.tally);
-}, cfg.settleMs + 300 * SECOND); // cluster start, collecting and replaying come on top of the settle bound
+}, cfg.settleMs + 600 * SECOND); // cluster start (minutes on a loaded machine), collecting and replaying come on top
 
 test('the run went through: no driver step or fault failed', () => {
   expect(run.errors).toEqual([]);
