@@ -21,18 +21,36 @@ let cached: PostgresCluster | undefined;
 
 /** Starts the private cluster unless it runs already; throws with the script's own explanation when it cannot. */
 export function ensurePostgres(): PostgresCluster {
-  if (cached) return cached;
-  let out: string;
+  cached ??= startPostgres();
+  return cached;
+}
+
+/** Where a cluster of its own lives (the Temporal cluster's, scripts/cluster): unset, the shared test cluster. */
+export interface PostgresPlace {
+  dataDir: string;
+  port: number;
+}
+
+/** Starts (or finds running) the cluster at `place`; throws with the script's own explanation when it cannot. */
+export function startPostgres(place?: PostgresPlace): PostgresCluster {
+  const { PG_URL: url, PG_DATA: dataDir } = postgresScript('start', place);
+  if (!url || !dataDir) throw new Error(`${SCRIPT} printed no PG_URL`);
+  return { url, dataDir };
+}
+
+/** Stops the cluster at `place` (fast shutdown; data kept). */
+export function stopPostgres(place: PostgresPlace): void {
+  postgresScript('stop', place);
+}
+
+function postgresScript(action: 'start' | 'stop', place?: PostgresPlace): Record<string, string> {
+  const env = place ? { ...process.env, FRONTIER_REVIEW_PG_DIR: place.dataDir, FRONTIER_REVIEW_PG_PORT: String(place.port) } : process.env;
   try {
-    out = execFileSync('bash', [SCRIPT, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return provisionedVars(execFileSync('bash', [SCRIPT, action], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env }));
   } catch (e) {
     const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
-    throw new Error(`PostgreSQL is needed here and could not be started (${SCRIPT}):\n${stderr || (e as Error).message}`);
+    throw new Error(`PostgreSQL is needed here and could not be ${action === 'start' ? 'started' : 'stopped'} (${SCRIPT}):\n${stderr || (e as Error).message}`);
   }
-  const { PG_URL: url, PG_DATA: dataDir } = provisionedVars(out);
-  if (!url || !dataDir) throw new Error(`${SCRIPT} printed no PG_URL:\n${out}`);
-  cached = { url, dataDir };
-  return cached;
 }
 
 /** `url` with another database name. */

@@ -15,6 +15,8 @@ export interface StoredMail {
   receivedAt: Date;
   /** The SMTP session (one client connection) it came over: tells kept connections from new ones. */
   connectionId?: string;
+  /** The name the client gave in EHLO/HELO (nodemailer's `name` option): tells several senders apart. */
+  clientName?: string;
 }
 
 export interface SinkFaults {
@@ -96,7 +98,7 @@ export class SmtpSink {
           if (stallMs > 0) this.stats.stalledAccepted++;
           const raw = Buffer.concat(chunks).toString('utf8');
           const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? '';
-          const mail = { messageId, envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, receivedAt: new Date(), connectionId: session.id };
+          const mail = { messageId, envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, receivedAt: new Date(), connectionId: session.id, clientName: session.hostNameAppearsAs };
           this.messages.push(mail);
           if (this.options.mailDir) {
             const name = `${mail.receivedAt.toISOString().replace(/[:.]/g, '-')}-${messageId.replace(/[^A-Za-z0-9-]+/g, '_').slice(0, 120)}.eml`;

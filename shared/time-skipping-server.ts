@@ -6,13 +6,12 @@
  * has as long as it keeps running (bounded by `startMs`), and a start that fails says why (the server's own output).
  * The review's search attributes are registered on it (the dev server gets them as arguments; this one over the API).
  */
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ClientOptionsForTestEnv } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { searchAttributesToRegister } from './search-attribute-registration';
 
 /** A port that was free a moment ago on loopback. */
 export async function freePort(): Promise<number> {
@@ -81,11 +80,7 @@ export async function startTimeSkippingServer(testServer: string, opts: { client
     if (up) {
       try {
         const env = await createEnv({ server: { type: 'existing' }, address: `127.0.0.1:${port}`, namespace: 'default', supportsTimeSkipping: true, client: opts.client });
-        const TYPES = temporal.api.enums.v1.IndexedValueType;
-        await env.connection.operatorService.addSearchAttributes({
-          namespace: 'default',
-          searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
-        });
+        await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: searchAttributesToRegister() });
         return { env, stop: async () => { await env.teardown(); await stopProcess(child); } };
       } catch (e) {
         await stopProcess(child);

@@ -24,6 +24,11 @@ export interface LedgerOptions {
   blocked: string[];
   /** Every worker process of the run, on the sink's clock (one at a time). */
   workers: WorkerLife[];
+  /**
+   * Several workers at once (the cluster run): the processes of the worker that sent a copy, by the name it gave the
+   * sink in EHLO (StoredMail.clientName). Unset: `workers`, one at a time.
+   */
+  workersOf?: (clientName: string | undefined) => WorkerLife[];
   /** When the worker's delivery ledger recorded the mail with this id (notice or alert id), ms; undefined: never. */
   recordedAt: (id: string) => number | undefined;
   /** The attempts of the activity that carried the mail, from the history (history-evidence.ts). */
@@ -127,7 +132,7 @@ const LEDGER_WRITE_FAILURE = /SqliteError|SQLITE_|ledger write/i;
  * Why the copy of mail `id` accepted at `accepted` could be followed by another at `next` (null: none followed;
  * the retry recorded it suppressed instead), or why it could not. `index`: which copy (0 for the first).
  */
-export function verdict(id: string, index: number, accepted: number, next: number | null, o: LedgerOptions): CopyVerdict {
+export function verdict(id: string, index: number, accepted: number, next: number | null, o: LedgerOptions, clientName?: string): CopyVerdict {
   const no = (why: string): CopyVerdict => ({ explained: false, why });
   const tries = o.attempts(id);
   // The attempt that sent copy `index` was attempt `index + 1` at the earliest; another attempt must follow it.
@@ -137,7 +142,7 @@ export function verdict(id: string, index: number, accepted: number, next: numbe
   const recorded = o.recordedAt(id);
   if (recorded === undefined) return no('the delivery ledger has no entry for it');
   if (next !== null && next > recorded) return no(`a copy came ${secs(next - recorded)} after the ledger entry was written`);
-  const sender = o.workers.find((w) => w.spawnedAt <= accepted && (w.endedAt === null || accepted <= w.endedAt));
+  const sender = (o.workersOf?.(clientName) ?? o.workers).find((w) => w.spawnedAt <= accepted && (w.endedAt === null || accepted <= w.endedAt));
   if (!sender) return no('no worker process was running when it was accepted');
   const retried = `retried (attempt ${tries.attempts} in the history)`;
   if (sender.killedAt === null) {
@@ -203,7 +208,7 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], o: Le
         }
         if (copies.length === 0) break;
         // Sent, then the worker died before its ledger entry; the retry found the reason gone and suppressed it.
-        const verdicts = copies.map((c, k) => verdict(m.id, k, c.receivedAt.getTime(), copies[k + 1]?.receivedAt.getTime() ?? null, o));
+        const verdicts = copies.map((c, k) => verdict(m.id, k, c.receivedAt.getTime(), copies[k + 1]?.receivedAt.getTime() ?? null, o, c.clientName));
         const d = { messageId: m.messageId, id: m.id, copies: copies.length, receivedAt: copies.map((c) => c.receivedAt.toISOString()), verdicts };
         if (copies.length === 1 && verdicts[0].explained) ledger.sentThoughSuppressed.push(d);
         else ledger.unexpected.push({ messageId: m.messageId, envelopeTo: copies[0].envelopeTo, why: `${m.id} is recorded ${m.state} but arrived ${copies.length}x (${verdicts.map((v) => v.why).join('; ')})` });
@@ -222,7 +227,7 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], o: Le
       continue;
     }
     if (copies.length < 2 || (owner.state !== 'sent' && owner.state !== 'alert')) continue;
-    const verdicts = copies.slice(0, -1).map((c, k) => verdict(owner.id, k, c.receivedAt.getTime(), copies[k + 1].receivedAt.getTime(), o));
+    const verdicts = copies.slice(0, -1).map((c, k) => verdict(owner.id, k, c.receivedAt.getTime(), copies[k + 1].receivedAt.getTime(), o, c.clientName));
     const extra = copies.length - 1;
     const unexplained = verdicts.filter((v) => !v.explained).length;
     ledger.duplicateCopies += extra;

@@ -1,0 +1,17 @@
+/**
+ * The review's search attributes as the operator API registers them: for servers that learn custom attributes over
+ * the API (the Java test server, a Temporal cluster) rather than from start-up arguments (the CLI's dev server).
+ */
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+type IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+
+/** Name → indexed value type, for `operatorService.addSearchAttributes`; `skip` leaves out those already there. */
+export function searchAttributesToRegister(skip: Iterable<string> = []): Record<string, IndexedValueType> {
+  const TYPES = temporal.api.enums.v1.IndexedValueType;
+  const known = new Set(skip);
+  return Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES)
+    .filter(([k]) => !known.has(k))
+    .map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD]));
+}
