@@ -11,7 +11,7 @@ import type { AppConfig } from '../shared/config';
 import { encryptingDataConverter, loadKeyRing } from '../shared/encryption';
 import type { KeyRing } from '../shared/encryption';
 import * as m from '../workflows/messages';
-import { LAB_SA, OUTCOME_SA, PHASE_SA, STARTING_SEARCH_ATTRIBUTES, WINDOW_ENDS_SA } from '../workflows/search-attributes';
+import { LAB_SA, OUTCOME_SA, PHASE_SA, REVIEWERS_SA, startingSearchAttributes, WINDOW_ENDS_SA } from '../workflows/search-attributes';
 import type { Outcome, Phase, ReviewStatus, UpdateAck } from '../workflows/types';
 import { isValidTimeZone } from '../workflows/timeline';
 import * as v from '../workflows/validation';
@@ -19,6 +19,8 @@ import { ensureDigestSchedule } from './digest-schedule';
 import type { EnsureResult } from './digest-schedule';
 import { asReviewError, ReviewError, unreachable } from './errors';
 import { labSearchValue, labSearchValues } from './lab-search';
+import { cardIn } from './read-model/facts';
+import type { ReviewCard } from '../workflows/review-card';
 import { probe } from './probe';
 import type { ErrorContext } from './errors';
 
@@ -78,8 +80,21 @@ export interface ListFilter {
   lab?: string | string[];
   /** Only reviews whose window ends within this many days from now (ReviewWindowEndsAt between now and now + N days). */
   dueWithinDays?: number;
+  /** Any of these phases (with `phase`: both must hold). */
+  phases?: Phase[];
+  /**
+   * Reviews that name this reviewer id (ReviewReviewers, since review-card), and reviews started before review-card
+   * (no such attribute: their scope is checked on their status by the caller).
+   */
+  reviewer?: string;
   /** At most this many reviews, newest first. Default 100. */
   limit?: number;
+}
+
+/** A review from the visibility store, with its card (null for reviews started before review-card). */
+export interface ReviewEntry {
+  summary: ReviewSummary;
+  card: ReviewCard | null;
 }
 
 export interface ReviewClientOptions {
@@ -203,7 +218,7 @@ export class ReviewClient {
         typedSearchAttributes: [
           // The lab's id when it has one: lab tokens are bound to it, and list filters find it (the name only as a fallback).
           { key: LAB_SA, value: labSearchValue(request.lab.id ?? request.lab.name, this.keyRing) },
-          ...STARTING_SEARCH_ATTRIBUTES,
+          ...startingSearchAttributes(request),
         ],
       }));
     return { reviewId: request.reviewId, workflowId, runId: handle.firstExecutionRunId };
@@ -287,6 +302,14 @@ export class ReviewClient {
 
   /** Reviews from the server's visibility store (eventually consistent: a change shows up within a second or so). */
   async list(filter: ListFilter = {}): Promise<ReviewSummary[]> {
+    return (await this.entries(filter)).map((e) => e.summary);
+  }
+
+  /**
+   * Reviews with their cards, from one visibility query (paged by 1,000): the read model of lists, portfolio,
+   * workload and metrics. Scope filters (lab, reviewer) are clauses of the query, applied by the server before the limit.
+   */
+  async entries(filter: ListFilter = {}): Promise<ReviewEntry[]> {
     if (filter.phase !== undefined && !PHASES.includes(filter.phase as Phase)) {
       throw new ReviewError('validation', `phase: must be one of ${PHASES.join(', ')}`, [{ path: 'phase', message: `must be one of ${PHASES.join(', ')}` }]);
     }
@@ -295,6 +318,12 @@ export class ReviewClient {
     }
     const clauses = [`WorkflowType = ${literal(m.WORKFLOW_TYPE)}`];
     if (filter.phase !== undefined) clauses.push(`${PHASE_SA.name} = ${literal(filter.phase)}`);
+    if (filter.phases !== undefined) {
+      const bad = filter.phases.find((ph) => !PHASES.includes(ph));
+      if (bad !== undefined || filter.phases.length === 0) throw new ReviewError('validation', `phases: each must be one of ${PHASES.join(', ')}`, [{ path: 'phases', message: `each must be one of ${PHASES.join(', ')}` }]);
+      clauses.push(`${PHASE_SA.name} IN (${filter.phases.map(literal).join(', ')})`);
+    }
+    if (filter.reviewer !== undefined) clauses.push(`(${REVIEWERS_SA.name} = ${literal(filter.reviewer)} OR ${REVIEWERS_SA.name} IS NULL)`);
     if (filter.dueWithinDays !== undefined) {
       const now = Date.now();
       const until = new Date(now + filter.dueWithinDays * 86_400_000).toISOString();
@@ -306,9 +335,10 @@ export class ReviewClient {
     }
     const limit = filter.limit ?? 100;
     return this.call(undefined, async () => {
-      const out: ReviewSummary[] = [];
+      const out: ReviewEntry[] = [];
       for await (const info of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 1000) })) {
-        out.push(summarize(info, typeof filter.lab === 'string' ? filter.lab : undefined));
+        const card = cardIn(info.memo);
+        out.push({ summary: summarize(info, card, typeof filter.lab === 'string' ? filter.lab : undefined), card });
         if (out.length >= limit) break;
       }
       return out;
@@ -316,13 +346,16 @@ export class ReviewClient {
   }
 }
 
-/** `lab`: the name asked for, shown instead of its pseudonym. */
-function summarize(info: WorkflowExecutionInfo, lab?: string): ReviewSummary {
+/**
+ * `lab`: the name asked for, shown instead of its pseudonym. The review id comes from the card when there is one
+ * (workflow ids may be opaque); only reviews started before the card have it read from their workflow id.
+ */
+function summarize(info: WorkflowExecutionInfo, card: ReviewCard | null, lab?: string): ReviewSummary {
   const sa = info.typedSearchAttributes;
   const end = sa.get(WINDOW_ENDS_SA);
   const prefix = m.workflowIdFor('');
   return {
-    reviewId: info.workflowId.startsWith(prefix) ? info.workflowId.slice(prefix.length) : info.workflowId,
+    reviewId: card?.reviewId ?? (info.workflowId.startsWith(prefix) ? info.workflowId.slice(prefix.length) : info.workflowId),
     workflowId: info.workflowId,
     phase: (sa.get(PHASE_SA) as Phase | undefined) ?? null,
     lab: lab ?? sa.get(LAB_SA) ?? null,

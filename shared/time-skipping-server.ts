@@ -84,7 +84,7 @@ export async function startTimeSkippingServer(testServer: string, opts: { client
         const TYPES = temporal.api.enums.v1.IndexedValueType;
         await env.connection.operatorService.addSearchAttributes({
           namespace: 'default',
-          searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
+          searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : t === 'KEYWORD_LIST' ? TYPES.INDEXED_VALUE_TYPE_KEYWORD_LIST : TYPES.INDEXED_VALUE_TYPE_KEYWORD])),
         });
         return { env, stop: async () => { await env.teardown(); await stopProcess(child); } };
       } catch (e) {

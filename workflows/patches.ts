@@ -18,3 +18,8 @@ export const REVIEW_CORE_V2 = 'review-core-v2';
  * sendNotices activity. Reviews that recorded the older markers keep them (the checks fall through to them).
  */
 export const REVIEW_CORE_V3 = 'review-core-v3';
+/**
+ * The review card (review-card.ts) in the memo and the reviewer ids in the ReviewReviewers search attribute,
+ * rewritten when they change: lists read them from one visibility query instead of a status query per review.
+ */
+export const REVIEW_CARD = 'review-card';

@@ -22,6 +22,8 @@ export interface EvaluationState {
   summary: string | null;
   /** How often the track changed hands (bounded: see limits.ts). Absent in states carried from older code. */
   reassignments?: number;
+  /** Submitted after its due date (for the review card's metrics; absent before review-card and when on time). */
+  late?: boolean;
 }
 
 export interface DisposalState {

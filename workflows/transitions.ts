@@ -178,6 +178,7 @@ export function submitEvaluation(c: ReviewContext, { track, reviewerId, severity
   e.submittedAt = c.now();
   e.severity = severity;
   e.summary = summary;
+  if (late) e.late = true;
   audit(c, 'evaluation-submitted', reviewerId, `${track}: severity ${severity}${late ? ' (late)' : ''}`);
   if (severity === 'critical') {
     audit(c, 'critical-finding', reviewerId, `${track}: escalated to the program manager and the director; lab notified`);

@@ -2,15 +2,17 @@
  * What the API and the dashboard do on a person's behalf: every operation checks the role and the scope
  * (access.ts), then goes through the typed client library. Both doors call these, so they cannot disagree.
  */
-import { parseInstant, daysRemaining } from '../../workflows/timeline';
+import { parseInstant, daysRemaining, toIso } from '../../workflows/timeline';
 import type { ReviewStatus } from '../../workflows/types';
 import { buildExport, renderExport } from '../export';
 import type { ExportFormat } from '../export';
 import { buildPlan } from '../plan';
 import type { Plan } from '../plan';
 import { ReviewError, validateRequest } from '../review-client';
-import type { ListFilter, ReviewClient, ReviewSummary, StartedReview, UpdateArg, UpdateName } from '../review-client';
-import { argumentScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, START_ROLES, UPDATE_ROLES, viewFor } from './access';
+import type { ListFilter, ReviewClient, ReviewEntry, ReviewSummary, StartedReview, UpdateArg, UpdateName } from '../review-client';
+import { factsFromCard, factsFromStatus } from '../read-model/facts';
+import type { ReviewFacts } from '../read-model/facts';
+import { argumentScope, factsInScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, START_ROLES, UPDATE_ROLES, viewFor } from './access';
 import type { StatusView } from './access';
 import type { Principal } from './auth';
 import { ApiError, forbidden } from './http-errors';
@@ -43,18 +45,20 @@ export interface RowFilter {
   phase?: string;
   lab?: string;
   dueWithinDays?: number;
+  /** Reviews naming this reviewer id (PM and director; a reviewer's own list is always theirs). */
+  reviewer?: string;
   limit?: number;
   sort?: 'remaining' | 'newest';
 }
 
 const STATUS_CONCURRENCY = 6;
-/** Rows one list request may return (each costs a status query). */
+/** Rows one list request may return. */
 export const LIST_MAX = 100;
 /**
- * Reviews a reviewer's list request may examine: no search attribute names reviewers, so their scope is found by
- * reading each review's status, newest first, until `limit` rows are in scope or this many were read.
+ * Status queries one request may make, for reviews started before review-card (they have no card in their memo).
+ * Newer reviews cost no query at all: the list answers from the visibility store alone.
  */
-export const REVIEWER_SCAN_MAX = 200;
+export const FALLBACK_STATUS_MAX = 50;
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -76,23 +80,33 @@ export function deadlineOf(s: ReviewStatus): ReviewRow['deadline'] {
   return null;
 }
 
-export function rowOf(summary: ReviewSummary, s: ReviewStatus | null, now: number, error?: string): ReviewRow {
-  const deadline = s ? deadlineOf(s) : null;
+/** The phase's next hard deadline, from a review's facts. */
+export function deadlineOfFacts(f: ReviewFacts): ReviewRow['deadline'] {
+  const iso = (at: number): string => toIso(at, f.timeZone);
+  if (f.phase === 'awaiting-access' && f.accessDeadlineAt !== null) return { kind: 'access-deadline', at: iso(f.accessDeadlineAt) };
+  if ((f.phase === 'in-review' || f.phase === 'paused') && f.windowEndsAt !== null) return { kind: 'window-end', at: iso(f.windowEndsAt) };
+  if (f.phase === 'disposal' && f.disposalDueAt !== null) return { kind: 'disposal-due', at: iso(f.disposalDueAt) };
+  return null;
+}
+
+/** A list row: from the review's facts, or (`facts` null: its state could not be read) from the search attributes alone. */
+export function rowOf(summary: ReviewSummary, f: ReviewFacts | null, now: number, error?: string): ReviewRow {
+  const deadline = f ? deadlineOfFacts(f) : null;
   return {
-    reviewId: summary.reviewId,
+    reviewId: f?.reviewId ?? summary.reviewId,
     workflowId: summary.workflowId,
-    lab: s?.lab.name ?? summary.lab,
-    model: s ? s.model : null,
-    phase: s?.phase ?? summary.phase,
-    outcome: s?.outcome ?? summary.outcome,
+    lab: f?.lab.name ?? summary.lab,
+    model: f ? f.model : null,
+    phase: f?.phase ?? summary.phase,
+    outcome: f?.outcome ?? summary.outcome,
     runStatus: summary.status,
-    timeZone: s?.timeZone ?? null,
-    windowEndsAt: s?.clock.windowEndsAt ?? summary.windowEndsAt,
+    timeZone: f?.timeZone ?? null,
+    windowEndsAt: f ? (f.windowEndsAt === null ? null : toIso(f.windowEndsAt, f.timeZone)) : summary.windowEndsAt,
     deadline,
-    daysRemaining: deadline && s ? daysRemaining(now, parseInstant(deadline.at) as number, s.timeZone) : null,
-    overdueEvaluations: s ? s.evaluations.filter((e) => e.status === 'overdue').length : 0,
-    criticalFindings: s ? s.evaluations.filter((e) => e.severity === 'critical').length : 0,
-    pendingEvaluations: s ? s.evaluations.filter((e) => e.status === 'pending' || e.status === 'overdue').length : 0,
+    daysRemaining: deadline && f ? daysRemaining(now, parseInstant(deadline.at) as number, f.timeZone) : null,
+    overdueEvaluations: f ? f.evaluations.filter((e) => e.status === 'overdue').length : 0,
+    criticalFindings: f ? f.evaluations.filter((e) => e.severity === 'critical').length : 0,
+    pendingEvaluations: f ? f.evaluations.filter((e) => e.status === 'pending' || e.status === 'overdue').length : 0,
     startedAt: summary.startedAt,
     ...(error ? { error } : {}),
   };
@@ -158,41 +172,57 @@ export class ReviewService {
   }
 
   /**
-   * The rows the principal may see. Scope comes before the limit: a lab's reviews are selected by the search
-   * attribute (its id, and its name for reviews requested without one); a reviewer's by reading statuses
-   * newest first up to REVIEWER_SCAN_MAX. At most LIST_MAX rows, so at most that many status queries (a
-   * reviewer: at most REVIEWER_SCAN_MAX).
+   * The reviews the principal may see, as facts, from one visibility query (paged): scope is a clause of the
+   * query, so the server applies it before the limit — a lab's reviews by ReviewLab, a reviewer's by
+   * ReviewReviewers. Reviews with a card cost nothing more; each older review costs a status query, at most
+   * FALLBACK_STATUS_MAX per request (past that, a PM or director sees it with what its search attributes say).
    */
-  async list(p: Principal, f: RowFilter): Promise<ReviewRow[]> {
+  async visible(p: Principal, f: Omit<ListFilter, 'lab' | 'reviewer'> & { lab?: string; reviewer?: string }): Promise<{ summary: ReviewSummary; facts: ReviewFacts | null; error?: string }[]> {
     roleAllowed(p, READ_ROLES, 'list reviews');
-    const limit = Math.min(f.limit ?? LIST_MAX, LIST_MAX);
     const own = p.role === 'lab' ? [p.labId, p.lab?.trim()].filter((x): x is string => x !== undefined) : [];
     if (p.role === 'lab' && f.lab !== undefined && !own.includes(f.lab.trim())) throw forbidden(`a token of ${describeLab(p)} may list only that lab's reviews`);
+    if (p.role === 'reviewer' && f.reviewer !== undefined && f.reviewer !== p.reviewerId) throw forbidden(`reviewer ${p.reviewerId} may list only their own assignments`);
+    const reviewer = p.role === 'reviewer' ? p.reviewerId ?? '' : f.reviewer;
     const filter: ListFilter = {
-      ...(f.phase !== undefined ? { phase: f.phase } : {}),
+      ...f,
       ...(p.role === 'lab' ? { lab: own } : f.lab !== undefined ? { lab: f.lab } : {}),
-      ...(f.dueWithinDays !== undefined ? { dueWithinDays: f.dueWithinDays } : {}),
-      limit: p.role === 'reviewer' ? REVIEWER_SCAN_MAX : limit,
+      ...(reviewer !== undefined ? { reviewer } : {}),
     };
-    const summaries = await this.reviews.list(filter);
+    const entries = await this.reviews.entries(filter);
     const now = this.clock();
-    const rowFor = async (summary: ReviewSummary): Promise<ReviewRow | null> => {
+    const clearinghouse = p.role === 'pm' || p.role === 'director';
+    let budget = FALLBACK_STATUS_MAX;
+    const read = async (e: ReviewEntry): Promise<{ summary: ReviewSummary; facts: ReviewFacts | null; error?: string } | null> => {
+      if (e.card) {
+        const facts = factsFromCard(e.card, now);
+        return factsInScope(p, facts) && (reviewer === undefined || facts.reviewers.some((r) => r.id === reviewer)) ? { summary: e.summary, facts } : null;
+      }
+      if (budget <= 0) return clearinghouse && reviewer === undefined ? { summary: e.summary, facts: null, error: `older review: not read (more than ${FALLBACK_STATUS_MAX} reviews started before review-card in one request)` } : null;
+      budget--;
       try {
-        const s = await this.reviews.status(summary.reviewId);
-        return inScope(p, s) ? rowOf(summary, s, now) : null;
-      } catch (e) {
+        const facts = factsFromStatus(await this.reviews.status(e.summary.reviewId));
+        return factsInScope(p, facts) && (reviewer === undefined || facts.reviewers.some((r) => r.id === reviewer)) ? { summary: e.summary, facts } : null;
+      } catch (err) {
         // A review whose state cannot be read shows what the search attributes say, to those who see every review.
-        if (p.role !== 'pm' && p.role !== 'director') return null;
-        return rowOf(summary, null, now, e instanceof Error ? e.message : String(e));
+        return clearinghouse && reviewer === undefined ? { summary: e.summary, facts: null, error: err instanceof Error ? err.message : String(err) } : null;
       }
     };
-    const rows: ReviewRow[] = [];
-    // In batches, stopping once `limit` rows are in scope (a reviewer's scan reads no more than it needs).
-    for (let i = 0; i < summaries.length && rows.length < limit; i += STATUS_CONCURRENCY) {
-      const batch = await mapLimited(summaries.slice(i, i + STATUS_CONCURRENCY), STATUS_CONCURRENCY, rowFor);
-      rows.push(...batch.filter((r): r is ReviewRow => r !== null));
-    }
-    return sortRows(rows.slice(0, limit), f.sort);
+    const out = await mapLimited(entries, STATUS_CONCURRENCY, read);
+    return out.filter((x): x is NonNullable<typeof x> => x !== null);
+  }
+
+  /** The rows the principal may see (at most LIST_MAX), least time remaining first. */
+  async list(p: Principal, f: RowFilter): Promise<ReviewRow[]> {
+    const limit = Math.min(f.limit ?? LIST_MAX, LIST_MAX);
+    const visible = await this.visible(p, {
+      ...(f.phase !== undefined ? { phase: f.phase } : {}),
+      ...(f.lab !== undefined ? { lab: f.lab } : {}),
+      ...(f.reviewer !== undefined ? { reviewer: f.reviewer } : {}),
+      ...(f.dueWithinDays !== undefined ? { dueWithinDays: f.dueWithinDays } : {}),
+      limit,
+    });
+    const now = this.clock();
+    return sortRows(visible.map((v) => rowOf(v.summary, v.facts, now, v.error)).slice(0, limit), f.sort);
   }
 
   async export(p: Principal, reviewId: string, format: ExportFormat): Promise<ReturnType<typeof renderExport>> {

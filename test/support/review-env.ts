@@ -17,7 +17,7 @@ import { startTimeSkippingServer } from '../../shared/time-skipping-server';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
-import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { startingSearchAttributes } from '../../workflows/search-attributes';
 import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../../shared/workflow-bundle';
 
 let runtimeInstalled = false;
@@ -95,7 +95,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     taskQueue,
     ledgerPath,
     start: (request) =>
-      env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES }),
+      env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request], typedSearchAttributes: startingSearchAttributes(request) }),
     status: (reviewId) => env.client.workflow.getHandle(workflowIdFor(reviewId)).query(statusQuery),
     async teardown() {
       worker.shutdown();
