@@ -2,19 +2,30 @@
  * What the API and the dashboard do on a person's behalf: every operation checks the role and the scope
  * (access.ts), then goes through the typed client library. Both doors call these, so they cannot disagree.
  */
-import { parseInstant, daysRemaining, toIso } from '../../workflows/timeline';
+import { parseInstant, daysRemaining, isValidTimeZone, toIso } from '../../workflows/timeline';
 import type { ReviewStatus } from '../../workflows/types';
 import { buildExport, renderExport } from '../export';
 import type { ExportFormat } from '../export';
 import { buildPlan } from '../plan';
 import type { Plan } from '../plan';
 import { ReviewError, validateRequest } from '../review-client';
-import type { ListFilter, ReviewClient, ReviewEntry, ReviewSummary, StartedReview, UpdateArg, UpdateName } from '../review-client';
-import { factsFromCard, factsFromStatus } from '../read-model/facts';
+import type { ListFilter, ReviewClient, ReviewSummary, StartedReview, UpdateArg, UpdateName } from '../review-client';
+import { FALLBACK_STATUS_MAX, readFacts } from '../read-model/read';
+import type { ReadEntry } from '../read-model/read';
 import type { ReviewFacts } from '../read-model/facts';
 import { argumentScope, factsInScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, START_ROLES, UPDATE_ROLES, viewFor } from './access';
 import type { StatusView } from './access';
-import type { Principal } from './auth';
+import type { Principal, Role } from './auth';
+import { DEFAULT_PROGRAM_OFFICE_ZONE } from '../../workflows/digest-types';
+import type { Phase } from '../../workflows/types';
+import { PHASES } from '../review-client';
+import { buildMetrics } from '../read-model/metrics';
+import type { ProgramMetrics } from '../read-model/metrics';
+import { buildPortfolio, OPEN_PHASES, weeksOf } from '../read-model/portfolio';
+import type { Portfolio } from '../read-model/portfolio';
+import { buildWorkload, DEFAULT_REVIEWER_MAX_OPEN, maxOpenFrom } from '../read-model/workload';
+import type { LoadWarning, Workload } from '../read-model/workload';
+import { reviewerLoadWarning } from '../read-model/load-check';
 import { ApiError, forbidden } from './http-errors';
 
 /** Updates whose input names who acted (`by`); submitEvaluation names its reviewer instead. */
@@ -51,27 +62,11 @@ export interface RowFilter {
   sort?: 'remaining' | 'newest';
 }
 
-const STATUS_CONCURRENCY = 6;
 /** Rows one list request may return. */
 export const LIST_MAX = 100;
-/**
- * Status queries one request may make, for reviews started before review-card (they have no card in their memo).
- * Newer reviews cost no query at all: the list answers from the visibility store alone.
- */
-export const FALLBACK_STATUS_MAX = 50;
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+/** Reviews the portfolio and workload read (open ones), and metrics (all): one visibility query, paged by 1,000. */
+export const OFFICE_READ_MAX = 5_000;
+export { FALLBACK_STATUS_MAX };
 
 export function deadlineOf(s: ReviewStatus): ReviewRow['deadline'] {
   if (s.phase === 'awaiting-access' && s.clock.accessDeadlineAt) return { kind: 'access-deadline', at: s.clock.accessDeadlineAt };
@@ -126,8 +121,37 @@ export function sortRows(rows: ReviewRow[], sort: RowFilter['sort'] = 'remaining
 
 const describeLab = (p: Principal): string => `lab "${p.labId ?? p.lab}"`;
 
+/** Who sees the office views (portfolio, workload, metrics): every review's figures. */
+export const OFFICE_ROLES: Role[] = ['pm', 'director'];
+
+export interface OfficeFilter {
+  lab?: string;
+  reviewer?: string;
+  phase?: string;
+}
+
+export interface ServiceOptions {
+  /** REVIEWER_MAX_OPEN: open assignments from which assigning one more warns. */
+  reviewerMaxOpen?: number;
+  /** The zone of program metrics' months (PROGRAM_OFFICE_TIME_ZONE). */
+  officeTimeZone?: string;
+}
+
+/** REVIEWER_MAX_OPEN and PROGRAM_OFFICE_TIME_ZONE, checked: a bad value stops the server with a message naming it. */
+export function officeOptionsFromEnv(env: Record<string, string | undefined>): ServiceOptions {
+  const zone = env.PROGRAM_OFFICE_TIME_ZONE?.trim();
+  if (zone && !isValidTimeZone(zone)) throw new Error(`PROGRAM_OFFICE_TIME_ZONE: "${zone.slice(0, 60)}" is not an IANA time zone such as America/New_York`);
+  return { reviewerMaxOpen: maxOpenFrom(env), ...(zone ? { officeTimeZone: zone } : {}) };
+}
+
 export class ReviewService {
-  constructor(readonly reviews: ReviewClient, private readonly clock: () => number = Date.now) {}
+  readonly reviewerMaxOpen: number;
+  readonly officeTimeZone: string;
+
+  constructor(readonly reviews: ReviewClient, private readonly clock: () => number = Date.now, options: ServiceOptions = {}) {
+    this.reviewerMaxOpen = options.reviewerMaxOpen ?? DEFAULT_REVIEWER_MAX_OPEN;
+    this.officeTimeZone = options.officeTimeZone ?? DEFAULT_PROGRAM_OFFICE_ZONE;
+  }
 
   /** The review's status if the principal may see it: 404 both when it is unknown and when it is outside the scope. */
   async rawStatus(p: Principal, reviewId: string): Promise<ReviewStatus> {
@@ -149,7 +173,7 @@ export class ReviewService {
     return viewFor(p, await this.rawStatus(p, reviewId));
   }
 
-  async update<N extends UpdateName>(p: Principal, name: N, reviewId: string, input: unknown): Promise<StatusView> {
+  async update<N extends UpdateName>(p: Principal, name: N, reviewId: string, input: unknown): Promise<StatusView & { warnings?: LoadWarning[] }> {
     roleAllowed(p, UPDATE_ROLES[name], name);
     const argError = argumentScope(p, name, input);
     if (p.role !== 'pm') {
@@ -162,8 +186,51 @@ export class ReviewService {
     const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : null;
     const ownName = record !== null && TAKES_BY.has(name) && !(p.role === 'pm' && 'by' in record);
     const arg = ownName ? { ...record, by: p.name } : input;
+    // Checked before the change, so the assignment being made does not count against the reviewer (visibility lags).
+    const warning = name === 'assignReviewer' ? await this.assignmentWarning(reviewId, arg) : null;
     const { status } = await this.reviews.updateThenStatus(name, reviewId, arg as UpdateArg<N>);
-    return viewFor(p, status);
+    return { ...viewFor(p, status), ...(warning ? { warnings: [warning] } : {}) };
+  }
+
+  /** A warning when the reviewer an assignment names is already at REVIEWER_MAX_OPEN open assignments; null otherwise or when the input is not one. */
+  async assignmentWarning(reviewId: string, arg: unknown): Promise<LoadWarning | null> {
+    const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { track?: unknown; reviewer?: { id?: unknown } };
+    if (typeof a.track !== 'string' || typeof a.reviewer?.id !== 'string') return null; // the update refuses it with the reason
+    try {
+      return await reviewerLoadWarning(this.reviews, a.reviewer.id, { reviewId, track: a.track }, this.clock(), this.reviewerMaxOpen);
+    } catch (e) {
+      // The check informs; it never stands in the way of the assignment.
+      return { kind: 'reviewer-load', reviewerId: a.reviewer.id, open: 0, maxOpen: this.reviewerMaxOpen, assignments: [], message: `could not check reviewer ${a.reviewer.id}'s open assignments: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  private async officeFacts(p: Principal, what: string, f: OfficeFilter, phases: Phase[] | undefined): Promise<ReviewFacts[]> {
+    roleAllowed(p, OFFICE_ROLES, what);
+    if (f.phase !== undefined && !PHASES.includes(f.phase as Phase)) throw new ApiError(400, 'validation', `phase: must be one of ${PHASES.join(', ')}`, [{ path: 'phase', message: `must be one of ${PHASES.join(', ')}` }]);
+    const read = await this.visible(p, {
+      ...(f.lab !== undefined ? { lab: f.lab } : {}),
+      ...(f.reviewer !== undefined ? { reviewer: f.reviewer } : {}),
+      ...(f.phase !== undefined ? { phase: f.phase } : phases ? { phases } : {}),
+      limit: OFFICE_READ_MAX,
+    });
+    return read.flatMap((e) => (e.facts ? [e.facts] : []));
+  }
+
+  /** Open reviews by phase with their next deadline, due this week and next in `zone`, overdue and critical first. */
+  async portfolio(p: Principal, f: OfficeFilter, zone: string): Promise<Portfolio> {
+    return buildPortfolio(await this.officeFacts(p, 'see the portfolio', f, OPEN_PHASES), this.clock(), zone);
+  }
+
+  /** Open assignments per reviewer across reviews. */
+  async workload(p: Principal, f: OfficeFilter, zone: string): Promise<Workload> {
+    const now = this.clock();
+    const facts = await this.officeFacts(p, 'see reviewer workload', f, ['awaiting-access', 'in-review', 'paused']);
+    return buildWorkload(facts, now, this.reviewerMaxOpen, weeksOf(now, zone).thisWeek);
+  }
+
+  /** Program metrics over the last `months` months, in the program office's zone. */
+  async metrics(p: Principal, f: OfficeFilter, months = 12): Promise<ProgramMetrics> {
+    return buildMetrics(await this.officeFacts(p, 'see program metrics', f, undefined), this.clock(), this.officeTimeZone, months);
   }
 
   async start(p: Principal, input: unknown): Promise<StartedReview> {
@@ -177,7 +244,7 @@ export class ReviewService {
    * ReviewReviewers. Reviews with a card cost nothing more; each older review costs a status query, at most
    * FALLBACK_STATUS_MAX per request (past that, a PM or director sees it with what its search attributes say).
    */
-  async visible(p: Principal, f: Omit<ListFilter, 'lab' | 'reviewer'> & { lab?: string; reviewer?: string }): Promise<{ summary: ReviewSummary; facts: ReviewFacts | null; error?: string }[]> {
+  async visible(p: Principal, f: Omit<ListFilter, 'lab' | 'reviewer'> & { lab?: string; reviewer?: string }): Promise<ReadEntry[]> {
     roleAllowed(p, READ_ROLES, 'list reviews');
     const own = p.role === 'lab' ? [p.labId, p.lab?.trim()].filter((x): x is string => x !== undefined) : [];
     if (p.role === 'lab' && f.lab !== undefined && !own.includes(f.lab.trim())) throw forbidden(`a token of ${describeLab(p)} may list only that lab's reviews`);
@@ -188,27 +255,12 @@ export class ReviewService {
       ...(p.role === 'lab' ? { lab: own } : f.lab !== undefined ? { lab: f.lab } : {}),
       ...(reviewer !== undefined ? { reviewer } : {}),
     };
-    const entries = await this.reviews.entries(filter);
-    const now = this.clock();
     const clearinghouse = p.role === 'pm' || p.role === 'director';
-    let budget = FALLBACK_STATUS_MAX;
-    const read = async (e: ReviewEntry): Promise<{ summary: ReviewSummary; facts: ReviewFacts | null; error?: string } | null> => {
-      if (e.card) {
-        const facts = factsFromCard(e.card, now);
-        return factsInScope(p, facts) && (reviewer === undefined || facts.reviewers.some((r) => r.id === reviewer)) ? { summary: e.summary, facts } : null;
-      }
-      if (budget <= 0) return clearinghouse && reviewer === undefined ? { summary: e.summary, facts: null, error: `older review: not read (more than ${FALLBACK_STATUS_MAX} reviews started before review-card in one request)` } : null;
-      budget--;
-      try {
-        const facts = factsFromStatus(await this.reviews.status(e.summary.reviewId));
-        return factsInScope(p, facts) && (reviewer === undefined || facts.reviewers.some((r) => r.id === reviewer)) ? { summary: e.summary, facts } : null;
-      } catch (err) {
-        // A review whose state cannot be read shows what the search attributes say, to those who see every review.
-        return clearinghouse && reviewer === undefined ? { summary: e.summary, facts: null, error: err instanceof Error ? err.message : String(err) } : null;
-      }
-    };
-    const out = await mapLimited(entries, STATUS_CONCURRENCY, read);
-    return out.filter((x): x is NonNullable<typeof x> => x !== null);
+    const read = await readFacts(this.reviews, filter, this.clock());
+    return read.filter((e) => (e.facts
+      ? factsInScope(p, e.facts) && (reviewer === undefined || e.facts.reviewers.some((r) => r.id === reviewer))
+      // A review whose state cannot be read shows what the search attributes say, to those who see every review.
+      : clearinghouse && reviewer === undefined));
   }
 
   /** The rows the principal may see (at most LIST_MAX), least time remaining first. */

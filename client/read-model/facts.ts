@@ -34,8 +34,8 @@ export interface ReviewFacts {
   accessDeadlineAt: number | null;
   disposalDueAt: number | null;
   closedAt: number | null;
-  /** When each pause began, and the time paused so far. */
-  pauseStarts: number[];
+  /** Each pause (end null while it lasts), and the time paused so far. */
+  pauses: { start: number; end: number | null }[];
   pausedMs: number;
   evaluations: FactEvaluation[];
   reviewers: { id: string; name: string; email: string }[];
@@ -82,7 +82,7 @@ export function factsFromCard(card: ReviewCard, now: number): ReviewFacts {
     accessDeadlineAt: card.accessGrantedAt === null && card.closedAt === null ? accessDeadline(ts) : null,
     disposalDueAt: card.phase === 'disposal' || (card.closedAt !== null && card.disposal.length > 0) ? disposalDue(ts) : null,
     closedAt: card.closedAt,
-    pauseStarts: card.pauses.map(([start]) => start),
+    pauses: card.pauses.map(([start, end]) => ({ start, end })),
     pausedMs: pausedMs(ts, ref),
     evaluations: card.evaluations.map((e) => {
       const dueAt = evaluationDue(ts, e.dueDay, ref, e.dueBusinessDays ?? null);
@@ -96,6 +96,20 @@ export function factsFromCard(card: ReviewCard, now: number): ReviewFacts {
 }
 
 const ms = (iso: string | null | undefined): number | null => (iso ? parseInstant(iso) : null);
+
+/** Pauses from the audit trail: each clock-paused ends at the next clock-resumed, or at the close. */
+function pausesIn(s: ReviewStatus): { start: number; end: number | null }[] {
+  const out: { start: number; end: number | null }[] = [];
+  for (const e of s.events) {
+    const at = ms(e.at);
+    if (at === null) continue;
+    if (e.type === 'clock-paused') out.push({ start: at, end: null });
+    else if (e.type === 'clock-resumed' && out.length > 0 && out[out.length - 1].end === null) out[out.length - 1].end = at;
+  }
+  const closed = ms(s.closedAt);
+  if (closed !== null && out.length > 0 && out[out.length - 1].end === null) out[out.length - 1].end = closed;
+  return out;
+}
 
 /** The same facts from a status (older reviews). Lateness is read from the audit trail's "(late)" mark. */
 export function factsFromStatus(s: ReviewStatus): ReviewFacts {
@@ -117,7 +131,7 @@ export function factsFromStatus(s: ReviewStatus): ReviewFacts {
     accessDeadlineAt: ms(s.clock.accessDeadlineAt),
     disposalDueAt: ms(s.disposalDueAt),
     closedAt: ms(s.closedAt),
-    pauseStarts: s.events.filter((e) => e.type === 'clock-paused').map((e) => ms(e.at) ?? 0),
+    pauses: pausesIn(s),
     pausedMs: s.clock.pausedMs,
     evaluations: s.evaluations.map((e) => ({
       track: e.track, reviewerId: e.reviewerId, reviewerName: e.reviewerName, dueAt: ms(e.dueAt), status: e.status, severity: e.severity,
