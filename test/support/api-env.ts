@@ -7,6 +7,7 @@ import { createApiServer } from '../../client/api/server';
 import type { ApiServerOptions } from '../../client/api/server';
 import { ReviewClient } from '../../client/review-client';
 import type { ReviewEnv } from './review-env';
+import type { KeyRing } from '../../shared/encryption';
 
 export type Who = 'pm' | 'director' | 'r1' | 'r2' | 'lab' | 'otherLab';
 
@@ -29,11 +30,12 @@ export interface ApiEnv {
   close(): Promise<void>;
 }
 
-export async function createApiEnv(t: ReviewEnv, extra: Partial<ApiServerOptions> = {}): Promise<ApiEnv> {
+/** `keyRing`: the payload keys of `t`'s data converter (the lab search attribute is then a pseudonym). */
+export async function createApiEnv(t: ReviewEnv, extra: Partial<ApiServerOptions> = {}, keyRing: KeyRing | null = null): Promise<ApiEnv> {
   const made = Object.fromEntries(Object.entries(PRINCIPALS).map(([k, p]) => [k, makeToken(p)])) as Record<Who, ReturnType<typeof makeToken>>;
   const tokens = Object.fromEntries(Object.entries(made).map(([k, m]) => [k, m.token])) as Record<Who, string>;
   const store = new TokenStore(Object.values(made).map((m) => m.entry));
-  const reviews = new ReviewClient(new Client({ connection: t.env.connection, namespace: t.env.namespace ?? 'default' }), { taskQueue: t.taskQueue, callTimeoutMs: 60_000 });
+  const reviews = new ReviewClient(new Client({ connection: t.env.connection, namespace: t.env.namespace ?? 'default', ...(t.dataConverter ? { dataConverter: t.dataConverter } : {}) }), { taskQueue: t.taskQueue, callTimeoutMs: 60_000, keyRing });
   const app = await createApiServer({ reviews, tokens: store, ...extra });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

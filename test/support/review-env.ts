@@ -38,6 +38,8 @@ export interface ReviewEnv {
   taskQueue: string;
   /** The delivery ledger of this environment's worker (a fresh file per environment). */
   ledgerPath: string;
+  /** The data converter of worker and client (the encryption codec), if any. */
+  dataConverter?: DataConverter;
   start(request: ReviewRequest): Promise<WorkflowHandle>;
   status(reviewId: string): Promise<ReviewStatus>;
   teardown(): Promise<void>;
@@ -94,6 +96,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     worker,
     taskQueue,
     ledgerPath,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     start: (request) =>
       env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request], typedSearchAttributes: startingSearchAttributes(request) }),
     status: (reviewId) => env.client.workflow.getHandle(workflowIdFor(reviewId)).query(statusQuery),
