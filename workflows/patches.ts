@@ -19,7 +19,7 @@ export const REVIEW_CORE_V2 = 'review-core-v2';
  */
 export const REVIEW_CORE_V3 = 'review-core-v3';
 /**
- * The review card (review-card.ts) in the memo and the reviewer ids in the ReviewReviewers search attribute,
+ * Stands for review-core-v3 (and so every patch before it), and: the review card (review-card.ts) in the memo and the reviewer ids in the ReviewReviewers search attribute,
  * rewritten when they change: lists read them from one visibility query instead of a status query per review.
  */
 export const REVIEW_CARD = 'review-card';

@@ -64,14 +64,14 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   const s: ReviewState = carried?.state ?? initialState(request, now(), request.plannedReleaseAt ? parseInstant(request.plannedReleaseAt) : null);
-  // review-core-v3 implies every earlier patch: a new review records one marker; older reviews find theirs below.
-  const v3 = carried ? carried.flags.batches === true : patched(REVIEW_CORE_V3);
+  // review-card implies review-core-v3, which implies every earlier patch: a new review records one marker (each marker
+  // also costs an upsert of TemporalChangeVersion); older reviews find theirs below.
+  const card = carried ? carried.flags.card === true : patched(REVIEW_CARD);
+  const v3 = carried ? carried.flags.batches === true : card || patched(REVIEW_CORE_V3);
   const v2 = carried ? carried.flags.v2 : v3 || patched(NOTICES_V2);
   if (!carried) s.notifyFormerReviewers = v3 || patched(NOTIFY_FORMER_REVIEWERS);
   const inline = carried ? carried.flags.inline : v2 && (v3 || patched(DELIVERY_IN_ACTIVITY));
   const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
-  // review-card: asked after review-core-v3, so a new review records two markers; carried runs take it from the state.
-  const card = carried ? carried.flags.card === true : v3 && patched(REVIEW_CARD);
   const flags = { v2, inline, batches: v3, card };
   const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
   // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase

@@ -80,7 +80,7 @@ export function weeksOf(now: number, zone: string): { thisWeek: [number, number]
 export function buildPortfolio(reviews: ReviewFacts[], now: number, zone: string): Portfolio {
   const open = reviews.filter((f) => OPEN_PHASES.includes(f.phase));
   const { thisWeek, nextWeek } = weeksOf(now, zone);
-  const all = open.flatMap((f) => dueItems(f, now));
+  const all = open.flatMap((f) => dueItems(f, now)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.reviewId.localeCompare(b.reviewId));
   const within = ([from, to]: [number, number]) => all.filter((d) => !d.overdue && Date.parse(d.at) >= from && Date.parse(d.at) < to);
   const rows: PortfolioRow[] = open.map((f) => {
     const items = dueItems(f, now);

@@ -50,6 +50,7 @@ const GENERATIONS: Record<string, string[]> = {
   'delivery-in-activity': ['notices-v2', 'notify-former-reviewers', 'delivery-in-activity'],
   'review-core-v2': ['notices-v2', 'notify-former-reviewers', 'delivery-in-activity', 'review-core-v2'],
   'review-core-v3': ['review-core-v3'],
+  'review-card': ['review-card'],
 };
 
 test('each history carries the patch markers of the code generation that recorded it', () => {
@@ -59,7 +60,7 @@ test('each history carries the patch markers of the code generation that recorde
   // Patches taken at a branch (patched() where the new behaviour differs) appear only in histories that reach it.
   const atBranch: Record<string, string[]> = { 'calendar-seconds-move@delivery-in-activity': ['calendar-minute-moves'] };
   // A run a review continued into takes its behaviour from the carried state: it records no marker.
-  const continued = Object.keys(GENERATIONS).filter((g) => g.startsWith('review-core-')).map((g) => `continued-as-new-last-run@${g}`);
+  const continued = Object.keys(GENERATIONS).filter((g) => g.startsWith('review-core-') || g === 'review-card').map((g) => `continued-as-new-last-run@${g}`);
   for (const f of files) {
     const name = f.replace(/\.json$/, '');
     const generation = name.includes('@') ? name.slice(name.indexOf('@') + 1) : null;
@@ -122,6 +123,14 @@ test('without the patch guards, each change would break the reviews recorded bef
   expect(v2Core.length).toBeGreaterThanOrEqual(12);
   const v3Failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code } }, histories().filter((h) => v2Core.includes(h.workflowId))));
   expect(v3Failures).toEqual(nondeterminismIn(v2Core));
+
+  // And for review-card: every review-core-v3 review wrote no card; unguarded, the first card upsert (at intake)
+  // is a command those histories do not hold. The run a review continued into keeps its carried behaviour.
+  const v3Core = files.filter((f) => f.endsWith('@review-core-v3.json') && !f.startsWith('continued-as-new-last-run')).map((f) => f.replace(/\.json$/, ''));
+  expect(v3Core.length).toBeGreaterThanOrEqual(12);
+  const cardCode = await bundleWithShim(require.resolve('./unpatched-card/workflow-shim'));
+  const cardFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: cardCode } }, histories().filter((h) => v3Core.includes(h.workflowId))));
+  expect(cardFailures).toEqual(nondeterminismIn(v3Core));
 });
 
 /** The workflow code bundled with `@temporalio/workflow` replaced by `shim` inside workflows/. */
