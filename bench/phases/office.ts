@@ -62,13 +62,13 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
     activities: { ...createActivities({ smtpUrl: ctx.sink.url, mailFrom: MAIL_FROM, ledgerPath: path.join(ctx.tmpDir, 'office-ledger.sqlite') }), sendNotice: stubSend, sendNotices: createSendNotices(stubSend) },
   });
   const running = worker.run();
-  const reviews = new ReviewClient(new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }), { taskQueue, callTimeoutMs: 120_000 });
+  const reviews = new ReviewClient(new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }), { taskQueue, callTimeoutMs: 600_000 });
   const t0 = performance.now();
   try {
     const ids = Array.from({ length: n }, (_, i) => `office-${ctx.runId}-${String(i).padStart(4, '0')}`);
     const labs = ['acme', 'borealis', 'cobalt', 'delphi', 'ember'];
     log(`office: starting ${n} reviews`);
-    await pool(ids, 40, (id) => {
+    await pool(ids, 20, (id) => {
       const i = Number(id.slice(-4));
       const lab = labs[i % labs.length];
       return reviews.start(benchRequest(id, 2, {
@@ -77,7 +77,7 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
       }));
     });
     log('office: access, evaluations, closes');
-    await pool(ids, 40, async (id) => {
+    await pool(ids, 20, async (id) => {
       const i = Number(id.slice(-4));
       if (i % 5 === 0) return reviews.cancelReview(id, { by: 'Pat PM', reason: 'bench: withdrawn request' });
       await reviews.grantAccess(id, { by: 'Lab' });

@@ -26,6 +26,8 @@ import { request } from '../support/fixtures';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
 import { bundleWithShim } from '../support/shim-bundle';
+import { cliFor } from '../support/cli';
+import os from 'node:os';
 
 const RILEY = { id: 'r1', name: 'Riley', email: 'riley@clearinghouse.example' };
 const ROBIN = { id: 'r2', name: 'Robin', email: 'robin@clearinghouse.example' };
@@ -159,6 +161,11 @@ describe.each([['plain', null], ['encrypted', `k1:${randomBytes(32).toString('ba
     expect(body.evaluations.map((e) => `${e.track}:${e.reviewerId}`)).toContain('cyber-offense:r1');
     expect(body.warnings?.[0]).toMatchObject({ kind: 'reviewer-load', reviewerId: 'r1', open: 3 });
     expect(body.warnings?.[0].message).toContain(ids.a);
+    // The CLI warns the same way, on stderr and in its --json output (FRONTIER_REVIEW_KEYS as the server's).
+    const cli = cliFor(t, os.tmpdir(), { REVIEWER_MAX_OPEN: '2', ...(keys ? { FRONTIER_REVIEW_KEYS: keys } : {}) });
+    const out = await cli(['assign', ids.a, '--track', 'chem', '--reviewer-id', 'r1', '--reviewer-name', 'Riley', '--reviewer-email', RILEY.email]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toMatch(new RegExp(`warning: reviewer r1 already has [34] open assignments, at or over the limit of 2 \\(REVIEWER_MAX_OPEN\\): .*${ids.old}`));
     // r2 has one open assignment: no warning.
     const fine = await api.call('pm', 'POST', `/api/reviews/${ids.a}/assignReviewer`, { track: 'bio', reviewer: ROBIN });
     expect((fine.body as { warnings?: unknown }).warnings).toBeUndefined();
