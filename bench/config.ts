@@ -13,7 +13,7 @@ import { PRELOAD_MODULES } from '../shared/workflow-bundle';
 const preloadOf = (v: string | undefined): string[] =>
   v === undefined ? PRELOAD_MODULES : v === 'none' ? [] : v.split(',').map((x) => x.trim()).filter(Boolean);
 
-export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse', 'storm'] as const;
+export const PHASES = ['throughput', 'latency', 'memory', 'history', 'abuse', 'storm', 'office'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface BenchConfig {
@@ -64,6 +64,9 @@ export interface BenchConfig {
   stormLead?: number;
   /** Also measure the storm's engine floor (no-op workflows due at one instant); off in smoke. */
   stormEngine: boolean;
+  /** Program office: reviews on the server (open and closed), and timed requests per page. */
+  officeN: number;
+  officeSamples: number;
   /** Results file; default bench/results/<date>.json (<date>-smoke.json for --smoke). */
   out?: string;
 }
@@ -104,6 +107,8 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --storm-act-slots S     maxConcurrentActivityTaskExecutions of the storm worker (default: --act-slots, else the SDK's 100)
   --storm-lead SECONDS    from the storm's set-up to its instant (default: estimated from a warm-up)
   --no-storm-engine       skip the storm's engine floor (no-op workflows due at one instant, one mail each)
+  --office-n N            program office: reviews on the server, open and closed (default 1000; 20 with --smoke)
+  --office-samples S      program office: timed requests per page (default 20; 3 with --smoke)
   --out FILE              results file (default bench/results/<date>.json)
   --report FILE           print the table of a stored results file again, run nothing`;
 
@@ -148,6 +153,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'storm-act-slots': { type: 'string' },
       'storm-lead': { type: 'string' },
       'no-storm-engine': { type: 'boolean' },
+      'office-n': { type: 'string' },
+      'office-samples': { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -232,6 +239,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     stormActSlots: optInt('storm-act-slots'),
     stormLead: optInt('storm-lead'),
     stormEngine: !smoke && !flag('no-storm-engine'),
+    officeN: int('office-n', smoke ? 20 : 1000),
+    officeSamples: int('office-samples', smoke ? 3 : 20),
     out: get('out'),
   };
 }

@@ -7,6 +7,7 @@ import type { LatencyResult } from './phases/latency';
 import { cappedDeviation } from './phases/memory';
 import type { MemoryResult } from './phases/memory';
 import type { StormResult } from './phases/storm';
+import type { OfficeResult } from './phases/office';
 import type { ThroughputResult } from './phases/throughput';
 
 export interface Machine {
@@ -70,6 +71,7 @@ export interface Results {
   history?: HistoryResult;
   abuse?: AbuseResult;
   storm?: StormResult;
+  office?: OfficeResult;
   verdicts: Verdict[];
 }
 
@@ -213,6 +215,7 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
     }
   }
   if (r.storm) v.push(...stormVerdicts(r.storm));
+  if (r.office) v.push(...officeVerdicts(r.office));
   return v;
 }
 
@@ -294,6 +297,21 @@ export function abuseTable(a: AbuseResult): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
+}
+
+/** Target of issue 15: each page under 300 ms with 1,000 reviews (the median; p95 beside it). */
+export const OFFICE_PAGE_TARGET_MS = 300;
+
+function officeVerdicts(o: OfficeResult): Verdict[] {
+  const floor = o.floors.map((f) => `${f.name}: p50 ${ms(f.ms.p50)} ms, p95 ${ms(f.ms.p95)} ms`).join('; ');
+  const scene = `${n(o.reviews)} reviews (${n(o.open)} open, ${n(o.closed)} closed), ${o.samples} requests each; load average ${o.loadAverage.join(' / ')} (machine shared)`;
+  return o.pages.map((p, i) => ({
+    figure: `office: ${p.name}`,
+    measured: `p50 **${ms(p.ms.p50)} ms**, p95 ${ms(p.ms.p95)} ms (${n(p.bytes)} B)`,
+    context: i === 0 ? `floors — ${floor}; ${scene}` : '',
+    target: `< ${OFFICE_PAGE_TARGET_MS} ms`,
+    met: p.ms.p50 < OFFICE_PAGE_TARGET_MS,
+  }));
 }
 
 export function table(r: Results): string {

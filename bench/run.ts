@@ -19,6 +19,7 @@ import { abusePhase } from './phases/abuse';
 import { historyPhase } from './phases/history';
 import { latencyPhase } from './phases/latency';
 import { memoryPhase } from './phases/memory';
+import { officePhase } from './phases/office';
 import { stormPhase } from './phases/storm';
 import { throughputPhase } from './phases/throughput';
 import { devServerPid } from './proc';
@@ -110,6 +111,10 @@ async function main(): Promise<void> {
       else {
         if (cfg.phases.includes('abuse')) await abuse();
         if (cfg.phases.includes('storm')) await storm();
+      }
+      if (cfg.phases.includes('office')) {
+        log(`program office: ${cfg.officeN} reviews, list, portfolio and metrics timed over ${cfg.officeSamples} requests each`);
+        partial.office = await officePhase(ctx);
       }
       await env.teardown();
       env = undefined;

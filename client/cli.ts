@@ -6,7 +6,6 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { existsSync, writeFileSync } from 'node:fs';
 import { isValidTimeZone, parseInstant } from '../workflows/timeline';
 import { SEVERITIES } from '../workflows/types';
-import type { ReviewStatus } from '../workflows/types';
 import { endpointSecret } from '../activities/webhooks';
 import { makeToken, parseTokenEntries, ROLES, TokenConfigError } from './api/auth';
 import type { Role, TokenEntry } from './api/auth';
@@ -22,6 +21,9 @@ import { buildPlan } from './plan';
 import { formatPlan, formatSimulation, planIcs } from './plan-output';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, PHASES, ReviewClient, ReviewError, validateUpdate } from './review-client';
 import type { ReviewErrorKind, UpdateArg, UpdateName } from './review-client';
+import { reviewerLoadWarning } from './read-model/load-check';
+import { maxOpenFrom } from './read-model/workload';
+import type { LoadWarning } from './read-model/workload';
 
 /** Exit codes by failure kind, so scripts can branch without parsing messages. */
 export const EXIT_CODES: Record<ReviewErrorKind | 'usage' | 'internal', number> = {
@@ -80,12 +82,26 @@ async function withClient<T>(g: GlobalOptions, fn: (c: ReviewClient) => Promise<
   }
 }
 
-/** Validates, connects, sends the update and prints the result. */
+/** Validates, connects, sends the update and prints the result (an assignment: with a reviewer-load warning, on stderr too). */
 async function runUpdate<N extends UpdateName>(cmd: Command, name: N, reviewId: string, input: unknown): Promise<void> {
   const g = globals(cmd);
   const arg: UpdateArg<N> = validateUpdate(name, input);
-  const { status }: { status: ReviewStatus } = await withClient(g, (c) => c.updateThenStatus(name, reviewId, arg));
-  print(g, status, () => formatUpdated(name, status));
+  const { status, warning } = await withClient(g, async (c) => {
+    // Checked before the change: the assignment being made does not count against the reviewer.
+    const w = name === 'assignReviewer' ? await assignmentWarning(c, reviewId, arg as UpdateArg<'assignReviewer'>) : null;
+    return { ...(await c.updateThenStatus(name, reviewId, arg)), warning: w };
+  });
+  if (warning) process.stderr.write(`warning: ${warning.message}\n`);
+  print(g, warning ? { ...status, warnings: [warning] } : status, () => `${formatUpdated(name, status)}${warning ? `\nwarning: ${warning.message}` : ''}`);
+}
+
+async function assignmentWarning(c: ReviewClient, reviewId: string, a: UpdateArg<'assignReviewer'>): Promise<LoadWarning | null> {
+  try {
+    return await reviewerLoadWarning(c, a.reviewer.id, { reviewId, track: a.track }, Date.now(), maxOpenFrom(process.env));
+  } catch (e) {
+    // The check informs; it never stands in the way of the assignment.
+    return { kind: 'reviewer-load', reviewerId: a.reviewer.id, open: 0, maxOpen: 0, assignments: [], message: `could not check reviewer ${a.reviewer.id}'s open assignments: ${(e as Error).message}` };
+  }
 }
 
 /** Drops undefined optional fields so the strict schemas see exactly what the user gave. */

@@ -55,7 +55,7 @@ export function unreachable(ctx: ErrorContext, detail?: string): ReviewError {
 }
 
 function missingSearchAttributes(ctx: ErrorContext, err: unknown): ReviewError {
-  const list = Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => `${name} (${type.charAt(0)}${type.slice(1).toLowerCase()})`).join(', ');
+  const list = Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => `${name} (${type === 'KEYWORD_LIST' ? 'KeywordList' : `${type.charAt(0)}${type.slice(1).toLowerCase()}`})`).join(', ');
   return new ReviewError('unavailable',
     `namespace ${ctx.namespace} on ${ctx.address} lacks the review search attributes ${list}; register each with \`temporal operator search-attribute create --name <name> --type <type>\` (\`npm start\` does this for its own server)`,
     [], { cause: err });

@@ -11,7 +11,7 @@ import type { AppConfig } from '../shared/config';
 import { encryptingDataConverter, loadKeyRing } from '../shared/encryption';
 import type { KeyRing } from '../shared/encryption';
 import * as m from '../workflows/messages';
-import { LAB_SA, OUTCOME_SA, PHASE_SA, STARTING_SEARCH_ATTRIBUTES, WINDOW_ENDS_SA } from '../workflows/search-attributes';
+import { LAB_SA, OUTCOME_SA, PHASE_SA, REVIEWERS_SA, startingSearchAttributes, WINDOW_ENDS_SA } from '../workflows/search-attributes';
 import type { Outcome, Phase, ReviewStatus, UpdateAck } from '../workflows/types';
 import { isValidTimeZone } from '../workflows/timeline';
 import * as v from '../workflows/validation';
@@ -20,6 +20,8 @@ import type { EnsureResult } from './digest-schedule';
 import { asReviewError, ReviewError, unreachable } from './errors';
 import { labSearchValue, labSearchValues } from './lab-search';
 import { opaqueIdsFromEnv, WorkflowIds } from './workflow-ids';
+import { cardIn } from './read-model/facts';
+import type { ReviewCard } from '../workflows/review-card';
 import { probe } from './probe';
 import type { ErrorContext } from './errors';
 
@@ -80,8 +82,21 @@ export interface ListFilter {
   lab?: string | string[];
   /** Only reviews whose window ends within this many days from now (ReviewWindowEndsAt between now and now + N days). */
   dueWithinDays?: number;
+  /** Any of these phases (with `phase`: both must hold). */
+  phases?: Phase[];
+  /**
+   * Reviews that name this reviewer id (ReviewReviewers, since review-card), and reviews started before review-card
+   * (no such attribute: their scope is checked on their status by the caller).
+   */
+  reviewer?: string;
   /** At most this many reviews, newest first. Default 100. */
   limit?: number;
+}
+
+/** A review from the visibility store, with its card (null for reviews started before review-card). */
+export interface ReviewEntry {
+  summary: ReviewSummary;
+  card: ReviewCard | null;
 }
 
 export interface ReviewClientOptions {
@@ -261,7 +276,7 @@ export class ReviewClient {
         typedSearchAttributes: [
           // The lab's id when it has one: lab tokens are bound to it, and list filters find it (the name only as a fallback).
           { key: LAB_SA, value: labSearchValue(request.lab.id ?? request.lab.name, this.keyRing) },
-          ...STARTING_SEARCH_ATTRIBUTES,
+          ...startingSearchAttributes(request),
         ],
       }), workflowId);
     this.remember(request.reviewId, workflowId);
@@ -354,6 +369,14 @@ export class ReviewClient {
 
   /** Reviews from the server's visibility store (eventually consistent: a change shows up within a second or so). */
   async list(filter: ListFilter = {}): Promise<ReviewSummary[]> {
+    return (await this.entries(filter)).map((e) => e.summary);
+  }
+
+  /**
+   * Reviews with their cards, from one visibility query (paged by 1,000): the read model of lists, portfolio,
+   * workload and metrics. Scope filters (lab, reviewer) are clauses of the query, applied by the server before the limit.
+   */
+  async entries(filter: ListFilter = {}): Promise<ReviewEntry[]> {
     if (filter.phase !== undefined && !PHASES.includes(filter.phase as Phase)) {
       throw new ReviewError('validation', `phase: must be one of ${PHASES.join(', ')}`, [{ path: 'phase', message: `must be one of ${PHASES.join(', ')}` }]);
     }
@@ -362,6 +385,12 @@ export class ReviewClient {
     }
     const clauses = [`WorkflowType = ${literal(m.WORKFLOW_TYPE)}`];
     if (filter.phase !== undefined) clauses.push(`${PHASE_SA.name} = ${literal(filter.phase)}`);
+    if (filter.phases !== undefined) {
+      const bad = filter.phases.find((ph) => !PHASES.includes(ph));
+      if (bad !== undefined || filter.phases.length === 0) throw new ReviewError('validation', `phases: each must be one of ${PHASES.join(', ')}`, [{ path: 'phases', message: `each must be one of ${PHASES.join(', ')}` }]);
+      clauses.push(`${PHASE_SA.name} IN (${filter.phases.map(literal).join(', ')})`);
+    }
+    if (filter.reviewer !== undefined) clauses.push(`(${REVIEWERS_SA.name} = ${literal(filter.reviewer)} OR ${REVIEWERS_SA.name} IS NULL)`);
     if (filter.dueWithinDays !== undefined) {
       const now = Date.now();
       const until = new Date(now + filter.dueWithinDays * 86_400_000).toISOString();
@@ -372,16 +401,17 @@ export class ReviewClient {
       clauses.push(`${LAB_SA.name} IN (${values.map(literal).join(', ')})`);
     }
     const limit = filter.limit ?? 100;
-    const summaries = await this.call(undefined, async () => {
-      const out: ReviewSummary[] = [];
+    const entries = await this.call(undefined, async () => {
+      const out: ReviewEntry[] = [];
       for await (const info of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 1000) })) {
-        out.push(summarize(info, typeof filter.lab === 'string' ? filter.lab : undefined));
+        const card = cardIn(info.memo);
+        out.push({ summary: summarize(info, card, typeof filter.lab === 'string' ? filter.lab : undefined), card });
         if (out.length >= limit) break;
       }
       return out;
     });
     // An opaque id without the memo (a run continued as new without it): the review says its id itself.
-    for (const row of summaries) {
+    for (const { summary: row } of entries) {
       if (row.reviewId !== '') continue;
       try {
         row.reviewId = (await this.call(undefined, () => this.client.workflow.getHandle(row.workflowId).query(m.statusQuery), row.workflowId)).reviewId;
@@ -389,8 +419,8 @@ export class ReviewClient {
         row.reviewId = row.workflowId; // unreadable: at least something to show
       }
     }
-    for (const row of summaries) if (row.reviewId !== row.workflowId) this.remember(row.reviewId, row.workflowId);
-    return summaries;
+    for (const { summary: row } of entries) if (row.reviewId !== row.workflowId) this.remember(row.reviewId, row.workflowId);
+    return entries;
   }
 }
 
@@ -401,12 +431,15 @@ function reviewIdOf(info: WorkflowExecutionInfo): string {
   return WorkflowIds.reviewIdOf(info.workflowId) ?? (WorkflowIds.isOpaque(info.workflowId) ? '' : info.workflowId);
 }
 
-/** `lab`: the name asked for, shown instead of its pseudonym. */
-function summarize(info: WorkflowExecutionInfo, lab?: string): ReviewSummary {
+/**
+ * `lab`: the name asked for, shown instead of its pseudonym. The review id comes from the card when there is one
+ * (workflow ids may be opaque); only reviews started before the card have it read from their workflow id.
+ */
+function summarize(info: WorkflowExecutionInfo, card: ReviewCard | null, lab?: string): ReviewSummary {
   const sa = info.typedSearchAttributes;
   const end = sa.get(WINDOW_ENDS_SA);
   return {
-    reviewId: reviewIdOf(info),
+    reviewId: card?.reviewId ?? reviewIdOf(info),
     workflowId: info.workflowId,
     phase: (sa.get(PHASE_SA) as Phase | undefined) ?? null,
     lab: lab ?? sa.get(LAB_SA) ?? null,

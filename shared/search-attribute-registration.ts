@@ -13,5 +13,5 @@ export function searchAttributesToRegister(skip: Iterable<string> = []): Record<
   const known = new Set(skip);
   return Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES)
     .filter(([k]) => !known.has(k))
-    .map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : TYPES.INDEXED_VALUE_TYPE_KEYWORD]));
+    .map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : t === 'KEYWORD_LIST' ? TYPES.INDEXED_VALUE_TYPE_KEYWORD_LIST : TYPES.INDEXED_VALUE_TYPE_KEYWORD]));
 }

@@ -23,3 +23,8 @@ export const REVIEW_CORE_V3 = 'review-core-v3';
  * mail until it can carry it; an evaluation of another model than the package's is flagged to the PM.
  */
 export const VERIFIABLE_RECORD = 'verifiable-record';
+/**
+ * Stands for review-core-v3 (and so every patch before it), and: the review card (review-card.ts) in the memo and the reviewer ids in the ReviewReviewers search attribute,
+ * rewritten when they change: lists read them from one visibility query instead of a status query per review.
+ */
+export const REVIEW_CARD = 'review-card';

@@ -28,6 +28,8 @@ export interface EvaluationState {
   reassignments?: number;
   /** How the submitted result can be reproduced (evaluation-record.ts), when given. */
   record?: EvaluationRecord;
+  /** Submitted after its due date (for the review card's metrics; absent before review-card and when on time). */
+  late?: boolean;
 }
 
 export interface DisposalState {

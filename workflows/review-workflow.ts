@@ -9,7 +9,7 @@
  * every update result, so the status, which grows, is read with the query.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, log, makeContinueAsNewFunc, patched, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, ApplicationFailure, condition, log, makeContinueAsNewFunc, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { syncCalendar } from './calendar-sync';
@@ -19,12 +19,13 @@ import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
+import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
 // ReviewLab is set once by the client at start (a pseudonym when payloads are encrypted): the workflow never writes it.
-import { OUTCOME_SA, PHASE_SA, WINDOW_ENDS_SA } from './search-attributes';
+import { cardOf, REVIEW_CARD_MEMO, reviewerIdsOf } from './review-card';
+import { OUTCOME_SA, PHASE_SA, REVIEWERS_SA, WINDOW_ENDS_SA } from './search-attributes';
 import { accessDeadline, nextActionAt, parseInstant, toIso } from './timeline';
 import * as t from './transitions';
 import type { ReviewContext } from './transitions';
@@ -64,15 +65,17 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   const s: ReviewState = carried?.state ?? initialState(request, now(), request.plannedReleaseAt ? parseInstant(request.plannedReleaseAt) : null);
-  // review-core-v3 implies every earlier patch: a new review records one marker; older reviews find theirs below.
-  const v3 = carried ? carried.flags.batches === true : patched(REVIEW_CORE_V3);
+  // review-card implies review-core-v3, which implies every earlier patch: a new review records one marker (each marker
+  // also costs an upsert of TemporalChangeVersion); older reviews find theirs below.
+  const card = carried ? carried.flags.card === true : patched(REVIEW_CARD);
+  const v3 = carried ? carried.flags.batches === true : card || patched(REVIEW_CORE_V3);
   const v2 = carried ? carried.flags.v2 : v3 || patched(NOTICES_V2);
   if (!carried) s.notifyFormerReviewers = v3 || patched(NOTIFY_FORMER_REVIEWERS);
   const inline = carried ? carried.flags.inline : v2 && (v3 || patched(DELIVERY_IN_ACTIVITY));
   const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
   // verifiable-record: the closure receipt, package gaps in notices, model-mismatch notices (closure-receipt.ts).
   const record = carried ? carried.flags.record === true : v3 && patched(VERIFIABLE_RECORD);
-  const flags = { v2, inline, batches: v3, ...(record ? { record } : {}) };
+  const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}) };
   const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
   // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase
   // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.
@@ -86,6 +89,22 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
       published = values;
     }
     upsertSearchAttributes([{ key: PHASE_SA, value: s.phase }, { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) }, { key: OUTCOME_SA, value: s.outcome }]);
+  };
+  // The card and the reviewer ids are written only when they changed (the client sets the first reviewer ids at start).
+  let cardWritten = card ? JSON.stringify(workflowInfo().memo?.[REVIEW_CARD_MEMO] ?? null) : null;
+  let reviewersWritten = card ? JSON.stringify(sa.get(REVIEWERS_SA) ?? []) : null;
+  const publishCard = (): void => {
+    if (!card) return;
+    const value = cardOf(s);
+    const json = JSON.stringify(value);
+    if (json === cardWritten) return;
+    cardWritten = json;
+    upsertMemo({ [REVIEW_CARD_MEMO]: value });
+    const ids = reviewerIdsOf(value);
+    if (JSON.stringify(ids) !== reviewersWritten) {
+      reviewersWritten = JSON.stringify(ids);
+      upsertSearchAttributes([{ key: REVIEWERS_SA, value: ids }]);
+    }
   };
   const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2, record }, handled: new Set(carried?.handled ?? []), publish };
   dispatch.attach(c);
@@ -163,12 +182,13 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
       s.continuedRuns = (s.continuedRuns ?? 0) + 1;
       dispatch.dropQueue(); // queued notices are among the pending ones the next run sends
       const next: CarriedState = { state: s, handled: s.handled, reasons: [...dispatch.reasons], pending: [...dispatch.pending.values()], flags: v3 ? flags : { v2, inline } };
-      // Search attributes go along explicitly (ReviewLab was set by the client at the first start).
-      return makeContinueAsNewFunc<typeof reviewWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })(request, next);
+      // Search attributes go along explicitly (ReviewLab was set by the client at the first start), and so does the card.
+      return makeContinueAsNewFunc<typeof reviewWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes, ...(card ? { memo: workflowInfo().memo } : {}) })(request, next);
     }
     const timelineAt = nextActionAt(toTimelineState(s), now(), c.handled);
     const nextAt = timelineAt === null ? calendarAt : calendarAt === null ? timelineAt : Math.min(timelineAt, calendarAt);
     dispatch.flush();
+    publishCard();
     changed = false;
     const wake = (): boolean => changed || (over === 'quiet' && dispatch.settled);
     if (v3) {
@@ -181,6 +201,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   // Let updates finish and every notice settle before completing: nothing is lost at the end.
   if (record) await ensureReceipt(c, dispatch);
   dispatch.flush();
+  publishCard();
   await condition(allHandlersFinished);
   await dispatch.drain();
   return { reviewId: request.reviewId, phase: 'closed', outcome: s.outcome, closedAt: s.closedAt === null ? null : toIso(s.closedAt, request.timeZone) };

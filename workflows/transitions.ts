@@ -205,6 +205,7 @@ export function submitEvaluation(c: ReviewContext, { track, reviewerId, severity
   e.severity = severity;
   e.summary = summary;
   if (record) e.record = record;
+  if (late) e.late = true;
   audit(c, 'evaluation-submitted', reviewerId, `${track}: severity ${severity}${late ? ' (late)' : ''}`);
   // At once to the PM, once per track (a track is submitted once): results about another model do not count for this one.
   const mismatch = c.flags.record ? modelMismatch(s.package, record) : null;

@@ -32,7 +32,7 @@ import type { Summary } from '../stats';
 import { MAIL_FROM } from '../context';
 import { benchRequest, reviewer, TRACK_NAMES } from '../requests';
 import { perMail } from '../smtp-url';
-import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { startingSearchAttributes } from '../../workflows/search-attributes';
 
 const EventType = temporal.api.enums.v1.EventType;
 const DAY = 24 * 60 * 60 * 1000;
@@ -140,7 +140,7 @@ export async function historyPhase(
     const stubbed = await mkWorker('bench-history-stubbed', stubbedActivities);
     let seq = 0;
     const start = (taskQueue: string, id: string, tracks: number): Promise<WorkflowHandle<typeof reviewWorkflow>> =>
-      env.client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(`${id}-${seq++}`), args: [benchRequest(`${id}-${seq}`, tracks)], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES });
+      env.client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(`${id}-${seq++}`), args: [benchRequest(`${id}-${seq}`, tracks)], typedSearchAttributes: startingSearchAttributes(benchRequest(`${id}-${seq}`, tracks)) });
     const submit = (h: WorkflowHandle, track: number, severity: Severity) =>
       h.executeUpdate(submitEvaluationUpdate, { args: [{ track: TRACK_NAMES[track - 1], reviewerId: reviewer(track).id, severity, summary: `Track ${track}: findings recorded in the evaluation report.` }] });
     const finish = async (name: string, h: WorkflowHandle, t0: number, quiet = false): Promise<HistoryFigures> => {

@@ -72,6 +72,25 @@ export function inScope(p: Principal, s: ReviewStatus): boolean {
   }
 }
 
+/** inScope on a review's facts (card or status): the same rules, for the read model. */
+export function factsInScope(p: Principal, f: { lab: { id?: string; name: string }; reviewers: { id: string; email: string }[]; evaluations: { reviewerId: string }[]; disposal: { party: string }[] }): boolean {
+  switch (p.role) {
+    case 'pm':
+    case 'director':
+      return true;
+    case 'lab':
+      if (f.lab.id !== undefined) return p.labId !== undefined && p.labId === f.lab.id;
+      return p.lab !== undefined && p.lab.trim() === f.lab.name.trim();
+    case 'reviewer': {
+      const id = p.reviewerId;
+      const email = p.email?.toLowerCase();
+      if (id === undefined || email === undefined) return false;
+      const bound = f.reviewers.some((r) => r.id === id && r.email.toLowerCase() === email);
+      return bound && (f.evaluations.some((e) => e.reviewerId === id) || f.disposal.some((d) => d.party === id));
+    }
+  }
+}
+
 /** Outside the scope reads exactly as missing: review ids name lab and model, and must not be probed. */
 export function hiddenReview(reviewId: string): ApiError {
   return new ApiError(404, 'not-found', `review ${reviewId} not found`);

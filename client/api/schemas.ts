@@ -169,8 +169,45 @@ export const listQuerySchema = obj({
   lab: str("A lab's id, or its exact name for reviews requested without an id."),
   dueWithinDays: str('Window ends within this many days (whole number).', { pattern: '^[0-9]{1,4}$' }),
   limit: str('At most this many (1-100, default 100).', { pattern: '^[0-9]{1,3}$' }),
+  reviewer: str('Only reviews naming this reviewer id (a reviewer token: its own id only).', { maxLength: 80 }),
   sort: { type: 'string', enum: ['remaining', 'newest'], description: 'remaining: least time left first (default).' },
 });
+
+export const officeQuerySchema = obj({
+  lab: str("A lab's id, or its exact name for reviews requested without an id."),
+  reviewer: str('Only reviews naming this reviewer id.', { maxLength: 80 }),
+  phase: { type: 'string', enum: [...PHASES] },
+  timeZone: str('IANA zone for "this week" and "next week" (default: the token\'s zone, else the program office\'s).', { maxLength: 60 }),
+  months: str('Months of metrics, ending with the current one (1-36, default 12).', { pattern: '^[0-9]{1,2}$' }),
+});
+
+const dueItemSchema = out({ reviewId: str(), kind: str(), at: str('UTC instant.'), track: str(), reviewerId: str(), party: str(), overdue: { type: 'boolean' } });
+export const portfolioSchema = out({
+  generatedAt: str(), timeZone: str(), thisWeek: out({ from: str(), to: str() }), nextWeek: out({ from: str(), to: str() }),
+  byPhase: arr(out({ phase: str(), count: int() })),
+  reviews: arr(out({
+    reviewId: str(), lab: str(), labId: nullableStr(), model: str(), phase: str(), nextDeadline: { anyOf: [dueItemSchema, { type: 'null' }] },
+    overdue: int(), critical: int(), pendingEvaluations: int(), reviewers: arr({ type: 'string' }),
+  })),
+  overdue: arr(dueItemSchema), dueThisWeek: arr(dueItemSchema), dueNextWeek: arr(dueItemSchema),
+}, ['reviews', 'byPhase', 'dueThisWeek', 'dueNextWeek'], { description: 'Open reviews, overdue and critical first.' });
+
+const assignmentSchema = out({ reviewId: str(), track: str(), dueAt: nullableStr(), overdue: { type: 'boolean' } });
+export const workloadSchema = out({
+  generatedAt: str(), maxOpen: int(),
+  reviewers: arr(out({ reviewerId: str(), name: str(), open: int(), overdue: int(), dueThisWeek: int(), atCapacity: { type: 'boolean' }, assignments: arr(assignmentSchema) })),
+}, ['maxOpen', 'reviewers']);
+
+const monthly = (fields: Record<string, JsonSchema>): JsonSchema => arr(out({ month: str('yyyy-MM'), ...fields }));
+const count = { type: ['integer', 'null'] };
+export const metricsSchema = out({
+  timeZone: str(), months: arr({ type: 'string' }), reviews: int(),
+  closedByOutcome: monthly({ completed: int(), expired: int(), withdrawn: int(), lapsed: int(), cancelled: int() }),
+  evaluations: monthly({ onTime: int(), late: int(), notCompleted: int() }),
+  intakeToAccess: monthly({ reviews: int(), medianDays: { type: ['number', 'null'] }, maxDays: { type: ['number', 'null'] } }),
+  criticalFindings: monthly({ count: count }),
+  pauses: monthly({ pauses: int(), pausedDays: { type: 'number' } }),
+}, ['months', 'closedByOutcome', 'evaluations', 'intakeToAccess', 'criticalFindings', 'pauses']);
 
 export const errorSchema = out({
   error: out({

@@ -21,7 +21,7 @@ import { ApiError, errorBody, toApiError, unauthorized } from './http-errors';
 import { buildOpenApi } from './openapi';
 import type { RouteDoc } from './openapi';
 import {
-  errorSchema, exportQuerySchema, listQuerySchema, meSchema, planBodySchema, planSchema, reviewIdParams, reviewRequestSchema, reviewRowSchema,
+  errorSchema, exportQuerySchema, listQuerySchema, meSchema, metricsSchema, officeQuerySchema, portfolioSchema, workloadSchema, planBodySchema, planSchema, reviewIdParams, reviewRequestSchema, reviewRowSchema,
   startedSchema, statusSchema, updateBodySchemas,
 } from './schemas';
 import { checkReadiness } from '../readiness';
@@ -30,8 +30,10 @@ import type { KeySet } from '../../shared/record/keys';
 import { receiptFileName } from '../../shared/record/receipt';
 import { FeedStore } from './calendar-feeds';
 import { calendarFeedDocs, calendarFeedHandlers } from './feed-routes';
-import { LIST_MAX, ReviewService } from './service';
-import type { RowFilter } from './service';
+import { LIST_MAX, OFFICE_ROLES, officeOptionsFromEnv, ReviewService } from './service';
+import type { OfficeFilter, RowFilter, ServiceOptions } from './service';
+import { metricsCsv } from '../read-model/metrics';
+import { isValidTimeZone } from '../../workflows/timeline';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -68,6 +70,8 @@ export interface ApiServerOptions {
   oidc?: OidcSettings;
   /** Whether the dashboard accepts a pasted token (default true; the API's bearer tokens work either way). */
   tokenSignIn?: boolean;
+  /** Reviewer load limit and program office zone; default from REVIEWER_MAX_OPEN and PROGRAM_OFFICE_TIME_ZONE. */
+  office?: ServiceOptions;
   clock?: () => number;
   /** Calendar feeds' hashed secrets (calendar-feeds.ts); default: in memory. */
   feeds?: FeedStore;
@@ -147,6 +151,27 @@ export function routeDocs(): RouteDoc[] {
       responses: { 200: { description: 'The plan', schema: planSchema } }, errors: [400],
     },
     {
+      method: 'GET', url: '/api/portfolio', operationId: 'portfolio', tags: ['office'], roles: OFFICE_ROLES,
+      summary: 'Open reviews by phase with their next deadline; what falls due this week and next; overdue and critical first',
+      description: 'From the reviews\' cards (one visibility query). Filters: lab, reviewer, phase.',
+      querystring: officeQuerySchema, responses: { 200: { description: 'The portfolio', schema: portfolioSchema } }, errors: [400, 503],
+    },
+    {
+      method: 'GET', url: '/api/workload', operationId: 'workload', tags: ['office'], roles: OFFICE_ROLES,
+      summary: 'Open assignments per reviewer across reviews, with due dates and overdue counts',
+      querystring: officeQuerySchema, responses: { 200: { description: 'Reviewer workload', schema: workloadSchema } }, errors: [400, 503],
+    },
+    {
+      method: 'GET', url: '/api/metrics', operationId: 'metrics', tags: ['office'], roles: OFFICE_ROLES,
+      summary: 'Program metrics per month (program office zone): reviews closed by outcome, evaluations on time/late, days from intake to access, critical findings, pauses',
+      querystring: officeQuerySchema, responses: { 200: { description: 'Metrics', schema: metricsSchema } }, errors: [400, 503],
+    },
+    {
+      method: 'GET', url: '/api/metrics.csv', operationId: 'metricsCsv', tags: ['office'], roles: OFFICE_ROLES,
+      summary: 'The same metrics as CSV (metric, month, series, value)', querystring: officeQuerySchema,
+      responses: { 200: { description: 'CSV', content: { 'text/csv': { type: 'string' } } } }, errors: [400, 503],
+    },
+    {
       method: 'GET', url: '/api/me', operationId: 'whoAmI', tags: ['auth'], roles: READ_ROLES,
       summary: "The token's name, role and scope", responses: { 200: { description: 'The principal', schema: meSchema } }, errors: [],
     },
@@ -176,7 +201,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     // Strict: no type coercion, unknown fields rejected (not silently dropped), every problem reported.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   });
-  const service = new ReviewService(o.reviews, o.clock);
+  const service = new ReviewService(o.reviews, o.clock, o.office ?? officeOptionsFromEnv(process.env));
   app.decorateRequest('principal', null);
 
   // Per token, not per address: many people behind one proxy do not share a budget, and a token cannot escape its
@@ -231,15 +256,31 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   };
 
   const keySet = o.keySet ?? loadPublishedKeySet();
+  const officeFilter = (req: FastifyRequest): OfficeFilter => {
+    const q = req.query as Record<string, string | undefined>;
+    return { ...(q.lab?.trim() ? { lab: q.lab.trim() } : {}), ...(q.reviewer?.trim() ? { reviewer: q.reviewer.trim() } : {}), ...(q.phase ? { phase: q.phase } : {}) };
+  };
+  const zoneFor = (req: FastifyRequest, p: Principal): string => {
+    const z = (req.query as { timeZone?: string }).timeZone;
+    if (z !== undefined && !isValidTimeZone(z)) throw new ApiError(400, 'validation', `timeZone: "${z}" is not an IANA time zone such as America/New_York`, [{ path: 'timeZone', message: 'must be an IANA time zone' }]);
+    return z ?? p.timeZone ?? service.officeTimeZone;
+  };
+  const monthsOf = (req: FastifyRequest): number => {
+    const m = (req.query as { months?: string }).months;
+    const n = m === undefined ? 12 : Number(m);
+    if (n < 1 || n > 36) throw new ApiError(400, 'validation', 'months: must be from 1 to 36', [{ path: 'months', message: 'must be from 1 to 36' }]);
+    return n;
+  };
+
   const docs = routeDocs();
   const openapi = buildOpenApi(docs, { version: VERSION });
   const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
     listReviews: async (req) => {
-      const q = req.query as { phase?: string; lab?: string; dueWithinDays?: string; limit?: string; sort?: RowFilter['sort'] };
+      const q = req.query as { phase?: string; lab?: string; reviewer?: string; dueWithinDays?: string; limit?: string; sort?: RowFilter['sort'] };
       const limit = q.limit === undefined ? LIST_MAX : Number(q.limit);
       if (limit < 1 || limit > LIST_MAX) throw new ApiError(400, 'validation', `limit: must be from 1 to ${LIST_MAX}`, [{ path: 'limit', message: `must be from 1 to ${LIST_MAX}` }]);
       return service.list(principal(req), {
-        phase: q.phase, lab: q.lab, dueWithinDays: q.dueWithinDays === undefined ? undefined : Number(q.dueWithinDays), limit, sort: q.sort,
+        phase: q.phase, lab: q.lab, reviewer: q.reviewer, dueWithinDays: q.dueWithinDays === undefined ? undefined : Number(q.dueWithinDays), limit, sort: q.sort,
       });
     },
     startReview: async (req, reply) => {
@@ -270,6 +311,20 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     receiptKeys: async (_req, reply) => {
       reply.type('application/json; charset=utf-8').header('Cache-Control', 'public, max-age=300');
       return `${JSON.stringify(keySet, null, 2)}\n`;
+    },
+    portfolio: async (req) => {
+      const p = principal(req);
+      return service.portfolio(p, officeFilter(req), zoneFor(req, p));
+    },
+    workload: async (req) => {
+      const p = principal(req);
+      return service.workload(p, officeFilter(req), zoneFor(req, p));
+    },
+    metrics: async (req) => service.metrics(principal(req), officeFilter(req), monthsOf(req)),
+    metricsCsv: async (req, reply) => {
+      const m = await service.metrics(principal(req), officeFilter(req), monthsOf(req));
+      reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="program-metrics.csv"');
+      return metricsCsv(m);
     },
   };
   const feeds = o.feeds ?? new FeedStore();

@@ -2,7 +2,7 @@
  * What the API and the dashboard do on a person's behalf: every operation checks the role and the scope
  * (access.ts), then goes through the typed client library. Both doors call these, so they cannot disagree.
  */
-import { parseInstant, daysRemaining } from '../../workflows/timeline';
+import { parseInstant, daysRemaining, isValidTimeZone, toIso } from '../../workflows/timeline';
 import type { ReviewStatus } from '../../workflows/types';
 import { buildExport, chainOf, renderExport } from '../export';
 import { recordFromInspectLog } from '../inspect-log';
@@ -13,9 +13,22 @@ import { buildPlan } from '../plan';
 import type { Plan } from '../plan';
 import { ReviewError, validateRequest } from '../review-client';
 import type { ListFilter, ReviewClient, ReviewSummary, StartedReview, UpdateArg, UpdateName } from '../review-client';
-import { argumentScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, START_ROLES, UPDATE_ROLES, viewFor } from './access';
+import { FALLBACK_STATUS_MAX, readFacts } from '../read-model/read';
+import type { ReadEntry } from '../read-model/read';
+import type { ReviewFacts } from '../read-model/facts';
+import { argumentScope, factsInScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, START_ROLES, UPDATE_ROLES, viewFor } from './access';
 import type { StatusView } from './access';
-import type { Principal } from './auth';
+import type { Principal, Role } from './auth';
+import { DEFAULT_PROGRAM_OFFICE_ZONE } from '../../workflows/digest-types';
+import type { Phase } from '../../workflows/types';
+import { PHASES } from '../review-client';
+import { buildMetrics } from '../read-model/metrics';
+import type { ProgramMetrics } from '../read-model/metrics';
+import { buildPortfolio, OPEN_PHASES, weeksOf } from '../read-model/portfolio';
+import type { Portfolio } from '../read-model/portfolio';
+import { buildWorkload, DEFAULT_REVIEWER_MAX_OPEN, maxOpenFrom } from '../read-model/workload';
+import type { LoadWarning, Workload } from '../read-model/workload';
+import { reviewerLoadWarning } from '../read-model/load-check';
 import { ApiError, forbidden } from './http-errors';
 import { eventFor, viewerOf } from './visibility';
 
@@ -47,31 +60,17 @@ export interface RowFilter {
   phase?: string;
   lab?: string;
   dueWithinDays?: number;
+  /** Reviews naming this reviewer id (PM and director; a reviewer's own list is always theirs). */
+  reviewer?: string;
   limit?: number;
   sort?: 'remaining' | 'newest';
 }
 
-const STATUS_CONCURRENCY = 6;
-/** Rows one list request may return (each costs a status query). */
+/** Rows one list request may return. */
 export const LIST_MAX = 100;
-/**
- * Reviews a reviewer's list request may examine: no search attribute names reviewers, so their scope is found by
- * reading each review's status, newest first, until `limit` rows are in scope or this many were read.
- */
-export const REVIEWER_SCAN_MAX = 200;
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+/** Reviews the portfolio and workload read (open ones), and metrics (all): one visibility query, paged by 1,000. */
+export const OFFICE_READ_MAX = 5_000;
+export { FALLBACK_STATUS_MAX };
 
 export function deadlineOf(s: ReviewStatus): ReviewRow['deadline'] {
   if (s.phase === 'awaiting-access' && s.clock.accessDeadlineAt) return { kind: 'access-deadline', at: s.clock.accessDeadlineAt };
@@ -80,23 +79,33 @@ export function deadlineOf(s: ReviewStatus): ReviewRow['deadline'] {
   return null;
 }
 
-export function rowOf(summary: ReviewSummary, s: ReviewStatus | null, now: number, error?: string): ReviewRow {
-  const deadline = s ? deadlineOf(s) : null;
+/** The phase's next hard deadline, from a review's facts. */
+export function deadlineOfFacts(f: ReviewFacts): ReviewRow['deadline'] {
+  const iso = (at: number): string => toIso(at, f.timeZone);
+  if (f.phase === 'awaiting-access' && f.accessDeadlineAt !== null) return { kind: 'access-deadline', at: iso(f.accessDeadlineAt) };
+  if ((f.phase === 'in-review' || f.phase === 'paused') && f.windowEndsAt !== null) return { kind: 'window-end', at: iso(f.windowEndsAt) };
+  if (f.phase === 'disposal' && f.disposalDueAt !== null) return { kind: 'disposal-due', at: iso(f.disposalDueAt) };
+  return null;
+}
+
+/** A list row: from the review's facts, or (`facts` null: its state could not be read) from the search attributes alone. */
+export function rowOf(summary: ReviewSummary, f: ReviewFacts | null, now: number, error?: string): ReviewRow {
+  const deadline = f ? deadlineOfFacts(f) : null;
   return {
-    reviewId: summary.reviewId,
+    reviewId: f?.reviewId ?? summary.reviewId,
     workflowId: summary.workflowId,
-    lab: s?.lab.name ?? summary.lab,
-    model: s ? s.model : null,
-    phase: s?.phase ?? summary.phase,
-    outcome: s?.outcome ?? summary.outcome,
+    lab: f?.lab.name ?? summary.lab,
+    model: f ? f.model : null,
+    phase: f?.phase ?? summary.phase,
+    outcome: f?.outcome ?? summary.outcome,
     runStatus: summary.status,
-    timeZone: s?.timeZone ?? null,
-    windowEndsAt: s?.clock.windowEndsAt ?? summary.windowEndsAt,
+    timeZone: f?.timeZone ?? null,
+    windowEndsAt: f ? (f.windowEndsAt === null ? null : toIso(f.windowEndsAt, f.timeZone)) : summary.windowEndsAt,
     deadline,
-    daysRemaining: deadline && s ? daysRemaining(now, parseInstant(deadline.at) as number, s.timeZone) : null,
-    overdueEvaluations: s ? s.evaluations.filter((e) => e.status === 'overdue').length : 0,
-    criticalFindings: s ? s.evaluations.filter((e) => e.severity === 'critical').length : 0,
-    pendingEvaluations: s ? s.evaluations.filter((e) => e.status === 'pending' || e.status === 'overdue').length : 0,
+    daysRemaining: deadline && f ? daysRemaining(now, parseInstant(deadline.at) as number, f.timeZone) : null,
+    overdueEvaluations: f ? f.evaluations.filter((e) => e.status === 'overdue').length : 0,
+    criticalFindings: f ? f.evaluations.filter((e) => e.severity === 'critical').length : 0,
+    pendingEvaluations: f ? f.evaluations.filter((e) => e.status === 'pending' || e.status === 'overdue').length : 0,
     startedAt: summary.startedAt,
     ...(error ? { error } : {}),
   };
@@ -128,8 +137,37 @@ function withInspectLog(name: UpdateName, input: unknown): unknown {
   }
 }
 
+/** Who sees the office views (portfolio, workload, metrics): every review's figures. */
+export const OFFICE_ROLES: Role[] = ['pm', 'director'];
+
+export interface OfficeFilter {
+  lab?: string;
+  reviewer?: string;
+  phase?: string;
+}
+
+export interface ServiceOptions {
+  /** REVIEWER_MAX_OPEN: open assignments from which assigning one more warns. */
+  reviewerMaxOpen?: number;
+  /** The zone of program metrics' months (PROGRAM_OFFICE_TIME_ZONE). */
+  officeTimeZone?: string;
+}
+
+/** REVIEWER_MAX_OPEN and PROGRAM_OFFICE_TIME_ZONE, checked: a bad value stops the server with a message naming it. */
+export function officeOptionsFromEnv(env: Record<string, string | undefined>): ServiceOptions {
+  const zone = env.PROGRAM_OFFICE_TIME_ZONE?.trim();
+  if (zone && !isValidTimeZone(zone)) throw new Error(`PROGRAM_OFFICE_TIME_ZONE: "${zone.slice(0, 60)}" is not an IANA time zone such as America/New_York`);
+  return { reviewerMaxOpen: maxOpenFrom(env), ...(zone ? { officeTimeZone: zone } : {}) };
+}
+
 export class ReviewService {
-  constructor(readonly reviews: ReviewClient, private readonly clock: () => number = Date.now) {}
+  readonly reviewerMaxOpen: number;
+  readonly officeTimeZone: string;
+
+  constructor(readonly reviews: ReviewClient, private readonly clock: () => number = Date.now, options: ServiceOptions = {}) {
+    this.reviewerMaxOpen = options.reviewerMaxOpen ?? DEFAULT_REVIEWER_MAX_OPEN;
+    this.officeTimeZone = options.officeTimeZone ?? DEFAULT_PROGRAM_OFFICE_ZONE;
+  }
 
   /** The review's status if the principal may see it: 404 both when it is unknown and when it is outside the scope. */
   async rawStatus(p: Principal, reviewId: string): Promise<ReviewStatus> {
@@ -151,7 +189,7 @@ export class ReviewService {
     return viewFor(p, await this.rawStatus(p, reviewId));
   }
 
-  async update<N extends UpdateName>(p: Principal, name: N, reviewId: string, input: unknown): Promise<StatusView> {
+  async update<N extends UpdateName>(p: Principal, name: N, reviewId: string, input: unknown): Promise<StatusView & { warnings?: LoadWarning[] }> {
     roleAllowed(p, UPDATE_ROLES[name], name);
     const argError = argumentScope(p, name, input);
     if (p.role !== 'pm') {
@@ -164,8 +202,51 @@ export class ReviewService {
     const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : null;
     const ownName = record !== null && TAKES_BY.has(name) && !(p.role === 'pm' && 'by' in record);
     const arg = withInspectLog(name, ownName ? { ...record, by: p.name } : input);
+    // Checked before the change, so the assignment being made does not count against the reviewer (visibility lags).
+    const warning = name === 'assignReviewer' ? await this.assignmentWarning(reviewId, arg) : null;
     const { status } = await this.reviews.updateThenStatus(name, reviewId, arg as UpdateArg<N>);
-    return viewFor(p, status);
+    return { ...viewFor(p, status), ...(warning ? { warnings: [warning] } : {}) };
+  }
+
+  /** A warning when the reviewer an assignment names is already at REVIEWER_MAX_OPEN open assignments; null otherwise or when the input is not one. */
+  async assignmentWarning(reviewId: string, arg: unknown): Promise<LoadWarning | null> {
+    const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { track?: unknown; reviewer?: { id?: unknown } };
+    if (typeof a.track !== 'string' || typeof a.reviewer?.id !== 'string') return null; // the update refuses it with the reason
+    try {
+      return await reviewerLoadWarning(this.reviews, a.reviewer.id, { reviewId, track: a.track }, this.clock(), this.reviewerMaxOpen);
+    } catch (e) {
+      // The check informs; it never stands in the way of the assignment.
+      return { kind: 'reviewer-load', reviewerId: a.reviewer.id, open: 0, maxOpen: this.reviewerMaxOpen, assignments: [], message: `could not check reviewer ${a.reviewer.id}'s open assignments: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  private async officeFacts(p: Principal, what: string, f: OfficeFilter, phases: Phase[] | undefined): Promise<ReviewFacts[]> {
+    roleAllowed(p, OFFICE_ROLES, what);
+    if (f.phase !== undefined && !PHASES.includes(f.phase as Phase)) throw new ApiError(400, 'validation', `phase: must be one of ${PHASES.join(', ')}`, [{ path: 'phase', message: `must be one of ${PHASES.join(', ')}` }]);
+    const read = await this.visible(p, {
+      ...(f.lab !== undefined ? { lab: f.lab } : {}),
+      ...(f.reviewer !== undefined ? { reviewer: f.reviewer } : {}),
+      ...(f.phase !== undefined ? { phase: f.phase } : phases ? { phases } : {}),
+      limit: OFFICE_READ_MAX,
+    });
+    return read.flatMap((e) => (e.facts ? [e.facts] : []));
+  }
+
+  /** Open reviews by phase with their next deadline, due this week and next in `zone`, overdue and critical first. */
+  async portfolio(p: Principal, f: OfficeFilter, zone: string): Promise<Portfolio> {
+    return buildPortfolio(await this.officeFacts(p, 'see the portfolio', f, OPEN_PHASES), this.clock(), zone);
+  }
+
+  /** Open assignments per reviewer across reviews. */
+  async workload(p: Principal, f: OfficeFilter, zone: string): Promise<Workload> {
+    const now = this.clock();
+    const facts = await this.officeFacts(p, 'see reviewer workload', f, ['awaiting-access', 'in-review', 'paused']);
+    return buildWorkload(facts, now, this.reviewerMaxOpen, weeksOf(now, zone).thisWeek);
+  }
+
+  /** Program metrics over the last `months` months, in the program office's zone. */
+  async metrics(p: Principal, f: OfficeFilter, months = 12): Promise<ProgramMetrics> {
+    return buildMetrics(await this.officeFacts(p, 'see program metrics', f, undefined), this.clock(), this.officeTimeZone, months);
   }
 
   async start(p: Principal, input: unknown): Promise<StartedReview> {
@@ -174,42 +255,42 @@ export class ReviewService {
   }
 
   /**
-   * The rows the principal may see. Scope comes before the limit: a lab's reviews are selected by the search
-   * attribute (its id, and its name for reviews requested without one); a reviewer's by reading statuses
-   * newest first up to REVIEWER_SCAN_MAX. At most LIST_MAX rows, so at most that many status queries (a
-   * reviewer: at most REVIEWER_SCAN_MAX).
+   * The reviews the principal may see, as facts, from one visibility query (paged): scope is a clause of the
+   * query, so the server applies it before the limit — a lab's reviews by ReviewLab, a reviewer's by
+   * ReviewReviewers. Reviews with a card cost nothing more; each older review costs a status query, at most
+   * FALLBACK_STATUS_MAX per request (past that, a PM or director sees it with what its search attributes say).
    */
-  async list(p: Principal, f: RowFilter): Promise<ReviewRow[]> {
+  async visible(p: Principal, f: Omit<ListFilter, 'lab' | 'reviewer'> & { lab?: string; reviewer?: string }): Promise<ReadEntry[]> {
     roleAllowed(p, READ_ROLES, 'list reviews');
-    const limit = Math.min(f.limit ?? LIST_MAX, LIST_MAX);
     const own = p.role === 'lab' ? [p.labId, p.lab?.trim()].filter((x): x is string => x !== undefined) : [];
     if (p.role === 'lab' && f.lab !== undefined && !own.includes(f.lab.trim())) throw forbidden(`a token of ${describeLab(p)} may list only that lab's reviews`);
+    if (p.role === 'reviewer' && f.reviewer !== undefined && f.reviewer !== p.reviewerId) throw forbidden(`reviewer ${p.reviewerId} may list only their own assignments`);
+    const reviewer = p.role === 'reviewer' ? p.reviewerId ?? '' : f.reviewer;
     const filter: ListFilter = {
-      ...(f.phase !== undefined ? { phase: f.phase } : {}),
+      ...f,
       ...(p.role === 'lab' ? { lab: own } : f.lab !== undefined ? { lab: f.lab } : {}),
+      ...(reviewer !== undefined ? { reviewer } : {}),
+    };
+    const clearinghouse = p.role === 'pm' || p.role === 'director';
+    const read = await readFacts(this.reviews, filter, this.clock());
+    return read.filter((e) => (e.facts
+      ? factsInScope(p, e.facts) && (reviewer === undefined || e.facts.reviewers.some((r) => r.id === reviewer))
+      // A review whose state cannot be read shows what the search attributes say, to those who see every review.
+      : clearinghouse && reviewer === undefined));
+  }
+
+  /** The rows the principal may see (at most LIST_MAX), least time remaining first. */
+  async list(p: Principal, f: RowFilter): Promise<ReviewRow[]> {
+    const limit = Math.min(f.limit ?? LIST_MAX, LIST_MAX);
+    const visible = await this.visible(p, {
+      ...(f.phase !== undefined ? { phase: f.phase } : {}),
+      ...(f.lab !== undefined ? { lab: f.lab } : {}),
+      ...(f.reviewer !== undefined ? { reviewer: f.reviewer } : {}),
       ...(f.dueWithinDays !== undefined ? { dueWithinDays: f.dueWithinDays } : {}),
-      limit: p.role === 'reviewer' ? REVIEWER_SCAN_MAX : limit,
-    };
-    const summaries = await this.reviews.list(filter);
+      limit,
+    });
     const now = this.clock();
-    const rowFor = async (summary: ReviewSummary): Promise<ReviewRow | null> => {
-      try {
-        // By the row's workflow id: no lookup of the review id (opaque workflow ids, client/workflow-ids.ts).
-        const s = await this.reviews.statusAt(summary.workflowId, summary.reviewId);
-        return inScope(p, s) ? rowOf(summary, s, now) : null;
-      } catch (e) {
-        // A review whose state cannot be read shows what the search attributes say, to those who see every review.
-        if (p.role !== 'pm' && p.role !== 'director') return null;
-        return rowOf(summary, null, now, e instanceof Error ? e.message : String(e));
-      }
-    };
-    const rows: ReviewRow[] = [];
-    // In batches, stopping once `limit` rows are in scope (a reviewer's scan reads no more than it needs).
-    for (let i = 0; i < summaries.length && rows.length < limit; i += STATUS_CONCURRENCY) {
-      const batch = await mapLimited(summaries.slice(i, i + STATUS_CONCURRENCY), STATUS_CONCURRENCY, rowFor);
-      rows.push(...batch.filter((r): r is ReviewRow => r !== null));
-    }
-    return sortRows(rows.slice(0, limit), f.sort);
+    return sortRows(visible.map((v) => rowOf(v.summary, v.facts, now, v.error)).slice(0, limit), f.sort);
   }
 
   async export(p: Principal, reviewId: string, format: ExportFormat): Promise<ReturnType<typeof renderExport>> {

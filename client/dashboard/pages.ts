@@ -40,7 +40,7 @@ function who(p: Principal): string {
 export function layout(ctx: PageCtx, title: string, body: Html, head: Html | string = ''): string {
   const p = ctx.principal;
   const nav = p
-    ? html`<nav aria-label="Main"><a href="/">Reviews</a>${p.role === 'pm' ? html`<a href="/reviews/new">New review</a>` : ''}${ctx.outbox && (p.role === 'pm' || p.role === 'director') ? html`<a href="/outbox">Outbox</a>` : ''}<a href="/calendar-feed">Calendar feed</a><a href="/openapi.json">API</a></nav>
+    ? html`<nav aria-label="Main"><a href="/">Reviews</a>${p.role === 'pm' ? html`<a href="/reviews/new">New review</a>` : ''}${p.role === 'pm' || p.role === 'director' ? html`<a href="/portfolio">Portfolio</a><a href="/workload">Workload</a><a href="/metrics">Metrics</a>` : ''}${ctx.outbox && (p.role === 'pm' || p.role === 'director') ? html`<a href="/outbox">Outbox</a>` : ''}<a href="/calendar-feed">Calendar feed</a><a href="/openapi.json">API</a></nav>
 <div class="who"><span>Signed in as <strong>${who(p)}</strong></span>
 <form method="post" action="/zone" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrf}"><label class="sr-only" for="zone-input">Time zone for dates</label><input id="zone-input" type="text" name="tz" value="${ctx.zone}" size="18" aria-label="Time zone for dates"> <button class="secondary" type="submit">Set zone</button></form>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button class="secondary" type="submit">Sign out</button></form></div>`
@@ -266,6 +266,8 @@ export interface ReviewPageState {
   error?: ApiError;
   /** The form that failed, and what was typed, to show it again. */
   failed?: { key: string; values: FormFields };
+  /** Warnings of an accepted change (a reviewer already at the load limit). */
+  warnings?: string[];
 }
 
 export function reviewPage(ctx: PageCtx, s: StatusView, now: number, st: ReviewPageState = {}): string {
@@ -279,6 +281,7 @@ export function reviewPage(ctx: PageCtx, s: StatusView, now: number, st: ReviewP
 <p class="print-only" id="print-meta">The review's record as ${who(p)} may see it, printed ${whenWords(new Date(now).toISOString(), z)}.</p>
 ${st.started ? html`<div class="flash ok" role="status">Review started: the lab and the program manager get an acknowledgement.</div>` : ''}
 ${st.done ? html`<div class="flash ok" role="status">${DONE[st.done]}</div>` : ''}
+${(st.warnings ?? []).map((w) => html`<div class="flash err" role="alert"><strong>Warning:</strong> ${w} <a href="/workload">Reviewer workload</a></div>`)}
 ${errorBox(st.error)}
 <section aria-labelledby="h-facts"><h2 id="h-facts">Summary</h2><dl class="facts">
 <dt>Phase</dt><dd id="phase">${phaseBadge(s.phase, s.outcome)}</dd>

@@ -15,7 +15,9 @@ import { OUTBOX_ROLES, roleAllowed, START_ROLES } from '../api/access';
 import type { Principal, TokenStore } from '../api/auth';
 import { isLoopbackHost } from '../../activities/smtp-transport';
 import { ApiError, toApiError } from '../api/http-errors';
-import type { ReviewService, RowFilter } from '../api/service';
+import type { OfficeFilter, ReviewService, RowFilter } from '../api/service';
+import { metricsCsv } from '../read-model/metrics';
+import { metricsPage, portfolioPage, workloadPage } from './office-pages';
 import { receiptFileName } from '../../shared/record/receipt';
 import { EXPORT_FORMATS } from '../export';
 import type { ExportFormat } from '../export';
@@ -245,6 +247,45 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     return page(reply, listPage(ctxOf(req, p), rows, f));
   });
 
+  const officeFilter = (req: FastifyRequest): OfficeFilter => {
+    const q = req.query as Record<string, string | undefined>;
+    return {
+      ...(q.lab?.trim() ? { lab: q.lab.trim().slice(0, 200) } : {}),
+      ...(q.reviewer?.trim() ? { reviewer: q.reviewer.trim().slice(0, 80) } : {}),
+      ...(q.phase && PHASES.includes(q.phase as never) ? { phase: q.phase } : {}),
+    };
+  };
+  const officeQuery = (f: OfficeFilter): string => {
+    const params = new URLSearchParams(Object.entries(f) as [string, string][]).toString();
+    return params ? `?${params}` : '';
+  };
+
+  app.get('/portfolio', async (req, reply) => {
+    const p = session(req);
+    const ctx = ctxOf(req, p);
+    const f = officeFilter(req);
+    return page(reply, portfolioPage(ctx, await o.service.portfolio(p, f, ctx.zone), f));
+  });
+
+  app.get('/workload', async (req, reply) => {
+    const p = session(req);
+    const ctx = ctxOf(req, p);
+    const f = officeFilter(req);
+    return page(reply, workloadPage(ctx, await o.service.workload(p, f, ctx.zone), f));
+  });
+
+  app.get('/metrics', async (req, reply) => {
+    const p = session(req);
+    const f = officeFilter(req);
+    return page(reply, metricsPage(ctxOf(req, p), await o.service.metrics(p, f), f, officeQuery(f)));
+  });
+
+  app.get('/metrics.csv', async (req, reply) => {
+    const p = session(req);
+    const m = await o.service.metrics(p, officeFilter(req));
+    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="program-metrics.csv"').header('Cache-Control', 'no-store').send(metricsCsv(m));
+  });
+
   app.get('/reviews/new', async (req, reply) => {
     const p = session(req);
     roleAllowed(p, START_ROLES, 'start reviews');
@@ -289,7 +330,9 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     try {
       const current = await o.service.status(p, reviewId);
       const arg = updateFromForm(name, f, current.lab.timeZone);
-      await o.service.update(p, name, reviewId, arg);
+      const view = await o.service.update(p, name, reviewId, arg);
+      // A warning is shown on the page itself (it names the reviewer's other assignments), not carried in a redirect.
+      if (view.warnings?.length) return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { done: name, warnings: view.warnings.map((w) => w.message) }));
       return reply.redirect(`/reviews/${encodeURIComponent(reviewId)}?done=${name}`, 303);
     } catch (e) {
       const err = e instanceof FormError ? new ApiError(400, 'validation', e.message, e.issues) : toApiError(e);

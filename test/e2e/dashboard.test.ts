@@ -161,6 +161,62 @@ test('a PM previews and starts a review from the form; the lab grants access; a 
   }
 });
 
+test('the program office pages: portfolio, workload and metrics (SVG charts with their tables, CSV); assigning a busy reviewer warns on the page', async () => {
+  // The first test left the review in review, with r1's evaluation submitted; give the office something open.
+  // (r9 has no token: later tests rely on r2 seeing nothing of this review.)
+  await api.reviews.assignReviewer(reviewId, { track: 'bio', reviewer: { id: 'r9', name: 'Sam', email: 'sam@clearinghouse.example' } });
+  const office = await createApiEnv(t, { office: { reviewerMaxOpen: 1, officeTimeZone: 'America/New_York' } });
+  try {
+    await signIn('pm', office);
+    await page.getByRole('link', { name: 'Portfolio' }).click();
+    await page.waitForURL(`${office.url}/portfolio`);
+    const row = page.locator(`#portfolio-reviews tr[data-review="${reviewId}"]`);
+    await row.waitFor();
+    expect(await row.innerText()).toContain('evaluation due — bio (r9)');
+    expect(await page.locator('#by-phase').innerText()).toMatch(/in-review\s+\d/);
+    expect(await page.getByRole('heading', { name: /Due this week/ }).count()).toBe(1);
+    expect(await unlabelledControls()).toEqual([]);
+    await shot('8-portfolio');
+    await page.getByLabel('Reviewer (id)').fill('nobody');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    expect(await page.locator('#main').innerText()).toContain('No open reviews match the filter.');
+
+    await page.getByRole('link', { name: 'Workload' }).click();
+    const r9 = page.locator('#workload tr[data-reviewer="r9"]');
+    expect(await r9.innerText()).toContain('at capacity');
+    expect(await r9.innerText()).toContain(`${reviewId} bio: due`);
+    await shot('9-workload');
+
+    await page.getByRole('link', { name: 'Metrics' }).click();
+    expect(await page.locator('figure.chart svg[role=img]').count()).toBe(5);
+    expect(await page.locator('figure.chart table caption').count()).toBe(5);
+    expect(await page.locator('#chart-access-desc').count()).toBe(1);
+    await shot('10-metrics');
+    const csv = await page.request.get(`${office.url}/metrics.csv`);
+    expect(csv.headers()['content-type']).toMatch(/^text\/csv/);
+    expect((await csv.text()).split('\r\n')[0]).toBe('metric,month,series,value');
+
+    // r9 already has the bio track open (limit 1): assigning them another warns, naming it, and assigns.
+    await page.goto(`${office.url}/reviews/${reviewId}`);
+    const assign = page.locator('form[data-action=assignReviewer]');
+    await assign.getByLabel('Track').fill('chem');
+    await assign.getByLabel('Reviewer id').fill('r9');
+    await assign.getByLabel('Reviewer name').fill('Sam');
+    await assign.getByLabel('Reviewer e-mail').fill('sam@clearinghouse.example');
+    await assign.getByRole('button', { name: 'Assign' }).click();
+    const warning = page.getByRole('alert').filter({ hasText: 'Warning' });
+    expect(await warning.innerText()).toContain(`reviewer r9 already has 1 open assignment, at or over the limit of 1 (REVIEWER_MAX_OPEN): ${reviewId}/bio`);
+    expect(await page.locator('#evaluations tr[data-track=chem]').innerText()).toContain('r9');
+
+    // Labs and reviewers have no office pages.
+    await signIn('lab', office);
+    const denied = await page.goto(`${office.url}/portfolio`);
+    expect(denied?.status()).toBe(403);
+  } finally {
+    await office.close();
+  }
+});
+
 test('a rejected action shows the workflow\'s reason on the page; a reviewer cannot see others\' reviews (404, as if missing)', async () => {
   await signIn('pm');
   await page.goto(`${api.url}/reviews/${reviewId}`);

@@ -51,6 +51,7 @@ const GENERATIONS: Record<string, string[]> = {
   'review-core-v2': ['notices-v2', 'notify-former-reviewers', 'delivery-in-activity', 'review-core-v2'],
   'review-core-v3': ['review-core-v3'],
   'verifiable-record': ['review-core-v3', 'verifiable-record'],
+  'review-card': ['review-card'],
 };
 
 test('each history carries the patch markers of the code generation that recorded it', () => {
@@ -123,6 +124,14 @@ test('without the patch guards, each change would break the reviews recorded bef
   expect(v2Core.length).toBeGreaterThanOrEqual(12);
   const v3Failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code } }, histories().filter((h) => v2Core.includes(h.workflowId))));
   expect(v3Failures).toEqual(nondeterminismIn(v2Core));
+
+  // And for review-card: every review-core-v3 review wrote no card; unguarded, the first card upsert (at intake)
+  // is a command those histories do not hold. The run a review continued into keeps its carried behaviour.
+  const v3Core = files.filter((f) => f.endsWith('@review-core-v3.json') && !f.startsWith('continued-as-new-last-run')).map((f) => f.replace(/\.json$/, ''));
+  expect(v3Core.length).toBeGreaterThanOrEqual(12);
+  const cardCode = await bundleWithShim(require.resolve('./unpatched-card/workflow-shim'));
+  const cardFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: cardCode } }, histories().filter((h) => v3Core.includes(h.workflowId))));
+  expect(cardFailures).toEqual(nondeterminismIn(v3Core));
 });
 
 test('without the verifiable-record guard, every review-core-v3 review that closed would break', async () => {

@@ -31,7 +31,7 @@ export interface ApiEnv {
   close(): Promise<void>;
 }
 
-/** How the server's client reaches Temporal: payload encryption (the same data converter as the worker's) and its ids. */
+/** How the server's client reaches Temporal: payload encryption (default: `t`'s data converter), its keys (the lab search attribute is then a pseudonym) and its ids. */
 export interface ApiEnvClient {
   dataConverter?: DataConverter;
   keyRing?: KeyRing;
@@ -42,7 +42,7 @@ export async function createApiEnv(t: ReviewEnv, extra: Partial<ApiServerOptions
   const made = Object.fromEntries(Object.entries(PRINCIPALS).map(([k, p]) => [k, makeToken(p)])) as Record<Who, ReturnType<typeof makeToken>>;
   const tokens = Object.fromEntries(Object.entries(made).map(([k, m]) => [k, m.token])) as Record<Who, string>;
   const store = new TokenStore(Object.values(made).map((m) => m.entry));
-  const reviews = new ReviewClient(new Client({ connection: t.env.connection, namespace: t.env.namespace ?? 'default', dataConverter: client.dataConverter }), {
+  const reviews = new ReviewClient(new Client({ connection: t.env.connection, namespace: t.env.namespace ?? 'default', dataConverter: client.dataConverter ?? t.dataConverter }), {
     taskQueue: t.taskQueue, callTimeoutMs: 60_000, keyRing: client.keyRing ?? null, opaqueWorkflowIds: client.opaqueWorkflowIds ?? false,
   });
   const app = await createApiServer({ reviews, tokens: store, ...extra });

@@ -17,7 +17,7 @@ import { startTimeSkippingServer } from '../../shared/time-skipping-server';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
-import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { startingSearchAttributes } from '../../workflows/search-attributes';
 import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../../shared/workflow-bundle';
 
 let runtimeInstalled = false;
@@ -38,6 +38,8 @@ export interface ReviewEnv {
   taskQueue: string;
   /** The delivery ledger of this environment's worker (a fresh file per environment). */
   ledgerPath: string;
+  /** The data converter of worker and client (the encryption codec), if any. */
+  dataConverter?: DataConverter;
   start(request: ReviewRequest): Promise<WorkflowHandle>;
   status(reviewId: string): Promise<ReviewStatus>;
   teardown(): Promise<void>;
@@ -94,8 +96,9 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     worker,
     taskQueue,
     ledgerPath,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     start: (request) =>
-      env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES }),
+      env.client.workflow.start('reviewWorkflow', { taskQueue, workflowId: workflowIdFor(request.reviewId), args: [request], typedSearchAttributes: startingSearchAttributes(request) }),
     status: (reviewId) => env.client.workflow.getHandle(workflowIdFor(reviewId)).query(statusQuery),
     async teardown() {
       worker.shutdown();

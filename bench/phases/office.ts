@@ -1,0 +1,147 @@
+/**
+ * The program office at a real office's size (issue 15 §3): `officeN` reviews (default 1,000) on the dev server,
+ * open and closed — a fifth cancelled before access, a fifth closed after access (in disposal), the rest in review
+ * with two tracks, some evaluations in — then the API server answers the list, the portfolio and the metrics, as
+ * JSON and as dashboard pages, each timed over `officeSamples` requests after two warm-ups. Target: < 300 ms each.
+ *
+ * Floors, measured in the same run: one visibility query reading every review with its memo (what the read model
+ * costs the server and the codec-less client at least), and an authenticated API request that reads nothing
+ * (GET /api/me). The reviews run on an in-process worker whose notices "go out" at once (no SMTP): this phase times
+ * reading, not mail.
+ */
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import os from 'node:os';
+import path from 'node:path';
+import { createActivities } from '../../activities';
+import { createSendNotices } from '../../activities/send-notices';
+import { messageIdFor } from '../../activities/message-id';
+import { makeToken, TokenStore } from '../../client/api/auth';
+import { createApiServer } from '../../client/api/server';
+import { ReviewClient } from '../../client/review-client';
+import { WORKFLOW_TYPE } from '../../workflows/messages';
+import type { NoticePayload, NoticeResult } from '../../workflows/types';
+import type { DevContext } from '../context';
+import { MAIL_FROM } from '../context';
+import { benchRequest, reviewer, TRACK_NAMES } from '../requests';
+import { summarize } from '../stats';
+import type { Summary } from '../stats';
+
+export interface OfficeTiming {
+  name: string;
+  /** Response body bytes of the last sample. */
+  bytes: number;
+  ms: Summary;
+}
+
+export interface OfficeResult {
+  reviews: number;
+  open: number;
+  closed: number;
+  prepSeconds: number;
+  samples: number;
+  loadAverage: number[];
+  floors: OfficeTiming[];
+  pages: OfficeTiming[];
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
+  const { cfg, env, log } = ctx;
+  const n = cfg.officeN;
+  const taskQueue = `bench-office-${ctx.runId}`;
+  const stubSend = async (x: NoticePayload): Promise<NoticeResult> => ({ messageId: messageIdFor(x.id), accepted: x.to.map((p) => p.email), rejected: [], response: '250 stubbed' });
+  const worker = await Worker.create({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: { codePath: ctx.bundles.review },
+    activities: { ...createActivities({ smtpUrl: ctx.sink.url, mailFrom: MAIL_FROM, ledgerPath: path.join(ctx.tmpDir, 'office-ledger.sqlite') }), sendNotice: stubSend, sendNotices: createSendNotices(stubSend) },
+  });
+  const running = worker.run();
+  const reviews = new ReviewClient(new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }), { taskQueue, callTimeoutMs: 600_000 });
+  const t0 = performance.now();
+  try {
+    const ids = Array.from({ length: n }, (_, i) => `office-${ctx.runId}-${String(i).padStart(4, '0')}`);
+    const labs = ['acme', 'borealis', 'cobalt', 'delphi', 'ember'];
+    log(`office: starting ${n} reviews`);
+    await pool(ids, 20, (id) => {
+      const i = Number(id.slice(-4));
+      const lab = labs[i % labs.length];
+      return reviews.start(benchRequest(id, 2, {
+        lab: { id: lab, name: `${lab} AI`, timeZone: 'America/Los_Angeles', contacts: [{ name: 'Sec', email: `security@${lab}.example` }] },
+        evaluations: [0, 1].map((k) => ({ track: TRACK_NAMES[k], reviewer: reviewer(1 + ((i + k * 7) % 12)), dueDay: 21 })),
+      }));
+    });
+    log('office: access, evaluations, closes');
+    await pool(ids, 20, async (id) => {
+      const i = Number(id.slice(-4));
+      if (i % 5 === 0) return reviews.cancelReview(id, { by: 'Pat PM', reason: 'bench: withdrawn request' });
+      await reviews.grantAccess(id, { by: 'Lab' });
+      if (i % 3 === 0) await reviews.submitEvaluation(id, { track: TRACK_NAMES[0], reviewerId: reviewer(1 + (i % 12)).id, severity: i % 33 === 0 ? 'critical' : 'low', summary: 'bench' });
+      if (i % 5 === 1) await reviews.closeReview(id, { by: 'Pat PM' });
+      return undefined;
+    });
+    // Visibility catches up within a second or so.
+    for (let tries = 0; tries < 60; tries++) {
+      const c = await env.client.workflow.count(`WorkflowType = '${WORKFLOW_TYPE}' AND ReviewPhase IN ('in-review', 'disposal', 'closed')`);
+      if (c.count >= n) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const prepSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    const closed = ids.filter((_, i) => i % 5 === 0 || i % 5 === 1).length;
+    log(`office: ${n} reviews ready in ${prepSeconds} s; timing pages`);
+
+    const pm = makeToken({ name: 'Pat PM', role: 'pm', timeZone: 'America/New_York' });
+    const app = await createApiServer({ reviews, tokens: new TokenStore([pm.entry]), rateLimit: { max: 1_000_000, timeWindowMs: 60_000 }, office: { reviewerMaxOpen: 4, officeTimeZone: 'America/New_York' } });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const login = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(pm.token)}&tz=America%2FNew_York` });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+      const time = async (name: string, get: () => Promise<number>): Promise<OfficeTiming> => {
+        await get();
+        await get();
+        const samples: number[] = [];
+        let bytes = 0;
+        for (let i = 0; i < cfg.officeSamples; i++) {
+          const start = performance.now();
+          bytes = await get();
+          samples.push(performance.now() - start);
+        }
+        return { name, bytes, ms: summarize(samples) };
+      };
+      const http = (p: string, auth: 'bearer' | 'cookie') => async (): Promise<number> => {
+        const res = await fetch(`${url}${p}`, { headers: auth === 'bearer' ? { authorization: `Bearer ${pm.token}` } : { cookie } });
+        const body = await res.text();
+        if (res.status !== 200) throw new Error(`${p}: ${res.status} ${body.slice(0, 200)}`);
+        return body.length;
+      };
+      const floors = [
+        await time(`visibility: every review with its memo (${n})`, async () => {
+          let count = 0;
+          for await (const info of env.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'`, pageSize: 1000 })) count += info.memo ? 1 : 0;
+          return count;
+        }),
+        await time('GET /api/me (authenticated, reads nothing)', http('/api/me', 'bearer')),
+      ];
+      const pages = [
+        await time('GET /api/reviews (list, 100 rows)', http('/api/reviews', 'bearer')),
+        await time('GET / (list page)', http('/', 'cookie')),
+        await time('GET /api/portfolio', http('/api/portfolio', 'bearer')),
+        await time('GET /portfolio (page)', http('/portfolio', 'cookie')),
+        await time('GET /api/workload', http('/api/workload', 'bearer')),
+        await time('GET /api/metrics', http('/api/metrics', 'bearer')),
+        await time('GET /metrics (page, 5 SVG charts)', http('/metrics', 'cookie')),
+      ];
+      return { reviews: n, open: n - closed, closed, prepSeconds, samples: cfg.officeSamples, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), floors, pages };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One shape for what lists, the portfolio, workload and metrics need of a review, made from either source:
+ * the review card in the memo (reviews started since review-card: read with the list, no query per review) or
+ * the `status` query (older reviews, a bounded few per request). Dates derived from a card are computed here with
+ * the workflow's own timeline functions, at the reader's "now": the card holds facts, not dates that go stale.
+ */
+import { accessDeadline, DEFAULT_POLICY, disposalDue, evaluationDue, parseInstant, pausedMs, windowEnd } from '../../workflows/timeline';
+import type { TimelineState } from '../../workflows/timeline';
+import type { ReviewCard } from '../../workflows/review-card';
+import { REVIEW_CARD_MEMO } from '../../workflows/review-card';
+import type { EvaluationStatus, Outcome, Phase, ReviewStatus, Severity } from '../../workflows/types';
+
+export interface FactEvaluation {
+  track: string;
+  reviewerId: string;
+  reviewerName: string;
+  dueAt: number | null;
+  status: EvaluationStatus;
+  severity: Severity | null;
+  submittedAt: number | null;
+  late: boolean;
+}
+
+export interface ReviewFacts {
+  reviewId: string;
+  model: { name: string; version: string };
+  lab: { id?: string; name: string };
+  timeZone: string;
+  phase: Phase;
+  outcome: Outcome | null;
+  createdAt: number;
+  accessGrantedAt: number | null;
+  windowEndsAt: number | null;
+  accessDeadlineAt: number | null;
+  disposalDueAt: number | null;
+  closedAt: number | null;
+  /** Each pause (end null while it lasts), and the time paused so far. */
+  pauses: { start: number; end: number | null }[];
+  pausedMs: number;
+  evaluations: FactEvaluation[];
+  reviewers: { id: string; name: string; email: string }[];
+  disposal: { party: string; confirmed: boolean }[];
+  /** Where the facts came from: the memo's card, or a status query (reviews started before review-card). */
+  source: 'card' | 'status';
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The card in a visibility entry's memo, or null when there is none (an older review) or it is not one this code reads. */
+export function cardIn(memo: Record<string, unknown> | undefined): ReviewCard | null {
+  const c = memo?.[REVIEW_CARD_MEMO];
+  if (!isObject(c) || c.v !== 1 || typeof c.reviewId !== 'string' || !Array.isArray(c.evaluations) || !Array.isArray(c.reviewers) || !Array.isArray(c.pauses)) return null;
+  return c as unknown as ReviewCard;
+}
+
+export function factsFromCard(card: ReviewCard, now: number): ReviewFacts {
+  const ts: TimelineState = {
+    timeZone: card.timeZone,
+    policy: { ...DEFAULT_POLICY, ...(card.policy ?? {}) },
+    createdAt: card.createdAt,
+    plannedReleaseAt: card.plannedReleaseAt,
+    accessGrantedAt: card.accessGrantedAt,
+    pauses: card.pauses.map(([start, end]) => ({ start, end })),
+    phase: card.phase,
+    closedAt: card.closedAt,
+    evaluations: card.evaluations.map((e) => ({ track: e.track, reviewerId: e.reviewerId, dueDay: e.dueDay, dueBusinessDays: e.dueBusinessDays ?? null, submitted: e.submittedAt !== undefined, assignedAt: 0 })),
+    disposalPending: card.disposal.filter(([, confirmed]) => confirmed === null).map(([party]) => party),
+  };
+  // After close, dates are frozen at the close instant (review-state.ts referenceTime).
+  const ref = card.closedAt !== null ? Math.min(card.closedAt, now) : now;
+  const names = new Map(card.reviewers.map(([id, name]) => [id, name]));
+  return {
+    reviewId: card.reviewId,
+    model: card.model,
+    lab: card.lab,
+    timeZone: card.timeZone,
+    phase: card.phase,
+    outcome: card.outcome,
+    createdAt: card.createdAt,
+    accessGrantedAt: card.accessGrantedAt,
+    windowEndsAt: windowEnd(ts, ref),
+    accessDeadlineAt: card.accessGrantedAt === null && card.closedAt === null ? accessDeadline(ts) : null,
+    disposalDueAt: card.phase === 'disposal' || (card.closedAt !== null && card.disposal.length > 0) ? disposalDue(ts) : null,
+    closedAt: card.closedAt,
+    pauses: card.pauses.map(([start, end]) => ({ start, end })),
+    pausedMs: pausedMs(ts, ref),
+    evaluations: card.evaluations.map((e) => {
+      const dueAt = evaluationDue(ts, e.dueDay, ref, e.dueBusinessDays ?? null);
+      const status: EvaluationStatus = e.submittedAt !== undefined ? 'submitted' : card.closedAt !== null ? 'not-completed' : dueAt !== null && now >= dueAt ? 'overdue' : 'pending';
+      return { track: e.track, reviewerId: e.reviewerId, reviewerName: names.get(e.reviewerId) ?? e.reviewerId, dueAt, status, severity: e.severity ?? null, submittedAt: e.submittedAt ?? null, late: e.late === true };
+    }),
+    reviewers: card.reviewers.map(([id, name, email]) => ({ id, name, email })),
+    disposal: card.disposal.map(([party, confirmed]) => ({ party, confirmed: confirmed !== null })),
+    source: 'card',
+  };
+}
+
+const ms = (iso: string | null | undefined): number | null => (iso ? parseInstant(iso) : null);
+
+/** Pauses from the audit trail: each clock-paused ends at the next clock-resumed, or at the close. */
+function pausesIn(s: ReviewStatus): { start: number; end: number | null }[] {
+  const out: { start: number; end: number | null }[] = [];
+  for (const e of s.events) {
+    const at = ms(e.at);
+    if (at === null) continue;
+    if (e.type === 'clock-paused') out.push({ start: at, end: null });
+    else if (e.type === 'clock-resumed' && out.length > 0 && out[out.length - 1].end === null) out[out.length - 1].end = at;
+  }
+  const closed = ms(s.closedAt);
+  if (closed !== null && out.length > 0 && out[out.length - 1].end === null) out[out.length - 1].end = closed;
+  return out;
+}
+
+/** The same facts from a status (older reviews). Lateness is read from the audit trail's "(late)" mark. */
+export function factsFromStatus(s: ReviewStatus): ReviewFacts {
+  const late = new Set(s.events.filter((e) => e.type === 'evaluation-submitted' && e.detail.endsWith('(late)')).map((e) => e.detail.slice(0, e.detail.indexOf(':'))));
+  const emails = new Map((s.reviewers ?? []).map((r) => [r.id, r.email]));
+  const names = new Map<string, string>();
+  for (const e of s.evaluations) if (!names.has(e.reviewerId)) names.set(e.reviewerId, e.reviewerName);
+  const ids = [...new Set([...s.evaluations.map((e) => e.reviewerId), ...emails.keys()])];
+  return {
+    reviewId: s.reviewId,
+    model: s.model,
+    lab: { ...(s.lab.id !== undefined ? { id: s.lab.id } : {}), name: s.lab.name },
+    timeZone: s.timeZone,
+    phase: s.phase,
+    outcome: s.outcome,
+    createdAt: ms(s.createdAt) ?? 0,
+    accessGrantedAt: ms(s.clock.startedAt),
+    windowEndsAt: ms(s.clock.windowEndsAt),
+    accessDeadlineAt: ms(s.clock.accessDeadlineAt),
+    disposalDueAt: ms(s.disposalDueAt),
+    closedAt: ms(s.closedAt),
+    pauses: pausesIn(s),
+    pausedMs: s.clock.pausedMs,
+    evaluations: s.evaluations.map((e) => ({
+      track: e.track, reviewerId: e.reviewerId, reviewerName: e.reviewerName, dueAt: ms(e.dueAt), status: e.status, severity: e.severity,
+      submittedAt: ms(e.submittedAt), late: late.has(e.track),
+    })),
+    reviewers: ids.map((id) => ({ id, name: names.get(id) ?? id, email: emails.get(id) ?? '' })),
+    disposal: s.disposal.map((d) => ({ party: d.party, confirmed: d.confirmedAt !== null })),
+    source: 'status',
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Reading the read model: one visibility query (paged by 1,000) gives every review's card; reviews started
+ * before review-card have none and are read with a status query each, at most `fallbackMax` per call (they
+ * finish within weeks of the upgrade, so the fallback fades out by itself).
+ */
+import type { ListFilter, ReviewClient, ReviewEntry, ReviewSummary } from '../review-client';
+import { factsFromCard, factsFromStatus } from './facts';
+import type { ReviewFacts } from './facts';
+
+export interface ReadEntry {
+  summary: ReviewSummary;
+  /** Null when the review's state could not be read (then `error` says why). */
+  facts: ReviewFacts | null;
+  error?: string;
+}
+
+/** Status queries one call may make for reviews without a card. */
+export const FALLBACK_STATUS_MAX = 50;
+const STATUS_CONCURRENCY = 6;
+
+export async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export async function readFacts(reviews: ReviewClient, filter: ListFilter, now: number, fallbackMax = FALLBACK_STATUS_MAX): Promise<ReadEntry[]> {
+  const entries = await reviews.entries(filter);
+  let budget = fallbackMax;
+  const read = async (e: ReviewEntry): Promise<ReadEntry> => {
+    if (e.card) return { summary: e.summary, facts: factsFromCard(e.card, now) };
+    if (budget <= 0) return { summary: e.summary, facts: null, error: `older review: not read (more than ${fallbackMax} reviews started before review-card in one request)` };
+    budget--;
+    try {
+      return { summary: e.summary, facts: factsFromStatus(await reviews.statusAt(e.summary.workflowId, e.summary.reviewId)) };
+    } catch (err) {
+      return { summary: e.summary, facts: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  return mapLimited(entries, STATUS_CONCURRENCY, read);
+}
