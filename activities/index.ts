@@ -6,6 +6,8 @@
 import { createContext } from './context';
 import { createSendDeliveryAlert } from './delivery-alerts';
 import { createDigestActivities } from './digest';
+import { createDeleteEvidence, deletingStoreFromEnv } from './evidence';
+import type { EvidenceStore } from '../shared/evidence/types';
 import { createPostNoticeWebhooks } from './notice-webhooks';
 import type { ActivitiesOptions } from './options';
 import { createSendNotice } from './send-notice';
@@ -22,12 +24,14 @@ export { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } 
 export function createActivities(options: ActivitiesOptions = {}) {
   const ctx = createContext(options);
   const sendNotice = createSendNotice(ctx);
+  let evidenceStore: EvidenceStore | undefined = options.evidenceStore;
   return {
     sendNotice,
     sendNotices: createSendNotices(sendNotice),
     postNoticeWebhooks: createPostNoticeWebhooks(ctx),
     sendDeliveryAlert: createSendDeliveryAlert(ctx),
     ...createDigestActivities(ctx),
+    deleteEvidence: createDeleteEvidence(() => (evidenceStore ??= deletingStoreFromEnv())),
   };
 }
 

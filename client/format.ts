@@ -90,6 +90,7 @@ const DONE: Record<UpdateName, (s: ReviewStatus) => string> = {
   closeReview: (s) => `Review closed (outcome ${s.outcome ?? DASH}).`,
   cancelReview: (s) => `Review cancelled (outcome ${s.outcome ?? DASH}).`,
   confirmDisposal: () => 'Disposal confirmed.',
+  attachEvidence: () => 'Evidence attached.',
 };
 
 /** One line saying what happened, then the compact state after it. */

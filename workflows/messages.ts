@@ -1,5 +1,6 @@
 /** The review's messages, defined once and imported by the workflow and the client. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { AttachEvidenceInput } from './evidence';
 import type {
   ActorInput, AssignReviewerInput, CancelInput, ConfirmDisposalInput, GrantAccessInput, ReviewStatus,
   SetReleaseDateInput, SubmitEvaluationInput, UpdateAck,
@@ -19,6 +20,7 @@ export const withdrawUpdate = defineUpdate<UpdateAck, [ActorInput]>('withdraw');
 export const closeReviewUpdate = defineUpdate<UpdateAck, [ActorInput]>('closeReview');
 export const cancelReviewUpdate = defineUpdate<UpdateAck, [CancelInput]>('cancelReview');
 export const confirmDisposalUpdate = defineUpdate<UpdateAck, [ConfirmDisposalInput]>('confirmDisposal');
+export const attachEvidenceUpdate = defineUpdate<UpdateAck, [AttachEvidenceInput]>('attachEvidence');
 
 export const statusQuery = defineQuery<ReviewStatus>('status');
 

@@ -18,3 +18,9 @@ export const REVIEW_CORE_V2 = 'review-core-v2';
  * sendNotices activity. Reviews that recorded the older markers keep them (the checks fall through to them).
  */
 export const REVIEW_CORE_V3 = 'review-core-v3';
+/**
+ * Evidence in the record (workflows/evidence.ts): disposal requests list what each party holds, and after close the
+ * review waits for the lab's retention period to end, then deletes its evidence files. Taken at the branch — the
+ * first attachment, or the close — so only reviews that reach it record the marker.
+ */
+export const EVIDENCE_RECORD = 'evidence-record';

@@ -14,11 +14,13 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { syncCalendar } from './calendar-sync';
 import { budgetOf, budgetState } from './continue-as-new';
+import { checkAttachEvidence, parseAttachEvidence } from './evidence';
+import { EvidenceRetention, recordAttachment } from './evidence-workflow';
 import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2, REVIEW_CORE_V3 } from './patches';
+import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CORE_V2, REVIEW_CORE_V3 } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
@@ -84,7 +86,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     }
     upsertSearchAttributes([{ key: PHASE_SA, value: s.phase }, { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) }, { key: OUTCOME_SA, value: s.outcome }]);
   };
-  const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2 }, handled: new Set(carried?.handled ?? []), publish };
+  // Evidence handling (evidence-workflow.ts) is taken at the branch: the first attachment or the close asks, once per review.
+  const evidenceRecord = (): boolean => (s.evidenceRecord ??= patched(EVIDENCE_RECORD));
+  const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2 }, handled: new Set(carried?.handled ?? []), publish, evidenceRecord };
   dispatch.attach(c);
   let changed = false;
 
@@ -130,6 +134,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   update(m.closeReviewUpdate, v.parseActor, () => rules.requirePhase(s, ['in-review', 'paused'], 'close the review'), (a) => t.closeEarly(c, a));
   update(m.cancelReviewUpdate, v.parseCancel, () => rules.requirePhase(s, ['awaiting-access'], 'cancel the review'), (a) => t.cancel(c, a));
   update(m.confirmDisposalUpdate, v.parseConfirmDisposal, (a) => rules.checkConfirmDisposal(s, a), (a) => t.confirmDisposal(c, a));
+  update(m.attachEvidenceUpdate, parseAttachEvidence, (a) => checkAttachEvidence(s, a), (a) => recordAttachment(c, a));
+  const retention = new EvidenceRetention(c, () => { changed = true; });
+  retention.start();
 
   // ---------- main loop ----------
   if (carried) {
@@ -174,5 +181,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   dispatch.flush();
   await condition(allHandlersFinished);
   await dispatch.drain();
+  // Files in the evidence store: the review stays open (and queryable), phase closed, until its retention ends.
+  await retention.finish();
   return { reviewId: request.reviewId, phase: 'closed', outcome: s.outcome, closedAt: s.closedAt === null ? null : toIso(s.closedAt, request.timeZone) };
 }

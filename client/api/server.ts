@@ -24,6 +24,10 @@ import {
   startedSchema, statusSchema, updateBodySchemas,
 } from './schemas';
 import { checkReadiness } from '../readiness';
+import { evidenceStoreFromEnv } from '../../shared/evidence';
+import type { ConfiguredStore } from '../../shared/evidence';
+import { EvidenceService } from './evidence';
+import { registerEvidenceApi } from './evidence-routes';
 import { LIST_MAX, ReviewService } from './service';
 import type { RowFilter } from './service';
 
@@ -57,6 +61,8 @@ export interface ApiServerOptions {
   /** Dashboard session expiry (sessions.ts). */
   sessions?: SessionLimits;
   clock?: () => number;
+  /** The evidence store (uploads, downloads). Default: the one EVIDENCE_STORE configures, opened at the first use. */
+  evidence?: Pick<ConfiguredStore, 'store' | 'config'>;
 }
 
 /** 600 requests a minute per token: a dashboard page costs one, a script polling every second uses a tenth of it. */
@@ -79,7 +85,8 @@ const UPDATE_DOCS: Record<UpdateName, string> = {
   withdraw: 'The lab withdraws the model. Before close.',
   closeReview: 'Close early (outcome completed, or expired with tracks missing). In review or paused.',
   cancelReview: 'Cancel before access was granted. Awaiting access.',
-  confirmDisposal: 'Confirm access revocation and artifact disposal for a party ("lab" or a reviewer id). In disposal.',
+  confirmDisposal: 'Confirm access revocation and artifact disposal for a party ("lab" or a reviewer id), optionally attesting the digests of the evidence files destroyed. In disposal.',
+  attachEvidence: 'Not a route of its own: POST /api/reviews/{reviewId}/evidence uploads the file and attaches it.',
 };
 
 export function bearerOf(req: FastifyRequest): string | undefined {
@@ -122,6 +129,8 @@ export function routeDocs(): RouteDoc[] {
     },
   ];
   for (const name of Object.keys(UPDATES) as UpdateName[]) {
+    // attachEvidence records a file the store holds: only the upload route (evidence-routes.ts) sends it.
+    if (name === 'attachEvidence') continue;
     docs.push({
       method: 'POST', url: `/api/reviews/:reviewId/${name}`, operationId: name, tags: ['updates'], roles: UPDATE_ROLES[name],
       summary: UPDATE_DOCS[name], params: reviewIdParams, body: updateBodySchemas[name],
@@ -231,6 +240,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     openApi: async () => openapi,
   };
   for (const name of Object.keys(UPDATES) as UpdateName[]) {
+    if (name === 'attachEvidence') continue;
     handlers[name] = async (req) => service.update(principal(req), name, (req.params as { reviewId: string }).reviewId, req.body);
   }
 
@@ -250,6 +260,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
       handler: handlers[d.operationId],
     });
   }
+  let evidenceStore = o.evidence;
+  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()));
+  await registerEvidenceApi(app, { evidence, authenticate: { upload: authenticate(UPDATE_ROLES.attachEvidence), read: authenticate(READ_ROLES) }, principal });
   // Probes, without a token: /healthz says the process serves; /readyz that Temporal answers and a worker polls.
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
