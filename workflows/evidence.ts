@@ -7,7 +7,6 @@
  *
  * Pure: no Temporal API (the workflow wires it; the patch marker is taken there).
  */
-import type { EvidenceRef } from '../shared/evidence/types';
 import { utf8Bytes } from './limits';
 import type { ReviewState } from './review-state';
 import { addCalendarDays, toIso } from './timeline';
@@ -32,6 +31,18 @@ export const EVIDENCE_LIMITS = {
 /** Days after close until the files are deleted, when the lab's data-handling terms set none. */
 export const DEFAULT_RETENTION_DAYS = 90;
 export const MAX_RETENTION_DAYS = 3650;
+
+/**
+ * What the review records of one file: shared/evidence/types.ts's EvidenceRef, restated here because workflow code
+ * imports nothing from shared/ (the two are structurally the same type; the store's tests and tsc keep them so).
+ */
+export interface EvidenceRef {
+  digest: string;
+  size: number;
+  mediaType: string;
+  name: string;
+  ref: string;
+}
 
 export interface AttachEvidenceInput {
   evidence: EvidenceRef;
@@ -140,8 +151,6 @@ export function parseAttachEvidence(input: unknown): AttachEvidenceInput {
 const fail = (path: string, message: string): never => {
   throw new ValidationError([{ path, message }]);
 };
-
-const reviewerIds = (s: ReviewState): string[] => [...new Set([...s.evaluations.map((e) => e.reviewer.id), ...s.accessHolders, ...s.formerReviewers.map((r) => r.id)])];
 
 export const defaultAudience = (party: string): EvidenceAudience => (party === 'lab' ? 'reviewers' : 'clearinghouse');
 
