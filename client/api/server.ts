@@ -260,9 +260,6 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
       handler: handlers[d.operationId],
     });
   }
-  let evidenceStore = o.evidence;
-  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()));
-  await registerEvidenceApi(app, { evidence, authenticate: { upload: authenticate(UPDATE_ROLES.attachEvidence), read: authenticate(READ_ROLES) }, principal });
   // Probes, without a token: /healthz says the process serves; /readyz that Temporal answers and a worker polls.
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
@@ -288,5 +285,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     if (!isApi(req)) return dashboard.renderError(req, reply, e);
     return reply.code(404).type('application/json; charset=utf-8').send(errorBody(e));
   });
+  // After the error handlers: the upload route's scope takes the handlers in force when it is registered.
+  let evidenceStore = o.evidence;
+  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()));
+  await registerEvidenceApi(app, { evidence, authenticate: { upload: authenticate(UPDATE_ROLES.attachEvidence), read: authenticate(READ_ROLES) }, principal });
   return app;
 }
