@@ -7,6 +7,8 @@ import { createSignClosureReceipt } from './closure-receipt';
 import { createContext } from './context';
 import { createSendDeliveryAlert } from './delivery-alerts';
 import { createDigestActivities } from './digest';
+import { createDeleteEvidence, deletingStoreFromEnv } from './evidence';
+import type { EvidenceStore } from '../shared/evidence/types';
 import { createPostNoticeWebhooks } from './notice-webhooks';
 import type { ActivitiesOptions } from './options';
 import { createSendNotice } from './send-notice';
@@ -23,6 +25,7 @@ export { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } 
 export function createActivities(options: ActivitiesOptions = {}) {
   const ctx = createContext(options);
   const sendNotice = createSendNotice(ctx);
+  let evidenceStore: EvidenceStore | undefined = options.evidenceStore;
   return {
     sendNotice,
     sendNotices: createSendNotices(sendNotice),
@@ -30,6 +33,7 @@ export function createActivities(options: ActivitiesOptions = {}) {
     sendDeliveryAlert: createSendDeliveryAlert(ctx),
     signClosureReceipt: createSignClosureReceipt(options.receipts),
     ...createDigestActivities(ctx),
+    deleteEvidence: createDeleteEvidence(() => (evidenceStore ??= deletingStoreFromEnv())),
   };
 }
 

@@ -3,6 +3,7 @@
  * just sends mail; everything else has a sensible default and an environment variable.
  */
 import type { ReceiptOptions } from './closure-receipt';
+import type { EvidenceStore } from '../shared/evidence/types';
 import type { Ledger } from './ledger';
 import { DEFAULT_LEDGER_PATH } from './ledger';
 import { DEFAULT_MESSAGE_ID_DOMAIN } from './message-id';
@@ -10,6 +11,8 @@ import { parseAllowedHosts } from './webhook-targets';
 import type { WebhookConfig } from './webhooks';
 
 export interface ActivitiesOptions {
+  /** Where evidence files are deleted when a review's retention ends. Default: the store EVIDENCE_STORE configures (shared/evidence). */
+  evidenceStore?: EvidenceStore;
   /** nodemailer connection URL, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example:465. Default: $SMTP_URL, else smtp://127.0.0.1:2525. */
   smtpUrl?: string;
   /** From address. Default: $MAIL_FROM, else "frontier-review <noreply@frontier-review.local>". */

@@ -213,6 +213,9 @@ const TEMPLATES: Record<NoticeKind, Template> = {
       p.audience === 'lab'
         ? `What to do: revoke the evaluation team's access and confirm disposal by ${due('disposalDueAt')}.`
         : `What to do: delete every model artifact and credential you hold for this review and confirm disposal by ${due('disposalDueAt')}.`,
+      ...(p.facts.holdings?.length
+        ? ['What you hold for this review (confirm disposal with the digests of the evidence files you destroyed):', { list: p.facts.holdings }]
+        : []),
     ],
   }),
   'evaluated-model-mismatch': ({ p, at, due, model }) => ({

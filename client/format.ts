@@ -101,6 +101,7 @@ const DONE: Record<UpdateName, (s: ReviewStatus) => string> = {
   cancelReview: (s) => `Review cancelled (outcome ${s.outcome ?? DASH}).`,
   confirmDisposal: () => 'Disposal confirmed.',
   completePackage: (s) => (s.package?.complete ? 'Access package complete.' : `Access package updated; still missing: ${(s.package?.missing ?? []).map(itemLabel).join(', ')}.`),
+  attachEvidence: () => 'Evidence attached.',
 };
 
 /** One line saying what happened, then the compact state after it. */

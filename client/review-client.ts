@@ -14,6 +14,7 @@ import * as m from '../workflows/messages';
 import { LAB_SA, OUTCOME_SA, PHASE_SA, REVIEWERS_SA, startingSearchAttributes, WINDOW_ENDS_SA } from '../workflows/search-attributes';
 import type { Outcome, Phase, ReviewStatus, UpdateAck } from '../workflows/types';
 import { isValidTimeZone } from '../workflows/timeline';
+import { parseAttachEvidence } from '../workflows/evidence';
 import * as v from '../workflows/validation';
 import { ensureDigestSchedule } from './digest-schedule';
 import type { EnsureResult } from './digest-schedule';
@@ -52,6 +53,8 @@ export const UPDATES = {
   cancelReview: spec(m.cancelReviewUpdate, v.parseCancel),
   confirmDisposal: spec(m.confirmDisposalUpdate, v.parseConfirmDisposal),
   completePackage: spec(m.completePackageUpdate, v.parseCompletePackage),
+  /** Records a file already in the evidence store (the API's upload does both: client/api/evidence.ts). */
+  attachEvidence: spec(m.attachEvidenceUpdate, parseAttachEvidence),
 };
 export type UpdateName = keyof typeof UPDATES;
 export type UpdateArg<N extends UpdateName> = (typeof UPDATES)[N] extends UpdateSpec<infer A> ? A : never;

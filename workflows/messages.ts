@@ -1,6 +1,7 @@
 /** The review's messages, defined once and imported by the workflow and the client. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CompletePackageInput } from './access-package';
+import type { AttachEvidenceInput } from './evidence';
 import type {
   ActorInput, AssignReviewerInput, CancelInput, ConfirmDisposalInput, GrantAccessInput, ReviewStatus,
   SetReleaseDateInput, SubmitEvaluationInput, UpdateAck,
@@ -21,6 +22,7 @@ export const closeReviewUpdate = defineUpdate<UpdateAck, [ActorInput]>('closeRev
 export const cancelReviewUpdate = defineUpdate<UpdateAck, [CancelInput]>('cancelReview');
 export const confirmDisposalUpdate = defineUpdate<UpdateAck, [ConfirmDisposalInput]>('confirmDisposal');
 export const completePackageUpdate = defineUpdate<UpdateAck, [CompletePackageInput]>('completePackage');
+export const attachEvidenceUpdate = defineUpdate<UpdateAck, [AttachEvidenceInput]>('attachEvidence');
 
 export const statusQuery = defineQuery<ReviewStatus>('status');
 

@@ -28,3 +28,9 @@ export const VERIFIABLE_RECORD = 'verifiable-record';
  * rewritten when they change: lists read them from one visibility query instead of a status query per review.
  */
 export const REVIEW_CARD = 'review-card';
+/**
+ * Evidence in the record (workflows/evidence.ts): disposal requests list what each party holds, and after close the
+ * review waits for the lab's retention period to end, then deletes its evidence files. Taken at the branch — the
+ * first attachment, or the close — so only reviews that reach it record the marker.
+ */
+export const EVIDENCE_RECORD = 'evidence-record';

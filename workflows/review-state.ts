@@ -2,6 +2,8 @@
  * The review's state and the pure functions over it: building the timeline's view, the status view,
  * recipients. No Temporal APIs here, so the same code serves the workflow, tests and previews.
  */
+import { evidenceViews, retentionView } from './evidence';
+import type { EvidenceStateFields } from './evidence';
 import { accessDeadline, disposalDue, evaluationDue, pauseBudgetMs, pausedMs, toIso, windowEnd } from './timeline';
 import type { TimelineState } from './timeline';
 import { resolvePolicy } from './validation';
@@ -37,6 +39,8 @@ export interface DisposalState {
   confirmedAt: number | null;
   by: string | null;
   note: string | null;
+  /** Digests of the evidence the party attested it destroyed. */
+  destroyed?: string[];
 }
 
 /**
@@ -55,7 +59,7 @@ export interface CalendarEvent {
   updates?: number[];
 }
 
-export interface ReviewState {
+export interface ReviewState extends EvidenceStateFields {
   request: ReviewRequest;
   policy: Policy;
   createdAt: number;
@@ -222,13 +226,15 @@ export function buildStatus(s: ReviewState, now: number): ReviewStatus {
     },
     closedAt: iso(s.closedAt),
     evaluations,
-    disposal: s.disposal.map((d) => ({ party: d.party, confirmedAt: iso(d.confirmedAt), by: d.by })),
+    disposal: s.disposal.map((d) => ({ party: d.party, confirmedAt: iso(d.confirmedAt), by: d.by, ...(d.destroyed ? { destroyed: [...d.destroyed] } : {}) })),
     disposalDueAt: s.phase === 'disposal' || (s.closedAt !== null && s.disposal.length > 0) ? iso(disposalDue(ts)) : null,
     notices: s.notices.map((n) => ({ ...n, to: [...n.to] })),
     events: [...s.events],
     reviewers: reviewersOf(s),
     ...(s.package ? { package: viewPackage(s.package, s.packageUpdates ?? 0) } : {}),
     ...(s.receipt !== undefined ? ('envelope' in s.receipt ? { receipt: s.receipt.envelope } : { receipt: null, receiptError: s.receipt.error }) : {}),
+    evidence: evidenceViews(s),
+    evidenceRetention: retentionView(s),
   };
 }
 

@@ -15,11 +15,13 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { syncCalendar } from './calendar-sync';
 import { ensureReceipt } from './closure-receipt';
 import { budgetOf, budgetState } from './continue-as-new';
+import { checkAttachEvidence, parseAttachEvidence } from './evidence';
+import { EvidenceRetention, recordAttachment } from './evidence-workflow';
 import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
+import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
@@ -106,7 +108,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
       upsertSearchAttributes([{ key: REVIEWERS_SA, value: ids }]);
     }
   };
-  const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2, record }, handled: new Set(carried?.handled ?? []), publish };
+  // Evidence handling (evidence-workflow.ts) is taken at the branch: the first attachment or the close asks, once per review.
+  const evidenceRecord = (): boolean => (s.evidenceRecord ??= patched(EVIDENCE_RECORD));
+  const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2, record }, handled: new Set(carried?.handled ?? []), publish, evidenceRecord };
   dispatch.attach(c);
   let changed = false;
 
@@ -156,6 +160,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     t.completePackage(c, a);
     return LIMITS.packageUpdates - (s.packageUpdates ?? 0);
   });
+  update(m.attachEvidenceUpdate, parseAttachEvidence, (a) => checkAttachEvidence(s, a), (a) => recordAttachment(c, a));
+  const retention = new EvidenceRetention(c, () => { changed = true; });
+  retention.start();
 
   // ---------- main loop ----------
   if (carried) {
@@ -204,5 +211,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   publishCard();
   await condition(allHandlersFinished);
   await dispatch.drain();
+  // Files in the evidence store: the review stays open (and queryable), phase closed, until its retention ends.
+  await retention.finish();
   return { reviewId: request.reviewId, phase: 'closed', outcome: s.outcome, closedAt: s.closedAt === null ? null : toIso(s.closedAt, request.timeZone) };
 }

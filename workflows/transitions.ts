@@ -8,6 +8,7 @@ import { describeCompletion, itemLabel, mergePackage, missingItems } from './acc
 import type { CompletePackageInput } from './access-package';
 import { modelMismatch } from './evaluation-record';
 import { attend, cancelOpenEvents, dueEventKey, inviteOf, unattend, WINDOW_END_EVENT } from './calendar-events';
+import { destroyedDetail, holdingLines } from './evidence';
 import type { NoticeReason } from './notice-reasons';
 import { currentWindowEnd, evaluationDueAt, evaluationStatus, toTimelineState } from './review-state';
 import type { EvaluationState, ReviewState } from './review-state';
@@ -61,6 +62,11 @@ export interface ReviewContext {
   handled: Set<string>;
   /** The search attributes follow the phase and window end (the workflow upserts them; the plan ignores it). */
   publish(): void;
+  /**
+   * Whether the review records evidence handling (patch evidence-record, asked at the branch: the workflow takes
+   * the marker the first time this is called). Absent: no (the plan preview).
+   */
+  evidenceRecord?: () => boolean;
 }
 
 export const noticeId = (reviewId: string, kind: NoticeKind, key: string, audience: Audience): string => `${reviewId}/${kind}/${key}/${audience}`;
@@ -271,11 +277,13 @@ export function cancel(c: ReviewContext, { by, reason }: CancelInput): void {
   close(c, 'cancelled', by, reason);
 }
 
-export function confirmDisposal(c: ReviewContext, { party, by, note }: ConfirmDisposalInput): void {
+export function confirmDisposal(c: ReviewContext, { party, by, note, destroyed }: ConfirmDisposalInput): void {
   const { s } = c;
   const d = s.disposal.find((x) => x.party === party);
-  if (d) Object.assign(d, { confirmedAt: c.now(), by, note: note ?? null });
-  audit(c, 'disposal-confirmed', by, `${party}${note ? `: ${note}` : ''}`);
+  // The attestation is worded against what the party held, so it is computed before the confirmation is recorded.
+  const attested = destroyed !== undefined ? `; ${destroyedDetail(s, party, destroyed)}` : '';
+  if (d) Object.assign(d, { confirmedAt: c.now(), by, note: note ?? null, ...(destroyed !== undefined ? { destroyed: [...destroyed] } : {}) });
+  audit(c, 'disposal-confirmed', by, `${party}${note ? `: ${note}` : ''}${attested}`);
   if (s.disposal.every((x) => x.confirmedAt !== null)) {
     s.phase = 'closed';
     audit(c, 'disposal-complete', 'system', 'every party confirmed disposal');
@@ -311,9 +319,11 @@ export function close(c: ReviewContext, outcome: Outcome, by: string, detail: st
     s.phase = 'disposal';
     s.disposal = ['lab', ...s.accessHolders].map((party) => ({ party, confirmedAt: null, by: null, note: null }));
     const due = disposalDue(toTimelineState(s));
+    const listHoldings = c.evidenceRecord?.() ?? false;
     for (const d of s.disposal) {
       c.out.notify({
         kind: 'disposal-request', audience: d.party === 'lab' ? 'lab' : reviewerAudience(d.party), key: 'close', dates: { disposalDueAt: due },
+        ...(listHoldings ? { facts: { holdings: holdingLines(s, d.party) } } : {}),
         extra: () => ({ reason: { type: 'disposal-pending', party: d.party } }),
       });
     }

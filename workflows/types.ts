@@ -2,6 +2,7 @@
 import type { AccessPackage, PackageView } from './access-package';
 import type { EvaluationRecord } from './evaluation-record';
 import type { ReceiptEnvelope } from './record-types';
+import type { EvidenceRetentionView, EvidenceView } from './evidence';
 
 export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -99,12 +100,14 @@ export type SubmitEvaluationInput = { track: string; reviewerId: string; severit
 /** `by`: who acted, for the audit trail (default 'lab'). */
 export type SetReleaseDateInput = { plannedReleaseAt: string; by?: string };
 export type CancelInput = { by: string; reason: string };
-export type ConfirmDisposalInput = { party: string; by: string; note?: string };
+/** `destroyed`: digests (sha256:…) of the evidence files the party attests it destroyed (workflows/evidence.ts). */
+export type ConfirmDisposalInput = { party: string; by: string; note?: string; destroyed?: string[] };
 
 /** Who a notice is addressed to: one audience per notice, so each e-mail has one set of dates and one call to action. */
 export const UPDATE_NAMES = [
   'grantAccess', 'assignReviewer', 'submitEvaluation', 'setReleaseDate', 'pauseClock', 'resumeClock', 'withdraw', 'closeReview', 'cancelReview', 'confirmDisposal',
   'completePackage',
+  'attachEvidence',
 ] as const;
 export type UpdateName = (typeof UPDATE_NAMES)[number];
 
@@ -206,8 +209,13 @@ export interface ReviewStatus {
   };
   closedAt: string | null;
   evaluations: EvaluationView[];
-  disposal: { party: string; confirmedAt: string | null; by: string | null }[];
+  /** `destroyed`: the digests the party attested it destroyed (absent when it attested none). */
+  disposal: { party: string; confirmedAt: string | null; by: string | null; destroyed?: string[] }[];
   disposalDueAt: string | null;
+  /** Evidence files recorded (claim checks: the files are in the evidence store); absent from older workers. */
+  evidence?: EvidenceView[];
+  /** When the files are deleted (the lab's retention after close); null while the review has none. */
+  evidenceRetention?: EvidenceRetentionView | null;
   notices: NoticeRecord[];
   events: AuditEvent[];
   /**
@@ -266,6 +274,8 @@ export interface NoticeFacts {
   packageMissing?: string[];
   /** Why the evaluated model differs from the package's. */
   mismatch?: string;
+  /** disposal-request: what the recipient holds (model access, evidence files with their digests). */
+  holdings?: string[];
 }
 
 /** A calendar event a notice carries: which deadline, its revision, and whether it is set or cancelled. */

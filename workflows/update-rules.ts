@@ -3,6 +3,7 @@
  * (validation.ts). Pure: a refused update throws a ValidationError naming the field and changes nothing.
  * The limits (limits.ts) are checked here, so a refusal says which limit and how many are left.
  */
+import { checkDestroyed } from './evidence';
 import { LIMITS } from './limits';
 import { evaluationDueAt, isClosed, reviewerById, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
@@ -81,6 +82,7 @@ export function checkConfirmDisposal(s: ReviewState, a: ConfirmDisposalInput): v
   const d = s.disposal.find((x) => x.party === a.party);
   if (!d) fail('party', `unknown party "${a.party}"; expected one of: ${s.disposal.map((x) => x.party).join(', ')}`);
   if (d.confirmedAt !== null) fail('party', `"${a.party}" already confirmed disposal at ${iso(s, d.confirmedAt)}`);
+  checkDestroyed(s, a.party, a.destroyed);
 }
 
 export function checkCompletePackage(s: ReviewState, a: CompletePackageInput): void {

@@ -175,7 +175,11 @@ const submitEvaluation = () => strictObject({
   record: v.optional(evaluationRecord()),
 });
 const setReleaseDate = () => strictObject({ plannedReleaseAt: instant(), by: v.optional(by()) });
-const confirmDisposal = () => strictObject({ party: idFormat(), by: by(), note: optionalNote(2000) });
+const digest = () => v.pipe(string(), v.regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lowercase hex>'));
+/** At most as many digests as a review records files (workflows/evidence.ts). */
+const confirmDisposal = () => strictObject({
+  party: idFormat(), by: by(), note: optionalNote(2000), destroyed: v.optional(array(digest(), 100, 'must list at most 100 digests')),
+});
 
 /** Never echo a hostile input back at length: quote at most five names, each cut to 40 characters. */
 function unknownFields(keys: string[]): string {

@@ -32,6 +32,7 @@ export const UPDATE_ROLES: Record<UpdateName, Role[]> = {
   cancelReview: ['pm'],
   confirmDisposal: ['pm', 'lab', 'reviewer'],
   completePackage: ['pm', 'lab'],
+  attachEvidence: ['pm', 'lab', 'reviewer'],
 };
 
 export const READ_ROLES: Role[] = ['pm', 'director', 'reviewer', 'lab'];
@@ -102,8 +103,10 @@ export function argumentScope(p: Principal, name: UpdateName, arg: unknown): Api
   if (p.role === 'reviewer') {
     if (name === 'submitEvaluation' && a.reviewerId !== p.reviewerId) return forbidden(`reviewer ${p.reviewerId} may submit only as reviewerId "${p.reviewerId}"`);
     if (name === 'confirmDisposal' && a.party !== p.reviewerId) return forbidden(`reviewer ${p.reviewerId} may confirm disposal only for party "${p.reviewerId}"`);
+    if (name === 'attachEvidence' && a.party !== p.reviewerId) return forbidden(`reviewer ${p.reviewerId} may attach evidence only as party "${p.reviewerId}"`);
   }
   if (p.role === 'lab' && name === 'confirmDisposal' && a.party !== 'lab') return forbidden('a lab token may confirm disposal only for party "lab"');
+  if (p.role === 'lab' && name === 'attachEvidence' && a.party !== 'lab') return forbidden('a lab token may attach evidence only as party "lab"');
   return null;
 }
 

@@ -12,7 +12,7 @@ import { ReviewError } from '../errors';
 
 export type ApiErrorCode =
   | 'unauthorized' | 'forbidden' | 'validation' | 'not-found' | 'conflict' | 'rejected' | 'unavailable' | 'internal'
-  | 'payload-too-large' | 'unsupported-media-type' | 'method-not-allowed' | 'rate-limited';
+  | 'payload-too-large' | 'unsupported-media-type' | 'method-not-allowed' | 'rate-limited' | 'gone';
 
 export class ApiError extends Error {
   override name = 'ApiError';

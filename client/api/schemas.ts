@@ -112,7 +112,10 @@ export const updateBodySchemas: Record<string, JsonSchema> = {
   withdraw: obj({ by, reason }, ['by']),
   closeReview: obj({ by, reason }, ['by']),
   cancelReview: obj({ by, reason }, ['by', 'reason']),
-  confirmDisposal: obj({ party: str('"lab" or a reviewer id.'), by, note: str() }, ['party', 'by']),
+  confirmDisposal: obj({
+    party: str('"lab" or a reviewer id.'), by, note: str(),
+    destroyed: arr(str('sha256:<64 hex>'), 'Digests of the evidence files the party destroyed (each one it held; see the disposal request).'),
+  }, ['party', 'by']),
   completePackage: obj({ ...packageProperties, by }, [], { description: 'Any part of the access package; each section given replaces that section (documents item by item).' }),
 };
 
@@ -131,6 +134,13 @@ const evaluationViewSchema = out({
   severity: { type: ['string', 'null'] }, summary: nullableStr('Null where the viewer may not read it (labs; other reviewers).'), submittedAt: nullableStr(),
 }, ['track', 'reviewerId', 'dueAt', 'status', 'severity']);
 
+export const evidenceViewSchema = out({
+  digest: str('sha256:<64 hex> of the plaintext.'), size: int('Bytes.'), mediaType: str(), name: str('As uploaded; display only.'),
+  ref: str('Store key (clearinghouse only).'), party: str('lab, clearinghouse or a reviewer id.'),
+  visibleTo: { type: 'string', enum: ['clearinghouse', 'lab', 'reviewers', 'all'] }, by: str(), track: nullableStr(), attachedAt: str(),
+  deletedAt: nullableStr('Set when the retention ended and the store deleted the file; the digest stays.'),
+}, ['digest', 'size', 'mediaType', 'name', 'party', 'visibleTo', 'attachedAt']);
+
 export const statusSchema = out({
   reviewId: str(),
   model: out({ name: str(), version: str() }),
@@ -148,7 +158,9 @@ export const statusSchema = out({
   }, ['startedAt', 'windowEndsAt']),
   closedAt: nullableStr(),
   evaluations: arr(evaluationViewSchema),
-  disposal: arr(out({ party: str(), confirmedAt: nullableStr(), by: nullableStr() })),
+  disposal: arr(out({ party: str(), confirmedAt: nullableStr(), by: nullableStr(), destroyed: { type: ['array', 'null'], items: str(), description: 'Digests the party attested it destroyed (null where the viewer may not see them).' } })),
+  evidence: arr(evidenceViewSchema, 'Evidence files recorded (the bytes are in the evidence store), as the viewer may see them.'),
+  evidenceRetention: { type: ['object', 'null'], additionalProperties: true, properties: { days: int(), deleteAt: nullableStr(), deletedAt: nullableStr() } },
   disposalDueAt: nullableStr(),
   notices: arr(noticeSchema),
   events: arr(eventSchema, 'The audit trail.'),

@@ -34,6 +34,10 @@ import { LIST_MAX, OFFICE_ROLES, officeOptionsFromEnv, ReviewService } from './s
 import type { OfficeFilter, RowFilter, ServiceOptions } from './service';
 import { metricsCsv } from '../read-model/metrics';
 import { isValidTimeZone } from '../../workflows/timeline';
+import { evidenceStoreFromEnv } from '../../shared/evidence';
+import type { ConfiguredStore } from '../../shared/evidence';
+import { EvidenceService } from './evidence';
+import { registerEvidenceApi } from './evidence-routes';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -79,6 +83,8 @@ export interface ApiServerOptions {
   feedRateLimit?: { max: number; timeWindowMs: number };
   /** The public base URL feed links are given with (API_PUBLIC_URL); default the request's host. */
   publicUrl?: string;
+  /** The evidence store (uploads, downloads). Default: the one EVIDENCE_STORE configures, opened at the first use. */
+  evidence?: Pick<ConfiguredStore, 'store' | 'config'>;
 }
 
 /** 600 requests a minute per token: a dashboard page costs one, a script polling every second uses a tenth of it. */
@@ -101,8 +107,9 @@ const UPDATE_DOCS: Record<UpdateName, string> = {
   withdraw: 'The lab withdraws the model. Before close.',
   closeReview: 'Close early (outcome completed, or expired with tracks missing). In review or paused.',
   cancelReview: 'Cancel before access was granted. Awaiting access.',
-  confirmDisposal: 'Confirm access revocation and artifact disposal for a party ("lab" or a reviewer id). In disposal.',
+  confirmDisposal: 'Confirm access revocation and artifact disposal for a party ("lab" or a reviewer id), optionally attesting the digests of the evidence files destroyed. In disposal.',
   completePackage: 'Complete the access package (any part of it; each section given replaces that section). Before close; lab or PM.',
+  attachEvidence: 'Not a route of its own: POST /api/reviews/{reviewId}/evidence uploads the file and attaches it.',
 };
 
 export function bearerOf(req: FastifyRequest): string | undefined {
@@ -177,6 +184,8 @@ export function routeDocs(): RouteDoc[] {
     },
   ];
   for (const name of Object.keys(UPDATES) as UpdateName[]) {
+    // attachEvidence records a file the store holds: only the upload route (evidence-routes.ts) sends it.
+    if (name === 'attachEvidence') continue;
     docs.push({
       method: 'POST', url: `/api/reviews/:reviewId/${name}`, operationId: name, tags: ['updates'], roles: UPDATE_ROLES[name],
       summary: UPDATE_DOCS[name], params: reviewIdParams, body: updateBodySchemas[name],
@@ -333,6 +342,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     ...(o.feedRateLimit ? { rateLimit: o.feedRateLimit } : {}), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
   }));
   for (const name of Object.keys(UPDATES) as UpdateName[]) {
+    if (name === 'attachEvidence') continue;
     handlers[name] = async (req) => service.update(principal(req), name, (req.params as { reviewId: string }).reviewId, req.body);
   }
 
@@ -378,5 +388,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     if (!isApi(req)) return dashboard.renderError(req, reply, e);
     return reply.code(404).type('application/json; charset=utf-8').send(errorBody(e));
   });
+  // After the error handlers: the upload route's scope takes the handlers in force when it is registered.
+  let evidenceStore = o.evidence;
+  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()));
+  await registerEvidenceApi(app, { evidence, authenticate: { upload: authenticate(UPDATE_ROLES.attachEvidence), read: authenticate(READ_ROLES) }, principal });
   return app;
 }

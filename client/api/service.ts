@@ -191,6 +191,7 @@ export class ReviewService {
 
   async update<N extends UpdateName>(p: Principal, name: N, reviewId: string, input: unknown): Promise<StatusView & { warnings?: LoadWarning[] }> {
     roleAllowed(p, UPDATE_ROLES[name], name);
+    if (name === 'attachEvidence') throw forbidden('evidence is attached by uploading the file: POST /api/reviews/{reviewId}/evidence');
     const argError = argumentScope(p, name, input);
     if (p.role !== 'pm') {
       // Scope first (404 for someone else's review, as for a missing one), then the argument (403 for acting as someone else).

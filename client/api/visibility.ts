@@ -9,6 +9,8 @@
  * notices but passed the audit trail through whole, so labs read escalations to the director, reviewers'
  * disposal notes, PM reasons and SMTP replies naming other people (issue 13, finding 1).
  */
+import { partySees } from '../../workflows/evidence';
+import type { EvidenceView } from '../../workflows/evidence';
 import type { AuditEvent, EvaluationView, NoticeRecord, ReviewStatus } from '../../workflows/types';
 import type { Principal } from './auth';
 
@@ -28,6 +30,8 @@ export const STATUS_FIELDS: Record<keyof ReviewStatus, Visibility> = {
   notices: 'concerned', // a party sees the notices addressed to it, by NOTICE_FIELDS
   events: 'all', // each event by EVENT_TYPES
   reviewers: 'clearinghouse', // addresses, for the scope check
+  evidence: 'all', // each file by partySees (workflows/evidence.ts), its fields by EVIDENCE_FIELDS
+  evidenceRetention: 'all',
   error: 'clearinghouse',
   package: 'all', // the lab's own terms and documents; reviewers need them to work
   receipt: 'all', // signed for the lab above all
@@ -46,7 +50,17 @@ export const NOTICE_FIELDS: Record<keyof NoticeRecord, Visibility> = {
   error: 'clearinghouse', rejected: 'clearinghouse', reason: 'clearinghouse', webhook: 'clearinghouse',
 };
 
-export const DISPOSAL_FIELDS: Record<keyof ReviewStatus['disposal'][number], Visibility> = { party: 'all', confirmedAt: 'all', by: 'concerned' };
+export const DISPOSAL_FIELDS: Record<keyof ReviewStatus['disposal'][number], Visibility> = { party: 'all', confirmedAt: 'all', by: 'concerned', destroyed: 'concerned' };
+
+/**
+ * Which files a party sees is workflows/evidence.ts's `partySees` (a reviewer's evidence: the clearinghouse and that
+ * reviewer; the lab's: the clearinghouse and, when shared, the reviewers; the clearinghouse's: as it chose). Of a file
+ * it sees, a party gets these fields; the store key only the clearinghouse needs.
+ */
+export const EVIDENCE_FIELDS: Record<keyof EvidenceView, Visibility> = {
+  digest: 'all', size: 'all', mediaType: 'all', name: 'all', party: 'all', visibleTo: 'all', track: 'all', attachedAt: 'all', deletedAt: 'all',
+  by: 'concerned', ref: 'clearinghouse',
+};
 
 /**
  * How a party sees an audit event: `full`, `fact` (when, what and by whom; the free text withheld: a PM's
@@ -82,6 +96,8 @@ export const EVENT_TYPES: Record<string, EventRule> = {
   'receipt-signed': { lab: 'full', reviewer: 'full' },
   'evaluated-model-mismatch': { lab: 'none', reviewer: 'concerned' },
   'receipt-not-signed': { lab: 'none', reviewer: 'none' },
+  'evidence-attached': { lab: 'concerned', reviewer: 'concerned' },
+  'evidence-deleted': { lab: 'full', reviewer: 'full' },
   // Delivery: addresses, hosts, server replies.
   'notice-superseded': { lab: 'none', reviewer: 'none' },
   'notice-suppressed': { lab: 'none', reviewer: 'none' },
@@ -116,7 +132,9 @@ export function eventParties(e: AuditEvent): string[] {
     case 'evaluation-not-completed':
       return [/^\S+ \(([^)\s]+)\)/.exec(e.detail)?.[1] ?? ''];
     case 'disposal-confirmed':
-      return [/^([^:\s]+)/.exec(e.detail)?.[1] ?? ''];
+      return [/^([^:;\s]+)/.exec(e.detail)?.[1] ?? ''];
+    case 'evidence-attached':
+      return [/^([^:\s]+):/.exec(e.detail)?.[1] ?? ''];
     case 'disposal-overdue':
       return [/from (\S+)$/.exec(e.detail)?.[1] ?? ''];
     default:
@@ -178,6 +196,7 @@ export function viewStatus(v: Viewer, s: ReviewStatus): { status: ReviewStatus; 
     ...top,
     evaluations: s.evaluations.map((e) => pick(e, EVALUATION_FIELDS, v, e.reviewerId === self, 'null')),
     disposal: s.disposal.map((d) => pick(d, DISPOSAL_FIELDS, v, d.party === self, 'null')),
+    ...(s.evidence ? { evidence: s.evidence.filter((e) => partySees(e, self)).map((e) => pick(e, EVIDENCE_FIELDS, v, e.party === self, 'drop')) } : {}),
     notices: s.notices.filter((n) => n.audience === audience).map((n) => pick(n, NOTICE_FIELDS, v, true, 'drop')),
     events,
   };
@@ -186,6 +205,7 @@ export function viewStatus(v: Viewer, s: ReviewStatus): { status: ReviewStatus; 
     'notices to other audiences; mail and webhook errors',
     `audit events for the clearinghouse only (${s.events.length - events.length} withheld)`,
     "others' disposal notes",
+    ...(s.evidence?.length ? [`evidence files meant for others (${s.evidence.length - (status.evidence?.length ?? 0)} withheld)`] : []),
   ];
   return { status, redacted };
 }

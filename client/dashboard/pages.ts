@@ -258,6 +258,7 @@ const DONE: Record<UpdateName, string> = {
   grantAccess: 'Access granted: the clock has started.', assignReviewer: 'Reviewer assigned.', submitEvaluation: 'Evaluation submitted.',
   setReleaseDate: 'Planned release date set.', pauseClock: 'Clock paused.', resumeClock: 'Clock resumed.', withdraw: 'Review withdrawn.',
   closeReview: 'Review closed.', cancelReview: 'Review cancelled.', confirmDisposal: 'Disposal confirmed.', completePackage: 'Access package updated.',
+  attachEvidence: 'Evidence uploaded and attached.',
 };
 
 export interface ReviewPageState {

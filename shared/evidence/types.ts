@@ -58,3 +58,19 @@ export class EvidenceIntegrityError extends Error {
     this.name = 'EvidenceIntegrityError';
   }
 }
+
+/** The upload itself is refused (media type not allowed, bad name): nothing was stored. `path` names the field. */
+export class EvidenceInputError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(`${path}: ${message}`);
+    this.name = 'EvidenceInputError';
+  }
+}
+
+/** The file is not (or no longer) in the store: deleted at the end of its retention, or never stored here. */
+export class EvidenceNotFoundError extends Error {
+  constructor(readonly ref: string) {
+    super(`evidence ${ref} is not in the store (deleted when its retention ended, or never stored here)`);
+    this.name = 'EvidenceNotFoundError';
+  }
+}

@@ -59,7 +59,7 @@ test('each history carries the patch markers of the code generation that recorde
   const before = ['assign-and-reassign', 'cancelled', 'completed-closed-early', 'critical-finding', 'expired-with-escalations-and-disposal-overdue', 'lapsed',
     'pause-auto-resume', 'pause-resume', 'release-date-earlier-then-later', 'release-date-superseded-reminders', 'withdrawn-after-access', 'withdrawn-before-access'];
   // Patches taken at a branch (patched() where the new behaviour differs) appear only in histories that reach it.
-  const atBranch: Record<string, string[]> = { 'calendar-seconds-move@delivery-in-activity': ['calendar-minute-moves'] };
+  const atBranch: Record<string, string[]> = { 'calendar-seconds-move@delivery-in-activity': ['calendar-minute-moves'], 'evidence-retention@review-core-v3': ['evidence-record'] };
   // A run a review continued into takes its behaviour from the carried state: it records no marker.
   const continued = Object.keys(GENERATIONS).filter((g) => g !== 'delivery-in-activity').map((g) => `continued-as-new-last-run@${g}`);
   for (const f of files) {
