@@ -230,7 +230,8 @@ export function destroyedDetail(s: ReviewState & EvidenceStateFields, party: str
 
 /** The lab's retention period in days: the lab's data-handling terms when the request carries them, else the default. */
 export function retentionDaysOf(s: ReviewState): number {
-  const days = (s.request as { package?: { dataHandling?: { retentionDays?: unknown } } }).package?.dataHandling?.retentionDays;
+  // The package as completed so far (a lab may give its retention period after intake), else the request's.
+  const days: unknown = (s.package ?? s.request.package)?.dataHandling?.retentionDays;
   return typeof days === 'number' && Number.isInteger(days) && days >= 0 && days <= MAX_RETENTION_DAYS ? days : DEFAULT_RETENTION_DAYS;
 }
 

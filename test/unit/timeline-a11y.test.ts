@@ -28,7 +28,7 @@ const status: ReviewStatus = {
     { at: '2026-12-06T08:00:00-05:00', type: 'clock-resumed', by: 'Pat PM', detail: '' },
   ],
 };
-const now = Date.parse('2026-12-28T12:00:00-05:00');
+const NOW = Date.parse('2026-12-28T12:00:00-05:00');
 
 test('dates in words a screen reader reads well, in the viewer\'s zone, inside <time datetime>', () => {
   expect(whenWords('2026-12-07T22:00:00Z', 'America/New_York').value).toBe('<time datetime="2026-12-07T17:00:00-05:00">Monday 7 December 2026, 17:00 EST</time>');
@@ -50,14 +50,14 @@ test('the table lists every event of the picture in time order, flags in words',
   ]));
   // Not awaiting access any more: no access deadline row.
   expect(what.some((w) => w.startsWith('Access deadline'))).toBe(false);
-  const table = timelineTable(status, now, 'America/Chicago').value;
+  const table = timelineTable(status, NOW, 'America/Chicago').value;
   expect(table).toContain('<time datetime="2026-12-23T09:00:00-06:00">Wednesday 23 December 2026, 09:00 CST</time>');
   expect(table.match(/<tr/g)?.length).toBe(events.length + 1);
   expect(table).toContain('<strong>overdue</strong>');
 });
 
 test('the picture names itself and its marks, says overdue and critical in words, and draws a failed notice as a cross', () => {
-  const svg = timelineSvg(status, now, 'America/New_York').value;
+  const svg = timelineSvg(status, NOW, 'America/New_York').value;
   expect(svg).toMatch(/role="img" aria-labelledby="tl-title tl-desc"/);
   expect(svg).toContain('1 overdue, 1 with a critical finding');
   expect(svg).toContain('The same events are listed in the table below.');
