@@ -112,6 +112,12 @@ test('axe finds no WCAG 2.1 A/AA violation on any page or state', async () => {
   await page.locator('pre.mail').waitFor();
   await expectNoAxeViolations(page, 'outbox message');
 
+  // The program office's views, each with its charts or tables.
+  for (const view of ['portfolio', 'workload', 'metrics']) {
+    expect((await page.goto(`${api.url}/${view}`))?.status()).toBe(200);
+    await expectNoAxeViolations(page, view);
+  }
+
   for (const who of ['lab', 'r1', 'director'] as const) {
     await signIn(page, api, who);
     await expectNoAxeViolations(page, `review list (${who})`);
@@ -171,8 +177,8 @@ test('keyboard only: the skip link comes first, focus is visible, every control 
   await page.waitForURL(`${api.url}/`);
 
   // The header in reading order, each with a visible focus indicator.
-  const header = await tabOrder(page, 9);
-  expect(header.map((f) => f?.name)).toEqual(['Skip to content', 'Reviews', 'New review', 'Outbox', 'Calendar feed', 'API', 'Time zone for dates', 'Set zone', 'Sign out']);
+  const header = await tabOrder(page, 12);
+  expect(header.map((f) => f?.name)).toEqual(['Skip to content', 'Reviews', 'New review', 'Portfolio', 'Workload', 'Metrics', 'Outbox', 'Calendar feed', 'API', 'Time zone for dates', 'Set zone', 'Sign out']);
   for (const f of header) expect(f).toMatchObject({ focusVisible: true, outline: expect.stringMatching(/^3px solid/) });
   // The skip link takes the focus past the header into the page's content.
   await page.reload();
