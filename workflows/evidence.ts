@@ -32,15 +32,17 @@ export const EVIDENCE_LIMITS = {
 export const DEFAULT_RETENTION_DAYS = 90;
 export const MAX_RETENTION_DAYS = 3650;
 
-/**
- * What the review records of one file: shared/evidence/types.ts's EvidenceRef, restated here because workflow code
- * imports nothing from shared/ (the two are structurally the same type; the store's tests and tsc keep them so).
- */
+/** What the review records of one evidence file, never its bytes; the store (shared/evidence/) uses this type too. */
 export interface EvidenceRef {
+  /** SHA-256 of the plaintext, `sha256:<64 hex>`: what a party can check a copy against. */
   digest: string;
+  /** Plaintext size in bytes. */
   size: number;
+  /** Media type as declared at upload and validated against the allowed list, e.g. `application/pdf`. */
   mediaType: string;
+  /** The file name as uploaded (display only; never used as a path). */
   name: string;
+  /** Opaque key inside the store (`reviews/<hash of review id>/<digest>`); no personal data in it. */
   ref: string;
 }
 

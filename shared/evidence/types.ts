@@ -7,20 +7,11 @@
  * when configured) and the code that uses them; implementations live beside it.
  */
 import type { Readable } from 'node:stream';
+import type { EvidenceRef } from '../../workflows/evidence';
 
-/** What a review records of one evidence file. Small: it travels in updates and the status. */
-export interface EvidenceRef {
-  /** SHA-256 of the plaintext, `sha256:<64 hex>`: what a party can check a copy against. */
-  digest: string;
-  /** Plaintext size in bytes. */
-  size: number;
-  /** Media type as declared at upload and validated against the allowed list, e.g. `application/pdf`. */
-  mediaType: string;
-  /** The file name as uploaded (display only; never used as a path). */
-  name: string;
-  /** Opaque key inside the store (e.g. `reviews/<hash of review id>/<digest>`); no personal data in it. */
-  ref: string;
-}
+/** What a review records of one evidence file (digest, size, media type, name, store key); defined with the
+ * workflow's evidence rules, since workflow code imports nothing from shared/. */
+export type { EvidenceRef } from '../../workflows/evidence';
 
 export interface EvidenceUpload {
   reviewId: string;
