@@ -3,6 +3,7 @@
  * benchmark's client and SMTP sink. Started by worker-process.ts with `node --import tsx --expose-gc`; the
  * configuration comes in BENCH_WORKER_CONFIG (JSON); commands and answers go over the IPC channel.
  */
+import { reviewWorkflowBundle } from '../shared/workflow-bundle';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { BroadcastChannel } from 'node:worker_threads';
 import { createActivities } from '../activities';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    workflowBundle: { codePath: config.bundlePath },
+    ...(await reviewWorkflowBundle({ codePath: config.bundlePath })),
     activities,
     ...(t.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: t.maxCachedWorkflows } : {}),
     ...(t.maxConcurrentWorkflowTaskExecutions !== undefined ? { maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTaskExecutions } : {}),

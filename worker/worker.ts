@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivitiesOptions } from '../activities';
-import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../shared/workflow-bundle';
+import { reviewWorkflowBundle } from '../shared/workflow-bundle';
 import { TASK_QUEUE_DEFAULT } from '../workflows/messages';
 
 export interface ReviewWorkerOptions {
@@ -30,6 +30,6 @@ export async function createReviewWorker(o: ReviewWorkerOptions): Promise<Worker
     ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
     ...(o.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions } : {}),
     ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
+    ...(await reviewWorkflowBundle(o.workflowBundle)),
   });
 }

@@ -33,6 +33,7 @@ import { MAIL_FROM } from '../context';
 import { benchRequest, reviewer, TRACK_NAMES } from '../requests';
 import { perMail } from '../smtp-url';
 import { startingSearchAttributes } from '../../workflows/search-attributes';
+import { reviewWorkflowBundle } from '../../shared/workflow-bundle';
 
 const EventType = temporal.api.enums.v1.EventType;
 const DAY = 24 * 60 * 60 * 1000;
@@ -133,8 +134,9 @@ export async function historyPhase(
       sendNotice: stubSend,
       sendNotices: createSendNotices(stubSend),
     };
+    const bundle = await reviewWorkflowBundle({ codePath: bundlePath });
     const mkWorker = (taskQueue: string, activities: object): Promise<Worker> => Worker.create({
-      connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: { codePath: bundlePath }, activities,
+      connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, ...bundle, activities,
     });
     const real = await mkWorker('bench-history', realActivities);
     const stubbed = await mkWorker('bench-history-stubbed', stubbedActivities);
@@ -147,7 +149,13 @@ export async function historyPhase(
       await h.result();
       const wall = performance.now() - t0;
       const s = await h.query(statusQuery);
-      const f = measure(name, await h.fetchHistory(), wall, s);
+      const history = await h.fetchHistory();
+      const f = measure(name, history, wall, s);
+      // For reading a history event by event: BENCH_HISTORY_DIR=<dir> writes each measured one as JSON.
+      if (process.env.BENCH_HISTORY_DIR && !quiet) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(`${process.env.BENCH_HISTORY_DIR}/${name.replace(/[^a-z0-9]+/gi, '-')}.json`, JSON.stringify(temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.create(history), { longs: String, enums: String }), null, 1));
+      }
       if (!quiet) log(`  ${name}: ${f.events} events, ${f.bytes} bytes, ${f.notices} notices, outcome ${f.outcome}, ${f.wallMs} ms wall`);
       return f;
     };

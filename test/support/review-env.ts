@@ -18,7 +18,7 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { statusQuery, workflowIdFor } from '../../workflows/messages';
 import type { ReviewRequest, ReviewStatus } from '../../workflows/types';
 import { startingSearchAttributes } from '../../workflows/search-attributes';
-import { PRELOAD_MODULES, WORKFLOWS_PATH } from '../../shared/workflow-bundle';
+import { reviewWorkflowBundle } from '../../shared/workflow-bundle';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -83,7 +83,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     namespace: env.namespace ?? 'default',
     taskQueue,
     dataConverter: opts.dataConverter,
-    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
+    ...(await reviewWorkflowBundle(bundle ? { codePath: bundle } : undefined)),
     activities: createActivities({
       smtpUrl: sink.url, mailFrom: 'frontier-review <noreply@clearinghouse.example>', smtpTimeoutSeconds: opts.smtpTimeoutSeconds ?? 5, ledgerPath,
       ...opts.activities,
