@@ -11,12 +11,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { expandBatch } from '../workflows/notice-batch';
 import type { NoticeBatch, NoticeOutcome, NoticePayload, NoticeResult } from '../workflows/types';
+import { messageIdFor } from './message-id';
 import { PERMANENT_REJECTION } from './send-notice';
 
 /** What the workflow records of a sent notice (webhookTargets and the accepted list stay out of the history). */
-function sent(r: NoticeResult): Extract<NoticeOutcome, { sent: unknown }>['sent'] {
+function sent(r: NoticeResult, id: string, compact: boolean): Extract<NoticeOutcome, { sent: unknown }>['sent'] {
   return {
-    messageId: r.messageId,
+    // ~90 bytes a notice: a compact-history review derives the default Message-ID from the notice id itself.
+    ...(compact && r.messageId === messageIdFor(id) ? {} : { messageId: r.messageId }),
     ...(r.rejected.length ? { rejected: r.rejected, response: r.response } : {}),
     ...(r.rejectedResponse !== undefined ? { rejectedResponse: r.rejectedResponse } : {}),
     ...(r.suppressed !== undefined ? { suppressed: r.suppressed } : {}),
@@ -32,12 +34,13 @@ function refusal(e: unknown): Extract<NoticeOutcome, { refused: unknown }>['refu
 
 export function createSendNotices(sendOne: (n: NoticePayload) => Promise<NoticeResult>) {
   return async (batch: NoticeBatch): Promise<NoticeOutcome[]> => {
-    const settled = await Promise.allSettled(expandBatch(batch).map(sendOne));
+    const payloads = expandBatch(batch);
+    const settled = await Promise.allSettled(payloads.map(sendOne));
     const outcomes: NoticeOutcome[] = [];
     let temporary: unknown;
-    for (const r of settled) {
+    for (const [i, r] of settled.entries()) {
       if (r.status === 'fulfilled') {
-        outcomes.push({ sent: sent(r.value) });
+        outcomes.push({ sent: sent(r.value, payloads[i].id, batch.compact === true) });
         continue;
       }
       const refused = refusal(r.reason);

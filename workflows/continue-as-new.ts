@@ -16,8 +16,8 @@ export interface CarriedState {
   handled: string[];
   reasons: [string, NoticeReason][];
   pending: NoticePayload[];
-  /** `batches` is absent in state carried by code before review-core-v3, `card` before review-card. */
-  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean };
+  /** `batches` is absent in state carried by code before review-core-v3, `card` before review-card, `compact` before compact-history. */
+  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean };
 }
 
 export interface HistoryInfo {

@@ -8,6 +8,7 @@
  * delivery-in-activity): reviews recorded before it keep the old result-dependent webhook decision.
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { messageIdFor } from './message-id';
 import type { createActivities } from '../activities';
 import { describeInvite } from './calendar-events';
 import type { NoticeReason } from './notice-reasons';
@@ -42,6 +43,8 @@ export interface DispatchFlags {
   inline: boolean;
   /** review-core-v3: the notices of one workflow task go out in one sendNotices activity. */
   batches: boolean;
+  /** compact-history: a batch's results leave out Message-IDs the notice id gives (workflows/message-id.ts). */
+  compact?: boolean;
 }
 
 const causeOf = (err: unknown): string =>
@@ -175,7 +178,7 @@ export class NoticeDispatch implements Outbox {
   /** Sends the queued notices: one sendNotices activity per batch (notice-batch.ts). */
   flush(): void {
     for (const { batch, items } of batchesOf(this.queue.splice(0), (q) => q.payload)) {
-      this.track(sendNotices(batch).then(
+      this.track(sendNotices(this.flags.compact ? { ...batch, compact: true } : batch).then(
         (outcomes) => items.forEach(({ record }, i) => {
           const o = outcomes[i];
           if (o === undefined) this.failed(record, 'the notice activity returned no outcome for it', { rejected: [] });
@@ -208,7 +211,7 @@ export class NoticeDispatch implements Outbox {
       return;
     }
     const rejected = r.rejected ?? [];
-    Object.assign(record, { state: 'sent', messageId: r.messageId, ...(rejected.length ? { error: `rejected: ${rejected.join(', ')}`, rejected } : {}) });
+    Object.assign(record, { state: 'sent', messageId: r.messageId ?? messageIdFor(record.id), ...(rejected.length ? { error: `rejected: ${rejected.join(', ')}`, rejected } : {}) });
     if (rejected.length) this.addressesRejected(record, rejected, r.rejectedResponse ?? r.response ?? '');
   }
 

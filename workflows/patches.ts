@@ -34,3 +34,9 @@ export const REVIEW_CARD = 'review-card';
  * first attachment, or the close — so only reviews that reach it record the marker.
  */
 export const EVIDENCE_RECORD = 'evidence-record';
+/**
+ * Stands for review-card, verifiable-record and evidence-record (one marker, at the start, instead of three: each
+ * marker also costs a TemporalChangeVersion upsert), and: the card is kept in four memo fields, each rewritten only
+ * when it changed (review-card.ts cardMemoFields), so a transition writes ~100 bytes instead of the whole card.
+ */
+export const COMPACT_HISTORY = 'compact-history';

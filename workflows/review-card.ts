@@ -93,3 +93,45 @@ export function cardOf(s: ReviewState): ReviewCard {
 
 /** The values of the ReviewReviewers search attribute: every reviewer id the card names, sorted (stable, so unchanged sets write nothing). */
 export const reviewerIdsOf = (card: ReviewCard): string[] => card.reviewers.map(([id]) => id).sort();
+
+/**
+ * Since compact-history the card is kept in four memo fields, each rewritten only when it changed (a memo upsert
+ * merges fields): the identity (`reviewCard`, v 2: who and what, rarely changes), the state (phase, dates, pauses),
+ * the evaluations and the disposal confirmations. A transition then writes ~100 bytes instead of the whole card
+ * (~550), five to eight times per review (BENCHMARKS.md, "History"). `cardFromMemo` puts them back together.
+ */
+export const CARD_MEMO_FIELDS = { identity: REVIEW_CARD_MEMO, state: 'reviewCardState', evaluations: 'reviewCardEvaluations', disposal: 'reviewCardDisposal' } as const;
+export const REVIEW_CARD_SPLIT_VERSION = 2;
+
+type CardIdentity = Pick<ReviewCard, 'reviewId' | 'model' | 'lab' | 'timeZone' | 'createdAt' | 'policy' | 'reviewers'> & { v: number };
+type CardState = Pick<ReviewCard, 'phase' | 'outcome' | 'accessGrantedAt' | 'plannedReleaseAt' | 'closedAt' | 'pauses'>;
+
+/** The card as its four memo fields (field name → value). */
+export function cardMemoFields(card: ReviewCard): Record<string, unknown> {
+  const { v: _v, phase, outcome, accessGrantedAt, plannedReleaseAt, closedAt, pauses, evaluations, disposal, ...identity } = card;
+  const state: CardState = { phase, outcome, accessGrantedAt, plannedReleaseAt, closedAt, pauses };
+  const id: CardIdentity = { v: REVIEW_CARD_SPLIT_VERSION, ...identity };
+  return { [CARD_MEMO_FIELDS.identity]: id, [CARD_MEMO_FIELDS.state]: state, [CARD_MEMO_FIELDS.evaluations]: evaluations, [CARD_MEMO_FIELDS.disposal]: disposal };
+}
+
+/**
+ * The card held in a memo, whole (v 1) or in its four fields (v 2), or null when it is missing or partial. Shapes are
+ * checked, not trusted: a memo is what a workflow wrote, and an older review has none.
+ */
+export function cardFromMemo(memo: Record<string, unknown> | undefined): ReviewCard | null {
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const id = memo?.[CARD_MEMO_FIELDS.identity];
+  if (!isObject(id) || typeof id.reviewId !== 'string' || !Array.isArray(id.reviewers)) return null;
+  let card: Record<string, unknown>;
+  if (id.v === REVIEW_CARD_VERSION) card = id;
+  else if (id.v === REVIEW_CARD_SPLIT_VERSION) {
+    const state = memo?.[CARD_MEMO_FIELDS.state];
+    // Temporal's memo merge drops a field whose value is an empty list (it reads `[]` as "remove"): absent is empty.
+    const evaluations = memo?.[CARD_MEMO_FIELDS.evaluations] ?? [];
+    const disposal = memo?.[CARD_MEMO_FIELDS.disposal] ?? [];
+    if (!isObject(state) || !Array.isArray(evaluations) || !Array.isArray(disposal)) return null;
+    card = { ...id, ...state, evaluations, disposal, v: REVIEW_CARD_VERSION };
+  } else return null;
+  if (typeof card.phase !== 'string' || !Array.isArray(card.evaluations) || !Array.isArray(card.pauses) || !Array.isArray(card.disposal)) return null;
+  return card as unknown as ReviewCard;
+}

@@ -21,12 +21,12 @@ import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
+import { CALENDAR_MINUTE_MOVES, COMPACT_HISTORY, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
 // ReviewLab is set once by the client at start (a pseudonym when payloads are encrypted): the workflow never writes it.
-import { cardOf, REVIEW_CARD_MEMO, reviewerIdsOf } from './review-card';
+import { CARD_MEMO_FIELDS, cardMemoFields, cardOf, REVIEW_CARD_MEMO, reviewerIdsOf } from './review-card';
 import { OUTCOME_SA, PHASE_SA, REVIEWERS_SA, WINDOW_ENDS_SA } from './search-attributes';
 import { accessDeadline, nextActionAt, parseInstant, toIso } from './timeline';
 import * as t from './transitions';
@@ -67,17 +67,19 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   const s: ReviewState = carried?.state ?? initialState(request, now(), request.plannedReleaseAt ? parseInstant(request.plannedReleaseAt) : null);
-  // review-card implies review-core-v3, which implies every earlier patch: a new review records one marker (each marker
-  // also costs an upsert of TemporalChangeVersion); older reviews find theirs below.
-  const card = carried ? carried.flags.card === true : patched(REVIEW_CARD);
+  // compact-history implies review-card, verifiable-record and evidence-record; review-card implies review-core-v3,
+  // which implies every earlier patch: a new review records one marker (each marker also costs an upsert of
+  // TemporalChangeVersion); older reviews find theirs below.
+  const compact = carried ? carried.flags.compact === true : patched(COMPACT_HISTORY);
+  const card = carried ? carried.flags.card === true : compact || patched(REVIEW_CARD);
   const v3 = carried ? carried.flags.batches === true : card || patched(REVIEW_CORE_V3);
   const v2 = carried ? carried.flags.v2 : v3 || patched(NOTICES_V2);
   if (!carried) s.notifyFormerReviewers = v3 || patched(NOTIFY_FORMER_REVIEWERS);
   const inline = carried ? carried.flags.inline : v2 && (v3 || patched(DELIVERY_IN_ACTIVITY));
   const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
   // verifiable-record: the closure receipt, package gaps in notices, model-mismatch notices (closure-receipt.ts).
-  const record = carried ? carried.flags.record === true : v3 && patched(VERIFIABLE_RECORD);
-  const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}) };
+  const record = carried ? carried.flags.record === true : compact || (v3 && patched(VERIFIABLE_RECORD));
+  const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}), ...(compact ? { compact } : {}) };
   const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
   // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase
   // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.
@@ -92,16 +94,25 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     }
     upsertSearchAttributes([{ key: PHASE_SA, value: s.phase }, { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) }, { key: OUTCOME_SA, value: s.outcome }]);
   };
-  // The card and the reviewer ids are written only when they changed (the client sets the first reviewer ids at start).
-  let cardWritten = card ? JSON.stringify(workflowInfo().memo?.[REVIEW_CARD_MEMO] ?? null) : null;
+  // The card and the reviewer ids are written only when they changed (the client sets the first reviewer ids at start);
+  // since compact-history field by field (review-card.ts cardMemoFields).
+  const memo = workflowInfo().memo;
+  const cardWritten = new Map<string, string>();
+  if (card) for (const key of compact ? Object.values(CARD_MEMO_FIELDS) : [REVIEW_CARD_MEMO]) cardWritten.set(key, JSON.stringify(memo?.[key] ?? null));
   let reviewersWritten = card ? JSON.stringify(sa.get(REVIEWERS_SA) ?? []) : null;
   const publishCard = (): void => {
     if (!card) return;
     const value = cardOf(s);
-    const json = JSON.stringify(value);
-    if (json === cardWritten) return;
-    cardWritten = json;
-    upsertMemo({ [REVIEW_CARD_MEMO]: value });
+    const fields = compact ? cardMemoFields(value) : { [REVIEW_CARD_MEMO]: value };
+    const upsert: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(fields)) {
+      const json = JSON.stringify(field);
+      if (cardWritten.get(key) === json) continue;
+      cardWritten.set(key, json);
+      upsert[key] = field;
+    }
+    if (Object.keys(upsert).length === 0) return;
+    upsertMemo(upsert);
     const ids = reviewerIdsOf(value);
     if (JSON.stringify(ids) !== reviewersWritten) {
       reviewersWritten = JSON.stringify(ids);
@@ -109,7 +120,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     }
   };
   // Evidence handling (evidence-workflow.ts) is taken at the branch: the first attachment or the close asks, once per review.
-  const evidenceRecord = (): boolean => (s.evidenceRecord ??= patched(EVIDENCE_RECORD));
+  const evidenceRecord = (): boolean => (s.evidenceRecord ??= compact || patched(EVIDENCE_RECORD));
   const c: ReviewContext = { s, now, out: dispatch, flags: { v2, coreV2, record }, handled: new Set(carried?.handled ?? []), publish, evidenceRecord };
   dispatch.attach(c);
   let changed = false;

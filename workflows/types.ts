@@ -348,6 +348,8 @@ export type NoticeShared = Pick<NoticePayload, 'reviewId' | 'model' | 'labName' 
 export interface NoticeBatch {
   shared: NoticeShared;
   notices: Omit<NoticePayload, Exclude<keyof NoticeShared, 'now'>>[];
+  /** compact-history: results leave out a Message-ID that is the notice id's default one (workflows/message-id.ts). */
+  compact?: true;
 }
 
 /**
@@ -356,7 +358,7 @@ export interface NoticeBatch {
  * the notices that went out from going twice). The result carries only what the workflow records.
  */
 export type NoticeOutcome =
-  | { sent: Pick<NoticeResult, 'messageId' | 'rejectedResponse' | 'suppressed' | 'webhook'> & { rejected?: string[]; response?: string } }
+  | { sent: Partial<Pick<NoticeResult, 'messageId'>> & Pick<NoticeResult, 'rejectedResponse' | 'suppressed' | 'webhook'> & { rejected?: string[]; response?: string } }
   | { refused: { message: string; rejected: string[]; response: string } };
 
 /** An alert to the program manager about delivery itself (not a review notice): a refused address. */

@@ -7,7 +7,7 @@
 import { accessDeadline, DEFAULT_POLICY, disposalDue, evaluationDue, parseInstant, pausedMs, windowEnd } from '../../workflows/timeline';
 import type { TimelineState } from '../../workflows/timeline';
 import type { ReviewCard } from '../../workflows/review-card';
-import { REVIEW_CARD_MEMO } from '../../workflows/review-card';
+import { cardFromMemo } from '../../workflows/review-card';
 import type { EvaluationStatus, Outcome, Phase, ReviewStatus, Severity } from '../../workflows/types';
 
 export interface FactEvaluation {
@@ -44,14 +44,8 @@ export interface ReviewFacts {
   source: 'card' | 'status';
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** The card in a visibility entry's memo, or null when there is none (an older review) or it is not one this code reads. */
-export function cardIn(memo: Record<string, unknown> | undefined): ReviewCard | null {
-  const c = memo?.[REVIEW_CARD_MEMO];
-  if (!isObject(c) || c.v !== 1 || typeof c.reviewId !== 'string' || !Array.isArray(c.evaluations) || !Array.isArray(c.reviewers) || !Array.isArray(c.pauses)) return null;
-  return c as unknown as ReviewCard;
-}
+/** The card in a visibility entry's memo (whole or in its fields), or null when there is none (an older review) or it is not one this code reads. */
+export const cardIn = (memo: Record<string, unknown> | undefined): ReviewCard | null => cardFromMemo(memo);
 
 export function factsFromCard(card: ReviewCard, now: number): ReviewFacts {
   const ts: TimelineState = {

@@ -4,6 +4,7 @@
  * review started before review-card (a worker whose patched('review-card') answers false) is still listed, read
  * through its status. Run twice: plain payloads, and encrypted ones (the card is then unreadable on the server).
  */
+import { cardIn } from '../../client/read-model/facts';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
@@ -95,7 +96,9 @@ describe.each([['plain', null], ['encrypted', `k1:${randomBytes(32).toString('ba
 
   test('new reviews carry the card in the memo and their reviewer ids as a search attribute; an old one has neither', async () => {
     const a = await t.env.client.workflow.getHandle(workflowIdFor(ids.a)).describe();
-    expect(a.memo?.[REVIEW_CARD_MEMO]).toMatchObject({ v: 1, reviewId: ids.a, phase: 'in-review', lab: { id: 'acme' } });
+    // Since compact-history in four memo fields (identity, state, evaluations, disposal), read back as one card.
+    expect(a.memo?.[REVIEW_CARD_MEMO]).toMatchObject({ v: 2, reviewId: ids.a, lab: { id: 'acme' } });
+    expect(cardIn(a.memo)).toMatchObject({ reviewId: ids.a, phase: 'in-review', lab: { id: 'acme' }, disposal: [] });
     expect(a.typedSearchAttributes.get(REVIEWERS_SA)).toEqual(['r1']);
     const old = await t.env.client.workflow.getHandle(workflowIdFor(ids.old)).describe();
     expect(old.memo?.[REVIEW_CARD_MEMO]).toBeUndefined();

@@ -52,7 +52,13 @@ const GENERATIONS: Record<string, string[]> = {
   'review-core-v3': ['review-core-v3'],
   'verifiable-record': ['review-core-v3', 'verifiable-record'],
   'review-card': ['review-card'],
+  // Reviews started by the code between verifiable-record's merge and compact-history (both markers at the start;
+  // evidence-record, taken at its branch, where a history reaches it).
+  'card-and-record': ['review-card', 'verifiable-record'],
+  'compact-history': ['compact-history'],
 };
+/** Generations whose histories may add evidence-record after their start markers (taken at the close or the first attachment). */
+const EVIDENCE_AT_BRANCH = ['card-and-record'];
 
 test('each history carries the patch markers of the code generation that recorded it', () => {
   expect(Object.keys(GENERATIONS)).toContain(HISTORY_GENERATION);
@@ -65,8 +71,9 @@ test('each history carries the patch markers of the code generation that recorde
   for (const f of files) {
     const name = f.replace(/\.json$/, '');
     const generation = name.includes('@') ? name.slice(name.indexOf('@') + 1) : null;
-    const expected = continued.includes(name) ? []
-      : generation !== null ? [...(GENERATIONS[generation] ?? [`unknown generation ${generation}`]), ...(atBranch[name] ?? [])]
+    const branch = generation !== null && EVIDENCE_AT_BRANCH.includes(generation) && patchesIn(f).at(-1) === 'evidence-record' ? ['evidence-record'] : [];
+    const expected = continued.includes(name) ? branch
+      : generation !== null ? [...(GENERATIONS[generation] ?? [`unknown generation ${generation}`]), ...(atBranch[name] ?? []), ...branch]
         : before.includes(name) ? [] : ['notices-v2'];
     expect([name, patchesIn(f)]).toEqual([name, expected]);
   }
@@ -132,6 +139,18 @@ test('without the patch guards, each change would break the reviews recorded bef
   const cardCode = await bundleWithShim(require.resolve('./unpatched-card/workflow-shim'));
   const cardFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: cardCode } }, histories().filter((h) => v3Core.includes(h.workflowId))));
   expect(cardFailures).toEqual(nondeterminismIn(v3Core));
+});
+
+test('without the compact-history guard, every review of the two generations before it would break', async () => {
+  // compact-history stands for review-card, verifiable-record and evidence-record: unguarded, the code would not ask
+  // for the markers those reviews recorded at their start (nor their TemporalChangeVersion upserts), a review-card
+  // review that closed would sign a closure receipt its history does not hold, and evidence-record would be taken at
+  // the start instead of at its branch. The run a review continued into keeps its carried switches, so it replays.
+  const previous = files.filter((f) => /@(review-card|card-and-record)\.json$/.test(f) && !f.startsWith('continued-as-new-last-run')).map((f) => f.replace(/\.json$/, ''));
+  expect(previous.length).toBeGreaterThanOrEqual(30);
+  const compactCode = await bundleWithShim(require.resolve('./unpatched-compact/workflow-shim'));
+  const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: compactCode } }, histories().filter((h) => previous.includes(h.workflowId))));
+  expect(failures).toEqual(nondeterminismIn(previous));
 });
 
 test('without the verifiable-record guard, every review-core-v3 review that closed would break', async () => {

@@ -10,7 +10,7 @@ import { buildPortfolio, weeksOf } from '../../client/read-model/portfolio';
 import { buildWorkload, loadWarning, maxOpenFrom } from '../../client/read-model/workload';
 import { barChartSvg, niceMax } from '../../client/dashboard/charts-svg';
 import { metricsCharts } from '../../client/dashboard/office-pages';
-import { cardOf, reviewerIdsOf } from '../../workflows/review-card';
+import { CARD_MEMO_FIELDS, cardFromMemo, cardMemoFields, cardOf, REVIEW_CARD_MEMO, reviewerIdsOf } from '../../workflows/review-card';
 import { buildStatus, initialState } from '../../workflows/review-state';
 import type { ReviewState } from '../../workflows/review-state';
 import { request } from '../support/fixtures';
@@ -53,6 +53,23 @@ describe('card and facts', () => {
     expect(reviewerIdsOf(card)).toEqual(['r1', 'r2']);
     expect(JSON.stringify(card)).not.toMatch(/windowEnds|dueAt/);
     expect(JSON.stringify(card).length).toBeLessThan(900);
+  });
+
+  test('the card kept in four memo fields reads back as the same card; a partial or unknown memo reads as none', () => {
+    const card = cardOf(sample());
+    const fields = cardMemoFields(card);
+    expect(Object.keys(fields).sort()).toEqual(Object.values(CARD_MEMO_FIELDS).sort());
+    expect(cardFromMemo(fields)).toEqual(card);
+    // A transition that changes only the state rewrites ~100 bytes, not the whole card.
+    expect(JSON.stringify(fields[CARD_MEMO_FIELDS.state]).length).toBeLessThan(JSON.stringify(card).length / 3);
+    expect(cardFromMemo({ [REVIEW_CARD_MEMO]: card })).toEqual(card); // the whole card of review-card reviews
+    // Temporal drops a memo field set to an empty list: absent lists read as empty, a missing state as no card.
+    const { [CARD_MEMO_FIELDS.disposal]: _disposal, ...noDisposal } = fields;
+    expect(cardFromMemo(noDisposal)).toEqual({ ...card, disposal: [] });
+    const { [CARD_MEMO_FIELDS.state]: _state, ...partial } = fields;
+    expect(cardFromMemo(partial)).toBeNull();
+    expect(cardFromMemo({ ...fields, [REVIEW_CARD_MEMO]: { ...(fields[REVIEW_CARD_MEMO] as object), v: 3 } })).toBeNull();
+    expect(cardFromMemo(undefined)).toBeNull();
   });
 
   test('facts from the card give the status\'s own dates, at any later "now"', () => {

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { createSendNotices } from '../../activities/send-notices';
+import { messageIdFor } from '../../activities/message-id';
 import { PERMANENT_REJECTION } from '../../activities/send-notice';
 import { BATCH_SIZE, batchesOf, expandBatch } from '../../workflows/notice-batch';
 import type { NoticeBatch, NoticePayload, NoticeResult } from '../../workflows/types';
@@ -52,6 +53,14 @@ test('a partly refused notice keeps the server reply the workflow records', asyn
   const send = createSendNotices(async (n) => ({ ...ok(n), rejected: ['x@acme.example'], response: '250 ok', rejectedResponse: '550 x unknown' }));
   const [first] = await send({ shared, notices: [notice('r/a')] });
   expect(first).toEqual({ sent: { messageId: '<r/a@x>', rejected: ['x@acme.example'], response: '250 ok', rejectedResponse: '550 x unknown' } });
+});
+
+test('a compact batch leaves out a Message-ID the notice id gives, and keeps one that differs (another domain)', async () => {
+  const send = createSendNotices(async (n) => ({ ...ok(n), messageId: n.id === 'r/a' ? messageIdFor(n.id) : messageIdFor(n.id, 'mail.example') }));
+  const notices = [notice('r/a'), notice('r/b')];
+  expect(await send({ shared, notices, compact: true })).toEqual([{ sent: {} }, { sent: { messageId: '<r/b@mail.example>' } }]);
+  // Without the flag (reviews before compact-history read it from the result), every Message-ID is there.
+  expect(await send({ shared, notices })).toEqual([{ sent: { messageId: messageIdFor('r/a') } }, { sent: { messageId: '<r/b@mail.example>' } }]);
 });
 
 describe('batches of the notices of one workflow task (workflows/notice-batch.ts)', () => {

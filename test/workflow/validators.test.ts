@@ -5,6 +5,7 @@ import {
   resumeClockUpdate, setReleaseDateUpdate, statusQuery, submitEvaluationUpdate, withdrawUpdate,
 } from '../../workflows/messages';
 import { withoutDelivery } from '../support/assertions';
+import { eventually } from '../support/cli';
 import { request } from '../support/fixtures';
 import { rejectionOf } from '../support/rejection';
 import { createReviewEnv } from '../support/review-env';
@@ -77,6 +78,9 @@ test('after close: everything but disposal is refused; unknown or repeated dispo
   const h = await t.start(request());
   await h.executeUpdate(grantAccessUpdate, { args: [{ by: 'Sec Team' }] });
   await h.executeUpdate(withdrawUpdate, { args: [{ by: 'Sec Team' }] });
+  // The close starts the closure receipt's signing, an activity that settles on its own time: compare from after it,
+  // so only a rejected update could change the status.
+  await eventually(() => h.query(statusQuery), (s) => s.receiptError !== 'signing');
   await expectRejected(h, () => h.executeUpdate(withdrawUpdate, { args: [{ by: 'Sec Team' }] }), /is closed \(outcome withdrawn\); no further changes/);
   await expectRejected(h, () => h.executeUpdate(setReleaseDateUpdate, { args: [{ plannedReleaseAt: '2030-01-01T00:00:00Z' }] }), /is closed/);
   await expectRejected(h, () => h.executeUpdate(assignReviewerUpdate, { args: [{ track: 'x', reviewer: riley }] }), /is closed/);
