@@ -20,6 +20,8 @@ import { CSP, html, raw, SCRIPT, STYLE, when, whenWords } from './html';
 import type { Html } from './html';
 import type { OutboxEntry, OutboxMessage } from './outbox';
 import { timelineSvg, timelineTable } from './timeline-svg';
+import { evidenceSection } from './evidence-section';
+import type { EvidenceSectionState } from './evidence-section';
 
 export { CSP };
 
@@ -141,7 +143,7 @@ ${rows.length === 0 ? html`<p>No reviews${f.phase || f.lab || f.dueWithinDays !=
 
 function errorBox(e: ApiError | null | undefined): Html {
   if (!e) return html``;
-  return html`<div class="flash err" role="alert" tabindex="-1" id="error-summary"><strong>${e.status === 403 ? 'Not allowed' : e.status === 409 ? 'Not accepted' : e.status === 400 ? 'Please correct the input' : 'Error'}:</strong> ${e.issues.length ? '' : e.message}
+  return html`<div class="flash err" role="alert" tabindex="-1" id="error-summary"><strong>${e.status === 403 ? 'Not allowed' : e.status === 409 ? 'Not accepted' : e.status === 413 ? 'Too large' : e.status === 429 ? 'Please wait' : e.status === 400 ? 'Please correct the input' : 'Error'}:</strong> ${e.issues.length ? '' : e.message}
 ${e.issues.length ? html`<ul>${e.issues.map((i) => html`<li><span class="mono">${i.path || '(form)'}</span>: ${i.message}</li>`)}</ul>` : ''}</div>`;
 }
 
@@ -269,6 +271,8 @@ export interface ReviewPageState {
   failed?: { key: string; values: FormFields };
   /** Warnings of an accepted change (a reviewer already at the load limit). */
   warnings?: string[];
+  /** The evidence section: the store's bounds (null: no upload form) and a failed upload's values. */
+  evidence?: EvidenceSectionState;
 }
 
 export function reviewPage(ctx: PageCtx, s: StatusView, now: number, st: ReviewPageState = {}): string {
@@ -311,6 +315,7 @@ ${s.evaluations.some((e) => e.record) ? html`<table id="evaluation-records"><cap
 <tbody>${s.evaluations.filter((e) => e.record).map((e) => { const r = e.record as NonNullable<typeof e.record>; return html`<tr><td>${e.track}</td><td>${r.harness.name} ${r.harness.version ?? ''} ${r.harness.commit ? `@${r.harness.commit.slice(0, 12)}` : ''}</td><td>${r.task ?? '—'}</td><td class="mono">${r.model.identifier} ${r.model.digest ?? r.model.apiVersion ?? ''}</td><td class="mono">${r.configDigest ?? '—'}</td><td>${(r.seeds ?? []).join(', ') || '—'} / ${(r.runIds ?? []).join(', ') || '—'}</td></tr>`; })}</tbody></table>` : ''}
 ${p.role === 'lab' ? html`<p class="muted">Reviewers' internal notes are not shown to labs.</p>` : ''}
 </section>
+${evidenceSection(p, s, ctx.csrf, z, st.evidence ?? { bounds: null })}
 ${forms.length ? html`<section aria-labelledby="h-actions" class="no-print"><h2 id="h-actions">Actions</h2><div class="actions">${forms.map((f) => {
     const values = st.failed?.key === f.key ? st.failed.values : {};
     const issues = st.failed?.key === f.key ? st.error?.issues ?? [] : [];
