@@ -29,45 +29,50 @@ export interface EvidenceFormDeps {
 /** The form's text fields: few and small; everything else in a multipart body is the one file. */
 const FIELD_LIMITS = { fields: 6, fieldSize: 4096, fieldNameSize: 100, files: 1, parts: 8, headerPairs: 50 };
 
-function textFields(fields: Record<string, unknown> | undefined): FormFields {
-  const out: FormFields = {};
-  for (const [name, value] of Object.entries(fields ?? {})) {
-    const v = value as { type?: string; value?: unknown };
-    if (v && v.type === 'field' && typeof v.value === 'string') out[name] = v.value;
-  }
-  return out;
-}
+const csrfRefused = (): ApiError => new ApiError(403, 'forbidden', 'the form expired or came from elsewhere; reload the page and try again');
 
 export async function registerEvidenceForm(app: FastifyInstance, deps: EvidenceFormDeps): Promise<void> {
+  const checked = (req: FastifyRequest, values: FormFields): boolean => deps.csrfOk(req, values._csrf ?? '');
   await app.register(async (scope) => {
-    await scope.register(multipart, { limits: FIELD_LIMITS });
+    // No throw at the parser's fileSize: the store's meter sees the byte past the bound and names the limit.
+    await scope.register(multipart, { limits: FIELD_LIMITS, throwFileSizeLimit: false });
     scope.post('/reviews/:reviewId/evidence', async (req, reply) => {
       const p = deps.session(req);
       const { reviewId } = req.params as { reviewId: string };
       if (!req.isMultipart()) throw new ApiError(415, 'unsupported-media-type', 'the upload form posts multipart/form-data; reload the page and try again');
       const bounds = deps.evidence.bounds();
-      // One byte past the bound reaches the store's meter, which refuses with the limit named.
-      const part = await req.file({ limits: { ...FIELD_LIMITS, fileSize: bounds.maxBytes + 1 }, throwFileSizeLimit: false });
-      const values = textFields(part?.fields as Record<string, unknown> | undefined);
-      if (!deps.csrfOk(req, values._csrf ?? '')) {
-        part?.file.resume();
-        throw new ApiError(403, 'forbidden', 'the form expired or came from elsewhere; reload the page and try again');
-      }
+      const values: FormFields = {};
+      let uploaded = false;
       try {
-        if (!part || !part.filename) {
-          part?.file.resume();
-          throw new ApiError(400, 'validation', 'file: choose a file to upload', [{ path: 'file', message: 'choose a file to upload' }]);
+        // One byte past the bound reaches the store's meter, which refuses with the limit named.
+        for await (const part of req.parts({ limits: { ...FIELD_LIMITS, fileSize: bounds.maxBytes + 1 } })) {
+          if (part.type === 'field') {
+            if (typeof part.value === 'string') values[part.fieldname] = part.value;
+            continue;
+          }
+          if (uploaded || part.fieldname !== 'file' || !checked(req, values)) {
+            part.file.resume();
+            if (!checked(req, values)) throw csrfRefused();
+            continue;
+          }
+          if (!part.filename) {
+            part.file.resume();
+            continue; // the file field left empty: said below
+          }
+          uploaded = true;
+          const mediaType = (values.mediaType ?? '').trim().toLowerCase() || part.mimetype;
+          await deps.evidence.upload(p, reviewId, {
+            name: part.filename, mediaType, body: part.file,
+            ...(values.visibleTo ? { visibleTo: values.visibleTo } : {}), ...(values.track ? { track: values.track } : {}),
+          });
         }
-        const mediaType = (values.mediaType ?? '').trim().toLowerCase() || part.mimetype;
-        await deps.evidence.upload(p, reviewId, {
-          name: part.filename, mediaType, body: part.file,
-          ...(values.visibleTo ? { visibleTo: values.visibleTo } : {}), ...(values.track ? { track: values.track } : {}),
-        });
+        if (!checked(req, values)) throw csrfRefused();
+        if (!uploaded) throw new ApiError(400, 'validation', 'file: choose a file to upload', [{ path: 'file', message: 'choose a file to upload' }]);
         return reply.redirect(`/reviews/${encodeURIComponent(reviewId)}?done=attachEvidence#evidence-section`, 303);
       } catch (e) {
-        if (part && !part.file.destroyed) part.file.resume();
+        req.raw.resume(); // whatever the browser is still sending: drained, so it reads the answer rather than a reset
         const err = toApiError(e);
-        if (err.status >= 500 || err.status === 401 || err.status === 404) throw err;
+        if (err.status >= 500 || err.status === 401 || err.status === 403 || err.status === 404) throw err;
         if (err instanceof UploadRateLimitedError) reply.header('Retry-After', String(err.retryAfterSeconds));
         return deps.renderFailed(req, reply, p, reviewId, err, values);
       }
