@@ -180,6 +180,9 @@ function counted(body: Readable, slot: UploadSlot): Readable {
     },
   });
   body.on('error', (e) => meter.destroy(e));
+  // The body flows into the meter before the store's pipeline takes it (the store opens its file first): a refusal
+  // then is kept as the meter's error, which that pipeline reports, rather than thrown unhandled.
+  meter.on('error', () => undefined);
   return body.pipe(meter);
 }
 

@@ -39,7 +39,7 @@ import type { ConfiguredStore } from '../../shared/evidence';
 import { EvidenceService } from './evidence';
 import { evidenceDocs, registerEvidenceApi } from './evidence-routes';
 import { EVIDENCE_LIMITS } from '../../workflows/evidence';
-import { formatBytes, UploadLimiter, UploadRateLimitedError, uploadLimitsFromEnv } from './upload-limit';
+import { formatBytes, UploadLimiter, UploadRateLimitedError, uploadLimitsFromEnv, windowWords } from './upload-limit';
 import type { UploadLimits } from './upload-limit';
 
 declare module 'fastify' {
@@ -123,7 +123,7 @@ export function bearerOf(req: FastifyRequest): string | undefined {
 
 /** What bounds an upload, in words, for the OpenAPI document. */
 function uploadBounds(limits: UploadLimits, maxBytes: number | null): string {
-  const per = `${limits.windowMs / 1000} s`;
+  const per = windowWords(limits.windowMs);
   return [
     `Bounds: at most ${maxBytes === null ? 'EVIDENCE_MAX_BYTES (default 50 MiB)' : formatBytes(maxBytes)} per file (413);`,
     `${EVIDENCE_LIMITS.perReview} files per review and ${EVIDENCE_LIMITS.perParty} per party (409);`,

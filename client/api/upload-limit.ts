@@ -88,7 +88,12 @@ export function formatBytes(n: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
-const windowWords = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000 === 1 ? '' : `${ms / 3_600_000} `}hour${ms === 3_600_000 ? '' : 's'}` : `${Math.round(ms / 1000)} s`);
+/** `hour`, `2 hours`, `10 min`, `90 s`: the window as a person reads it after "per". */
+export function windowWords(ms: number): string {
+  if (ms % 3_600_000 === 0) return ms === 3_600_000 ? 'hour' : `${ms / 3_600_000} hours`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
 
 export class UploadLimiter {
   private readonly buckets = new Map<string, Entry[]>();
