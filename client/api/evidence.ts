@@ -79,11 +79,13 @@ export class EvidenceService {
     private readonly store: () => { store: EvidenceStore; config: EvidenceConfig },
     /** The uploads' own budget (upload-limit.ts); none for the operator's CLI, which holds the Temporal connection itself. */
     private readonly limiter: UploadLimiter | null = null,
+    /** The store's configuration alone (no key ring, no directory made): what a page needs to show the bounds. */
+    private readonly config: () => EvidenceConfig = () => this.store().config,
   ) {}
 
-  /** The store's bounds, without opening anything else. */
+  /** The store's bounds, without opening the store. */
   bounds(): { maxBytes: number; mediaTypes: readonly string[] } {
-    const { config } = this.store();
+    const config = this.config();
     return { maxBytes: config.maxBytes, mediaTypes: config.mediaTypes };
   }
 

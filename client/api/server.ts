@@ -34,7 +34,7 @@ import { LIST_MAX, OFFICE_ROLES, officeOptionsFromEnv, ReviewService } from './s
 import type { OfficeFilter, RowFilter, ServiceOptions } from './service';
 import { metricsCsv } from '../read-model/metrics';
 import { isValidTimeZone } from '../../workflows/timeline';
-import { evidenceStoreFromEnv } from '../../shared/evidence';
+import { evidenceStoreFromEnv, loadEvidenceConfig } from '../../shared/evidence';
 import type { ConfiguredStore } from '../../shared/evidence';
 import { EvidenceService } from './evidence';
 import { evidenceDocs, registerEvidenceApi } from './evidence-routes';
@@ -389,7 +389,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
   let evidenceStore = o.evidence;
-  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()), new UploadLimiter(uploadLimits, o.clock));
+  let evidenceConfig = o.evidence?.config;
+  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()), new UploadLimiter(uploadLimits, o.clock),
+    () => (evidenceConfig ??= evidenceStore?.config ?? loadEvidenceConfig()));
 
   const dashboard = await registerDashboard(app, {
     evidence,

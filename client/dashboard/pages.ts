@@ -315,7 +315,6 @@ ${s.evaluations.some((e) => e.record) ? html`<table id="evaluation-records"><cap
 <tbody>${s.evaluations.filter((e) => e.record).map((e) => { const r = e.record as NonNullable<typeof e.record>; return html`<tr><td>${e.track}</td><td>${r.harness.name} ${r.harness.version ?? ''} ${r.harness.commit ? `@${r.harness.commit.slice(0, 12)}` : ''}</td><td>${r.task ?? '—'}</td><td class="mono">${r.model.identifier} ${r.model.digest ?? r.model.apiVersion ?? ''}</td><td class="mono">${r.configDigest ?? '—'}</td><td>${(r.seeds ?? []).join(', ') || '—'} / ${(r.runIds ?? []).join(', ') || '—'}</td></tr>`; })}</tbody></table>` : ''}
 ${p.role === 'lab' ? html`<p class="muted">Reviewers' internal notes are not shown to labs.</p>` : ''}
 </section>
-${evidenceSection(p, s, ctx.csrf, z, st.evidence ?? { bounds: null })}
 ${forms.length ? html`<section aria-labelledby="h-actions" class="no-print"><h2 id="h-actions">Actions</h2><div class="actions">${forms.map((f) => {
     const values = st.failed?.key === f.key ? st.failed.values : {};
     const issues = st.failed?.key === f.key ? st.error?.issues ?? [] : [];
@@ -324,6 +323,7 @@ ${forms.length ? html`<section aria-labelledby="h-actions" class="no-print"><h2 
 ${f.fields.map((fs) => input(f.key, fs, values, issues))}
 <button type="submit" class="${f.danger ? 'danger' : ''}">${f.button}</button></form>`;
   })}</div></section>` : ''}
+${evidenceSection(p, s, ctx.csrf, z, st.evidence ?? { bounds: null })}
 ${s.disposal.length ? html`<section aria-labelledby="h-disposal"><h2 id="h-disposal">Disposal confirmations</h2><table><thead><tr><th scope="col">Party</th><th scope="col">Confirmed</th><th scope="col">By</th></tr></thead>
 <tbody>${s.disposal.map((d) => html`<tr><td>${d.party}</td><td>${when(d.confirmedAt, z)}</td><td>${d.by ?? '—'}</td></tr>`)}</tbody></table></section>` : ''}
 <section aria-labelledby="h-notices"><h2 id="h-notices">Notices (${s.notices.length})</h2>
