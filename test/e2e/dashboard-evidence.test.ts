@@ -178,3 +178,29 @@ test('each role sees the files it may, with downloads; only uploaders get the fo
   await expectNoAxeViolations(page, 'review page with a file deleted at retention end (director)');
   expect((await page.goto(`${api.url}/reviews/${gone.reviewId}/evidence/${sha(goneBytes)}`))?.status()).toBe(410);
 });
+
+test('a used-up upload budget: the page says which bound and when to try again (429, Retry-After); axe finds nothing', async () => {
+  // A second server over the same review with a budget of one upload per hour per token.
+  const tight = await createApiEnv(t, {
+    evidence: { store, config: { ...config, location: { kind: 'directory', dir } } },
+    uploadLimits: { windowMs: 3_600_000, perToken: { files: 1, bytes: MAX }, perReview: { files: 10, bytes: 10 * MAX } },
+  });
+  try {
+    await signIn(page, tight, 'lab');
+    await page.goto(`${tight.url}/reviews/${open.reviewId}`);
+    await page.locator('#evidence-file').setInputFiles({ name: 'first.txt', mimeType: 'text/plain', buffer: Buffer.from('first within the budget\n') });
+    await Promise.all([page.waitForURL(/done=attachEvidence/), page.getByRole('button', { name: 'Upload' }).click()]);
+    const before = stored().length;
+    await page.locator('#evidence-file').setInputFiles({ name: 'second.txt', mimeType: 'text/plain', buffer: Buffer.from('second, past the budget\n') });
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/evidence') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Upload' }).click()]);
+    expect(response.status()).toBe(429);
+    const wait = Number(await response.headerValue('retry-after'));
+    expect(wait).toBeGreaterThan(3500);
+    expect(wait).toBeLessThanOrEqual(3600);
+    expect(await page.locator('#error-summary').innerText()).toContain(`too many evidence uploads: at most 1 per hour for this token; try again in ${wait} s`);
+    expect(stored().length).toBe(before);
+    await expectNoAxeViolations(page, 'review page after a refused upload (budget used up)');
+  } finally {
+    await tight.close();
+  }
+});
