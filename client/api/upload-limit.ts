@@ -88,10 +88,10 @@ export function formatBytes(n: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
-/** `hour`, `2 hours`, `10 min`, `90 s`: the window as a person reads it after "per". */
+/** `hour`, `2 hours`, `minute`, `10 min`, `90 s`: the window as a person reads it after "per". */
 export function windowWords(ms: number): string {
   if (ms % 3_600_000 === 0) return ms === 3_600_000 ? 'hour' : `${ms / 3_600_000} hours`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 60_000 === 0) return ms === 60_000 ? 'minute' : `${ms / 60_000} min`;
   return `${Math.round(ms / 1000)} s`;
 }
 
