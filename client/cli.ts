@@ -24,6 +24,7 @@ import type { ReviewErrorKind, UpdateArg, UpdateName } from './review-client';
 import { reviewerLoadWarning } from './read-model/load-check';
 import { maxOpenFrom } from './read-model/workload';
 import type { LoadWarning } from './read-model/workload';
+import { addEvidenceCommands } from './evidence-commands';
 
 /** Exit codes by failure kind, so scripts can branch without parsing messages. */
 export const EXIT_CODES: Record<ReviewErrorKind | 'usage' | 'internal', number> = {
@@ -296,6 +297,8 @@ export function buildProgram(): Command {
         process.stderr.write(`wrote ${o.output}\n`);
       } else process.stdout.write(body);
     });
+
+  addEvidenceCommands(program, (cmd, fn) => withClient(globals(cmd), fn));
 
   const digest = program.command('digest').description('the weekly digest: each program manager gets what falls due in the coming week');
   digest.command('schedule').description('create the weekly digest schedule, or bring it up to date (safe to repeat)')

@@ -1,21 +1,27 @@
 /**
- * The evidence endpoints of the JSON API (bearer tokens, the same rate limit as every route):
+ * The evidence endpoints of the JSON API (bearer tokens, the same rate limit as every route, and for uploads a
+ * budget of their own: upload-limit.ts):
  *
  * - `POST /api/reviews/{reviewId}/evidence` — the file as the raw body, its media type as Content-Type, its name in
  *   `X-Evidence-Name` (percent-encoded UTF-8); query `party`, `visibleTo`, `track`. Streams into the store (never
  *   held whole), answers 201 with the digest and the review's status as the token may see it.
+ * - `GET /api/reviews/{reviewId}/evidence` — the files the token may see, the retention, and the store's bounds.
  * - `GET /api/reviews/{reviewId}/evidence/{digest}` — the file, to whoever may see it (404 otherwise); 410 once its
  *   retention ended and the store deleted it.
  *
  * A raw body rather than multipart: a script sends a file with one curl line (`--data-binary @report.pdf`), and the
  * server needs no parser for it. The dashboard's form posts multipart to its own route (dashboard/evidence-form.ts).
+ *
+ * Documented in /openapi.json by evidenceDocs(), whose parameter schemas are the ones these routes validate with.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import type { Principal } from './auth';
+import type { Principal, Role } from './auth';
 import { contentDisposition } from './evidence';
 import type { EvidenceService } from './evidence';
 import { ApiError } from './http-errors';
+import type { RouteDoc } from './openapi';
+import { evidenceDigestParams, evidenceListSchema, evidenceUploadHeadersSchema, evidenceUploadQuerySchema, reviewIdParams, uploadedEvidenceSchema } from './schemas';
 
 export const EVIDENCE_NAME_HEADER = 'x-evidence-name';
 
@@ -48,13 +54,39 @@ export function sendEvidence(reply: FastifyReply, entry: { name: string; mediaTy
     .send(body);
 }
 
+/** The operations these routes serve, for the OpenAPI document (server.ts adds them to the route table's docs). */
+export function evidenceDocs(roles: { upload: Role[]; read: Role[] }, bounds: string): RouteDoc[] {
+  return [
+    {
+      method: 'POST', url: '/api/reviews/:reviewId/evidence', operationId: 'uploadEvidence', tags: ['evidence'], roles: roles.upload,
+      summary: 'Upload an evidence file (report, log, transcript) and attach it to the review',
+      description: `The raw file is the body, its media type the Content-Type, its name X-Evidence-Name. Stored encrypted outside the workflow's history; the review records digest, size, media type and name. ${bounds}`,
+      params: reviewIdParams, querystring: evidenceUploadQuerySchema, headers: evidenceUploadHeadersSchema,
+      bodyContent: { description: 'The file, as raw bytes (curl --data-binary @file).', content: { '*/*': { type: 'string', format: 'binary' } } },
+      responses: { 201: { description: 'Stored and attached: the file\'s digest, and the status as the token may see it', schema: uploadedEvidenceSchema } },
+      errors: [400, 404, 409, 413, 415, 429, 503],
+    },
+    {
+      method: 'GET', url: '/api/reviews/:reviewId/evidence', operationId: 'listEvidence', tags: ['evidence'], roles: roles.read,
+      summary: 'The evidence files of a review the token may see, when the store deletes them, and the upload bounds',
+      params: reviewIdParams, responses: { 200: { description: 'The evidence list', schema: evidenceListSchema } }, errors: [404, 503],
+    },
+    {
+      method: 'GET', url: '/api/reviews/:reviewId/evidence/:digest', operationId: 'downloadEvidence', tags: ['evidence'], roles: roles.read,
+      summary: 'Download an evidence file (as an attachment; the digest is in X-Evidence-Digest)', params: evidenceDigestParams,
+      responses: { 200: { description: 'The file, with the media type it was uploaded with', content: { '*/*': { type: 'string', format: 'binary' } } } },
+      errors: [400, 404, 410, 503],
+    },
+  ];
+}
+
 export async function registerEvidenceApi(app: FastifyInstance, deps: EvidenceRouteDeps): Promise<void> {
   await app.register(async (scope) => {
     // In this scope only: any body is the file, handed on as a stream (the store bounds it, not Fastify's bodyLimit).
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
-    scope.post('/api/reviews/:reviewId/evidence', { onRequest: deps.authenticate.upload }, async (req, reply) => {
+    scope.post('/api/reviews/:reviewId/evidence', { onRequest: deps.authenticate.upload, schema: { params: reviewIdParams, querystring: evidenceUploadQuerySchema } }, async (req, reply) => {
       const { reviewId } = req.params as { reviewId: string };
       const q = req.query as Record<string, string | undefined>;
       const mediaType = req.headers['content-type'];
@@ -70,7 +102,12 @@ export async function registerEvidenceApi(app: FastifyInstance, deps: EvidenceRo
     });
   });
 
-  app.get('/api/reviews/:reviewId/evidence/:digest', { onRequest: deps.authenticate.read }, async (req, reply) => {
+  app.get('/api/reviews/:reviewId/evidence', { onRequest: deps.authenticate.read, schema: { params: reviewIdParams } }, async (req) => {
+    const { reviewId } = req.params as { reviewId: string };
+    return deps.evidence.list(deps.principal(req), reviewId);
+  });
+
+  app.get('/api/reviews/:reviewId/evidence/:digest', { onRequest: deps.authenticate.read, schema: { params: evidenceDigestParams } }, async (req, reply) => {
     const { reviewId, digest } = req.params as { reviewId: string; digest: string };
     const { entry, body } = await deps.evidence.download(deps.principal(req), reviewId, digest);
     return sendEvidence(reply, entry, body);

@@ -7,6 +7,7 @@
  * `attachEvidence` update, which holds only the reference. If the review refuses it after all, the file is removed
  * again unless an earlier attachment of the same bytes uses it.
  */
+import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { EvidenceInputError, EvidenceIntegrityError, EvidenceNotFoundError, EvidenceTooLargeError } from '../../shared/evidence/types';
 import type { EvidenceRef, EvidenceStore } from '../../shared/evidence/types';
@@ -19,6 +20,8 @@ import type { StatusView } from './access';
 import type { Principal } from './auth';
 import { ApiError } from './http-errors';
 import type { ReviewService } from './service';
+import { formatBytes } from './upload-limit';
+import type { UploadLimiter, UploadSlot } from './upload-limit';
 
 export interface EvidenceUploadInput {
   name: string;
@@ -37,6 +40,16 @@ export interface UploadedEvidence {
   status: StatusView;
 }
 
+/** The evidence of a review the principal may see, and when the store deletes the files. */
+export interface EvidenceList {
+  reviewId: string;
+  evidence: EvidenceView[];
+  retention: StatusView['evidenceRetention'] | null;
+  /** Largest file, and the media types, the store accepts (the upload form and `review evidence upload` show them). */
+  maxBytes: number;
+  mediaTypes: readonly string[];
+}
+
 export interface EvidenceDownload {
   entry: EvidenceView;
   body: Readable;
@@ -46,7 +59,10 @@ const validation = (path: string, message: string): ApiError => new ApiError(400
 
 /** A store failure as the HTTP answer it means. */
 export function evidenceError(e: unknown): unknown {
-  if (e instanceof EvidenceTooLargeError) return new ApiError(413, 'payload-too-large', e.message, [{ path: 'body', message: e.message }]);
+  if (e instanceof EvidenceTooLargeError) {
+    const message = `the file is larger than the limit of ${formatBytes(e.limitBytes)} (${e.limitBytes} bytes) for one evidence file; nothing was stored`;
+    return new ApiError(413, 'payload-too-large', message, [{ path: 'body', message }]);
+  }
   if (e instanceof EvidenceInputError) {
     return e.path === 'mediaType'
       ? new ApiError(415, 'unsupported-media-type', e.message, [{ path: 'mediaType', message: e.message }])
@@ -61,7 +77,22 @@ export class EvidenceService {
     private readonly service: ReviewService,
     private readonly reviews: ReviewClient,
     private readonly store: () => { store: EvidenceStore; config: EvidenceConfig },
+    /** The uploads' own budget (upload-limit.ts); none for the operator's CLI, which holds the Temporal connection itself. */
+    private readonly limiter: UploadLimiter | null = null,
+    /** The store's configuration alone (no key ring, no directory made): what a page needs to show the bounds. */
+    private readonly config: () => EvidenceConfig = () => this.store().config,
   ) {}
+
+  /** The store's bounds, without opening the store. */
+  bounds(): { maxBytes: number; mediaTypes: readonly string[] } {
+    const config = this.config();
+    return { maxBytes: config.maxBytes, mediaTypes: config.mediaTypes };
+  }
+
+  async list(p: Principal, reviewId: string): Promise<EvidenceList> {
+    const view = await this.service.status(p, reviewId);
+    return { reviewId: view.reviewId, evidence: view.evidence ?? [], retention: view.evidenceRetention ?? null, ...this.bounds() };
+  }
 
   private partyOf(p: Principal, asked: string | undefined): string {
     if (p.role === 'reviewer') return asked ?? p.reviewerId ?? '';
@@ -94,8 +125,10 @@ export class EvidenceService {
 
     let ref: EvidenceRef;
     try {
-      ref = await store.put({ reviewId, name: input.name, mediaType: input.mediaType, body: input.body });
+      const slot = this.limiter?.acquire(p.tokenHash, reviewId, input.declaredBytes ?? 0);
+      ref = await store.put({ reviewId, name: input.name, mediaType: input.mediaType, body: slot ? counted(input.body, slot) : input.body });
     } catch (e) {
+      if (!input.body.destroyed) input.body.resume(); // let the client finish sending, so it reads the answer
       throw evidenceError(e);
     }
     const arg = {
@@ -134,6 +167,25 @@ export class EvidenceService {
       throw evidenceError(e);
     }
   }
+}
+
+/** The body, counted against the upload budget as it arrives: the slot's refusal fails the stream (nothing is kept). */
+function counted(body: Readable, slot: UploadSlot): Readable {
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      try {
+        slot.add(chunk.length);
+      } catch (e) {
+        return done(e as Error);
+      }
+      done(null, chunk);
+    },
+  });
+  body.on('error', (e) => meter.destroy(e));
+  // The body flows into the meter before the store's pipeline takes it (the store opens its file first): a refusal
+  // then is kept as the meter's error, which that pipeline reports, rather than thrown unhandled.
+  meter.on('error', () => undefined);
+  return body.pipe(meter);
 }
 
 /** `attachment; filename="ascii"; filename*=UTF-8''…` — the name as uploaded, never interpreted by the browser as a path or markup. */

@@ -14,7 +14,11 @@ export interface RouteDoc {
   roles: Role[] | null;
   params?: JsonSchema;
   querystring?: JsonSchema;
+  /** Request headers the operation reads (an object schema: name → schema). */
+  headers?: JsonSchema;
   body?: JsonSchema;
+  /** A body that is not JSON: media type → schema (an upload's raw bytes). */
+  bodyContent?: { description: string; content: Record<string, JsonSchema> };
   /** Success responses: status → schema (JSON) or a media-type map for non-JSON bodies. */
   responses: Record<number, { description: string; schema?: JsonSchema; content?: Record<string, JsonSchema> }>;
   /** Error statuses this operation can answer, besides 401/403 for authenticated routes. */
@@ -27,8 +31,10 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'The token\'s role or scope does not allow this.',
   404: 'No such review.',
   409: 'Conflict: the review already exists, has finished, or the workflow rejected the change in its current state (code `rejected`).',
+  410: 'Gone: the evidence file was deleted when its retention ended; its digest stays in the review.',
   413: 'Body too large.',
-  415: 'Body is not JSON.',
+  415: 'Body is not JSON (an upload: a media type the store does not accept).',
+  429: 'Too many requests, or (evidence uploads) the upload budget of the token or the review is used up: `Retry-After` says when to try again.',
   503: 'Temporal or the worker is unavailable.',
 };
 
@@ -37,7 +43,7 @@ interface ObjectSchema {
   required?: string[];
 }
 
-function parameters(where: 'path' | 'query', schema: JsonSchema | undefined): JsonSchema[] {
+function parameters(where: 'path' | 'query' | 'header', schema: JsonSchema | undefined): JsonSchema[] {
   const s = (schema ?? {}) as ObjectSchema;
   return Object.entries(s.properties ?? {}).map(([name, p]) => ({
     name, in: where, required: where === 'path' || (s.required ?? []).includes(name), schema: p,
@@ -67,8 +73,9 @@ export function buildOpenApi(routes: RouteDoc[], info: { version: string; server
         ...(r.description ? { description: r.description } : {}),
         tags: r.tags,
         ...(r.roles ? { security: [{ bearer: [] }], 'x-roles': r.roles } : { security: [] }),
-        parameters: [...parameters('path', r.params), ...parameters('query', r.querystring)],
+        parameters: [...parameters('path', r.params), ...parameters('query', r.querystring), ...parameters('header', r.headers)],
         ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
+        ...(r.bodyContent ? { requestBody: { required: true, description: r.bodyContent.description, content: Object.fromEntries(Object.entries(r.bodyContent.content).map(([t, schema]) => [t, { schema }])) } } : {}),
         responses,
       },
     };

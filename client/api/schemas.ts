@@ -245,3 +245,25 @@ export const meSchema = out({ name: str(), role: str(), reviewerId: str(), email
 
 export const reviewIdParams = obj({ reviewId: str('The review id.', { maxLength: 80 }) }, ['reviewId']);
 export const exportQuerySchema = obj({ format: { type: 'string', enum: ['json', 'csv', 'ics'], description: 'Default json.' } });
+
+/** The evidence routes (evidence-routes.ts): the upload's query, its answer, the list. */
+export const evidenceUploadQuerySchema = obj({
+  party: str('lab, clearinghouse or a reviewer id; default: the token\'s own party (a PM: clearinghouse). A lab or reviewer token may name only itself.'),
+  visibleTo: { type: 'string', enum: ['clearinghouse', 'lab', 'reviewers', 'all'], description: "Who else sees the file. Default: a lab's file the reviewers too; anyone else's the clearinghouse only." },
+  track: str('The evaluation track the file belongs to.'),
+});
+export const evidenceUploadHeadersSchema = obj({
+  'x-evidence-name': str('The file name, percent-encoded UTF-8 (display only; never a path).'),
+}, ['x-evidence-name']);
+export const evidenceDigestParams = obj({ reviewId: str('The review id.', { maxLength: 80 }), digest: str('sha256:<64 lowercase hex>', { pattern: '^sha256:[0-9a-f]{64}$' }) }, ['reviewId', 'digest']);
+export const uploadedEvidenceSchema = out({
+  evidence: out({ digest: str(), size: int(), mediaType: str(), name: str(), party: str(), visibleTo: str() }, ['digest', 'size', 'mediaType', 'name', 'party', 'visibleTo']),
+  status: statusSchema,
+}, ['evidence', 'status']);
+export const evidenceListSchema = out({
+  reviewId: str(),
+  evidence: arr(evidenceViewSchema, 'The files the token may see; deletedAt set once the retention ended.'),
+  retention: { type: ['object', 'null'], additionalProperties: true, properties: { days: int(), deleteAt: nullableStr(), deletedAt: nullableStr() } },
+  maxBytes: int('Largest file the store accepts.'),
+  mediaTypes: arr({ type: 'string' }, 'Media types the store accepts.'),
+}, ['reviewId', 'evidence', 'retention', 'maxBytes', 'mediaTypes']);

@@ -12,6 +12,7 @@ import { sessionLimitsFromEnv } from '../dashboard/sessions';
 import { dashboardSignInFromEnv } from '../dashboard/oidc';
 import { createApiServer } from './server';
 import { FeedStore, feedsFileFromEnv } from './calendar-feeds';
+import { uploadLimitsFromEnv } from './upload-limit';
 
 export interface ServeOptions {
   port: number;
@@ -41,9 +42,11 @@ export async function serve(o: ServeOptions): Promise<void> {
   const codec = ring ? codecOptionsFromEnv(new EncryptionCodec(ring)) : undefined;
   let sessions;
   let signIn;
+  let uploadLimits;
   try {
     sessions = sessionLimitsFromEnv();
     signIn = dashboardSignInFromEnv();
+    uploadLimits = uploadLimitsFromEnv();
   } catch (e) {
     throw new ReviewError('validation', (e as Error).message);
   }
@@ -51,7 +54,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   const secure = process.env.API_SECURE_COOKIES?.trim();
   const publicUrl = process.env.API_PUBLIC_URL?.trim();
   const app = await createApiServer({
-    reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', sessions, ...signIn,
+    reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', sessions, ...signIn, uploadLimits,
     feeds: new FeedStore(feedsFileFromEnv()), ...(publicUrl ? { publicUrl } : {}),
     ...(secure === '1' || secure === '0' ? { secureCookies: secure === '1' } : {}),
     ...(codec ? { codec } : {}),

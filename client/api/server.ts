@@ -34,10 +34,13 @@ import { LIST_MAX, OFFICE_ROLES, officeOptionsFromEnv, ReviewService } from './s
 import type { OfficeFilter, RowFilter, ServiceOptions } from './service';
 import { metricsCsv } from '../read-model/metrics';
 import { isValidTimeZone } from '../../workflows/timeline';
-import { evidenceStoreFromEnv } from '../../shared/evidence';
+import { evidenceStoreFromEnv, loadEvidenceConfig } from '../../shared/evidence';
 import type { ConfiguredStore } from '../../shared/evidence';
 import { EvidenceService } from './evidence';
-import { registerEvidenceApi } from './evidence-routes';
+import { evidenceDocs, registerEvidenceApi } from './evidence-routes';
+import { EVIDENCE_LIMITS } from '../../workflows/evidence';
+import { formatBytes, UploadLimiter, UploadRateLimitedError, uploadLimitsFromEnv, windowWords } from './upload-limit';
+import type { UploadLimits } from './upload-limit';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,6 +88,8 @@ export interface ApiServerOptions {
   publicUrl?: string;
   /** The evidence store (uploads, downloads). Default: the one EVIDENCE_STORE configures, opened at the first use. */
   evidence?: Pick<ConfiguredStore, 'store' | 'config'>;
+  /** Evidence uploads' own budget per token and per review (upload-limit.ts). Default: from EVIDENCE_UPLOAD_* (uploadLimitsFromEnv). */
+  uploadLimits?: UploadLimits;
 }
 
 /** 600 requests a minute per token: a dashboard page costs one, a script polling every second uses a tenth of it. */
@@ -116,7 +121,17 @@ export function bearerOf(req: FastifyRequest): string | undefined {
   return /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '')?.[1];
 }
 
-export function routeDocs(): RouteDoc[] {
+/** What bounds an upload, in words, for the OpenAPI document. */
+function uploadBounds(limits: UploadLimits, maxBytes: number | null): string {
+  const per = windowWords(limits.windowMs);
+  return [
+    `Bounds: at most ${maxBytes === null ? 'EVIDENCE_MAX_BYTES (default 50 MiB)' : formatBytes(maxBytes)} per file (413);`,
+    `${EVIDENCE_LIMITS.perReview} files per review and ${EVIDENCE_LIMITS.perParty} per party (409);`,
+    `per token ${limits.perToken.files} uploads and ${formatBytes(limits.perToken.bytes)} per ${per}, per review ${limits.perReview.files} uploads and ${formatBytes(limits.perReview.bytes)} per ${per} (429 with Retry-After).`,
+  ].join(' ');
+}
+
+export function routeDocs(upload: { limits: UploadLimits; maxBytes: number | null } = { limits: uploadLimitsFromEnv(), maxBytes: null }): RouteDoc[] {
   const reviewErrors = [404, 503];
   const docs: RouteDoc[] = [
     {
@@ -194,6 +209,7 @@ export function routeDocs(): RouteDoc[] {
     });
   }
   docs.push(...calendarFeedDocs());
+  docs.push(...evidenceDocs({ upload: UPDATE_ROLES.attachEvidence, read: READ_ROLES }, uploadBounds(upload.limits, upload.maxBytes)));
   docs.push({
     method: 'GET', url: '/openapi.json', operationId: 'openApi', tags: ['meta'], roles: null, summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { type: 'object' } } } }, errors: [],
@@ -281,7 +297,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     return n;
   };
 
-  const docs = routeDocs();
+  const uploadLimits = o.uploadLimits ?? uploadLimitsFromEnv();
+  const docs = routeDocs({ limits: uploadLimits, maxBytes: o.evidence?.config.maxBytes ?? null });
   const openapi = buildOpenApi(docs, { version: VERSION });
   const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
     listReviews: async (req) => {
@@ -347,6 +364,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   }
 
   for (const d of docs) {
+    if (d.tags.includes('evidence')) continue; // served by evidence-routes.ts (a raw body, a stream out)
     const response: Record<string, unknown> = { '4xx': errorSchema, '5xx': errorSchema };
     for (const [code, r] of Object.entries(d.responses)) if (r.schema) response[code] = r.schema;
     app.route({
@@ -370,7 +388,13 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   });
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
+  let evidenceStore = o.evidence;
+  let evidenceConfig = o.evidence?.config;
+  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()), new UploadLimiter(uploadLimits, o.clock),
+    () => (evidenceConfig ??= evidenceStore?.config ?? loadEvidenceConfig()));
+
   const dashboard = await registerDashboard(app, {
+    evidence,
     service, tokens: o.tokens, outboxDir: o.outboxDir, clock: o.clock ?? Date.now, feeds, publicUrl: o.publicUrl,
     ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}), ...(o.sessions ? { sessions: o.sessions } : {}),
     ...(o.oidc ? { oidc: o.oidc } : {}), ...(o.tokenSignIn !== undefined ? { tokenSignIn: o.tokenSignIn } : {}),
@@ -379,6 +403,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const isApi = (req: FastifyRequest): boolean => req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/openapi') || req.url.startsWith('/codec/') || req.url.startsWith('/.well-known/') || req.url.startsWith('/feeds/');
   app.setErrorHandler(async (err, req, reply) => {
     const e = toApiError(err);
+    if (e instanceof UploadRateLimitedError) reply.header('Retry-After', String(e.retryAfterSeconds));
     if (e.status >= 500) req.log.error(err);
     if (!isApi(req)) return dashboard.renderError(req, reply, e);
     return reply.code(e.status).type('application/json; charset=utf-8').send(errorBody(e));
@@ -389,8 +414,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     return reply.code(404).type('application/json; charset=utf-8').send(errorBody(e));
   });
   // After the error handlers: the upload route's scope takes the handlers in force when it is registered.
-  let evidenceStore = o.evidence;
-  const evidence = new EvidenceService(service, o.reviews, () => (evidenceStore ??= evidenceStoreFromEnv()));
+  await dashboard.registerEvidenceForm();
   await registerEvidenceApi(app, { evidence, authenticate: { upload: authenticate(UPDATE_ROLES.attachEvidence), read: authenticate(READ_ROLES) }, principal });
   return app;
 }

@@ -94,6 +94,7 @@ button, a.button { margin-top: 10px; padding: 6px 14px; border-radius: 6px; bord
 a.button { display: inline-block; text-decoration: none; }
 button.secondary { background: #fff; color: #1f6feb; } button.danger { background: var(--bad); border-color: var(--bad); }
 .muted { color: var(--muted); } .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
+td.digest { word-break: break-all; min-width: 14em; }
 .timeline { border: 1px solid var(--line); border-radius: 8px; padding: 6px; background: #fff; overflow-x: auto; }
 .timeline svg { display: block; width: 100%; height: auto; min-width: 760px; }
 .tl-lane { font-size: 12px; fill: var(--muted); } .tl-axis { stroke: #8c959f; } .tl-grid { stroke: #eaeef2; }

@@ -20,6 +20,8 @@ import { CSP, html, raw, SCRIPT, STYLE, when, whenWords } from './html';
 import type { Html } from './html';
 import type { OutboxEntry, OutboxMessage } from './outbox';
 import { timelineSvg, timelineTable } from './timeline-svg';
+import { evidenceSection } from './evidence-section';
+import type { EvidenceSectionState } from './evidence-section';
 
 export { CSP };
 
@@ -141,7 +143,7 @@ ${rows.length === 0 ? html`<p>No reviews${f.phase || f.lab || f.dueWithinDays !=
 
 function errorBox(e: ApiError | null | undefined): Html {
   if (!e) return html``;
-  return html`<div class="flash err" role="alert" tabindex="-1" id="error-summary"><strong>${e.status === 403 ? 'Not allowed' : e.status === 409 ? 'Not accepted' : e.status === 400 ? 'Please correct the input' : 'Error'}:</strong> ${e.issues.length ? '' : e.message}
+  return html`<div class="flash err" role="alert" tabindex="-1" id="error-summary"><strong>${e.status === 403 ? 'Not allowed' : e.status === 409 ? 'Not accepted' : e.status === 413 ? 'Too large' : e.status === 429 ? 'Please wait' : e.status === 400 ? 'Please correct the input' : 'Error'}:</strong> ${e.issues.length ? '' : e.message}
 ${e.issues.length ? html`<ul>${e.issues.map((i) => html`<li><span class="mono">${i.path || '(form)'}</span>: ${i.message}</li>`)}</ul>` : ''}</div>`;
 }
 
@@ -269,6 +271,8 @@ export interface ReviewPageState {
   failed?: { key: string; values: FormFields };
   /** Warnings of an accepted change (a reviewer already at the load limit). */
   warnings?: string[];
+  /** The evidence section: the store's bounds (null: no upload form) and a failed upload's values. */
+  evidence?: EvidenceSectionState;
 }
 
 export function reviewPage(ctx: PageCtx, s: StatusView, now: number, st: ReviewPageState = {}): string {
@@ -319,6 +323,7 @@ ${forms.length ? html`<section aria-labelledby="h-actions" class="no-print"><h2 
 ${f.fields.map((fs) => input(f.key, fs, values, issues))}
 <button type="submit" class="${f.danger ? 'danger' : ''}">${f.button}</button></form>`;
   })}</div></section>` : ''}
+${evidenceSection(p, s, ctx.csrf, z, st.evidence ?? { bounds: null })}
 ${s.disposal.length ? html`<section aria-labelledby="h-disposal"><h2 id="h-disposal">Disposal confirmations</h2><table><thead><tr><th scope="col">Party</th><th scope="col">Confirmed</th><th scope="col">By</th></tr></thead>
 <tbody>${s.disposal.map((d) => html`<tr><td>${d.party}</td><td>${when(d.confirmedAt, z)}</td><td>${d.by ?? '—'}</td></tr>`)}</tbody></table></section>` : ''}
 <section aria-labelledby="h-notices"><h2 id="h-notices">Notices (${s.notices.length})</h2>

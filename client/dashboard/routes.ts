@@ -35,6 +35,10 @@ import { csrfMatches, DEFAULT_SESSION_LIMITS, SessionStore } from './sessions';
 import type { FeedStore } from '../api/calendar-feeds';
 import { feedUrls, feedZone } from '../api/feed-routes';
 import { calendarFeedPage } from './calendar-feed-page';
+import type { EvidenceService } from '../api/evidence';
+import { sendEvidence } from '../api/evidence-routes';
+import { registerEvidenceForm } from './evidence-form';
+import type { EvidenceSectionState } from './evidence-section';
 import type { Session, SessionLimits } from './sessions';
 
 export interface DashboardOptions {
@@ -52,6 +56,8 @@ export interface DashboardOptions {
   /** Calendar feeds (client/api/calendar-feeds.ts): the page to issue and revoke one's own. */
   feeds?: FeedStore;
   publicUrl?: string;
+  /** Evidence uploads and downloads (the API's own service): the review page's evidence section. */
+  evidence?: EvidenceService;
 }
 
 const SESSION = 'fr_session';
@@ -107,7 +113,13 @@ export function backTo(referer: string | undefined, host: string | undefined): s
 
 const asFields = (body: unknown): FormFields => (typeof body === 'object' && body !== null ? body as FormFields : {});
 
-export async function registerDashboard(app: FastifyInstance, o: DashboardOptions): Promise<{ renderError: (req: FastifyRequest, reply: FastifyReply, e: ApiError) => FastifyReply }> {
+export interface Dashboard {
+  renderError: (req: FastifyRequest, reply: FastifyReply, e: ApiError) => FastifyReply;
+  /** Mounts the evidence upload form's multipart route: after the error handlers, whose scope it then takes. */
+  registerEvidenceForm: () => Promise<void>;
+}
+
+export async function registerDashboard(app: FastifyInstance, o: DashboardOptions): Promise<Dashboard> {
   const sessions = new SessionStore(o.sessions ?? DEFAULT_SESSION_LIMITS, o.clock);
   const oidc = o.oidc ? new OidcLogin(o.oidc, o.clock) : null;
   const tokenSignIn = o.tokenSignIn ?? true;
@@ -310,14 +322,35 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     }
   });
 
+  /** The store's bounds for the upload form; none (no form, the list still shown) when the store is not usable. */
+  const evidenceState = (req: FastifyRequest, failed?: EvidenceSectionState['failed']): EvidenceSectionState => {
+    let bounds: EvidenceSectionState['bounds'] = null;
+    try {
+      bounds = o.evidence?.bounds() ?? null;
+    } catch (e) {
+      req.log.error(e, 'evidence store not usable: the upload form is not shown');
+    }
+    return { bounds, ...(failed ? { failed } : {}) };
+  };
+
   app.get('/reviews/:reviewId', async (req, reply) => {
     const p = session(req);
     const { reviewId } = req.params as { reviewId: string };
     const q = req.query as Record<string, string | undefined>;
     const view = await o.service.status(p, reviewId);
     const done = q.done && Object.hasOwn(UPDATES, q.done) ? (q.done as UpdateName) : undefined;
-    return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { ...(done ? { done } : {}), started: q.started === '1' }));
+    return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { ...(done ? { done } : {}), started: q.started === '1', evidence: evidenceState(req) }));
   });
+
+  if (o.evidence) {
+    const evidence = o.evidence;
+    app.get('/reviews/:reviewId/evidence/:digest', async (req, reply) => {
+      const p = session(req);
+      const { reviewId, digest } = req.params as { reviewId: string; digest: string };
+      const { entry, body } = await evidence.download(p, reviewId, digest);
+      return sendEvidence(reply, entry, body);
+    });
+  }
 
   app.post('/reviews/:reviewId/act/:action', async (req, reply) => {
     const p = session(req);
@@ -332,13 +365,13 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
       const arg = updateFromForm(name, f, current.lab.timeZone);
       const view = await o.service.update(p, name, reviewId, arg);
       // A warning is shown on the page itself (it names the reviewer's other assignments), not carried in a redirect.
-      if (view.warnings?.length) return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { done: name, warnings: view.warnings.map((w) => w.message) }));
+      if (view.warnings?.length) return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { done: name, warnings: view.warnings.map((w) => w.message), evidence: evidenceState(req) }));
       return reply.redirect(`/reviews/${encodeURIComponent(reviewId)}?done=${name}`, 303);
     } catch (e) {
       const err = e instanceof FormError ? new ApiError(400, 'validation', e.message, e.issues) : toApiError(e);
       if (err.status >= 500 || err.status === 401 || err.status === 404) throw err;
       const view = await o.service.status(p, reviewId);
-      return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { error: err, failed: { key: String(f._form ?? ''), values: f } }), err.status);
+      return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { error: err, failed: { key: String(f._form ?? ''), values: f }, evidence: evidenceState(req) }), err.status);
     }
   });
 
@@ -392,5 +425,21 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     });
   }
 
-  return { renderError };
+  const registerUploadForm = async (): Promise<void> => {
+    if (!o.evidence) return;
+    await registerEvidenceForm(app, {
+      evidence: o.evidence,
+      session,
+      csrfOk: (req, token) => {
+        const current = sessionOf(req);
+        return current !== null && csrfMatches(current.session, token);
+      },
+      renderFailed: async (req, reply, p, reviewId, e, values) => {
+        const view = await o.service.status(p, reviewId);
+        return page(reply, reviewPage(ctxOf(req, p), view, o.clock(), { error: e, evidence: evidenceState(req, { values, issues: e.issues.length ? e.issues : [{ path: 'file', message: e.message }] }) }), e.status);
+      },
+    });
+  };
+
+  return { renderError, registerEvidenceForm: registerUploadForm };
 }
