@@ -45,6 +45,11 @@ export interface DispatchFlags {
   batches: boolean;
   /** compact-history: a batch's results leave out Message-IDs the notice id gives (workflows/message-id.ts). */
   compact?: boolean;
+  /**
+   * compact-history, in a review's first run: payloads leave out the run key, which the activity then takes from its
+   * own workflow run (activities/notice-check.ts runKeyOf) — the same id. Never carried: a later run has another id.
+   */
+  omitRunKey?: boolean;
 }
 
 const causeOf = (err: unknown): string =>
@@ -139,7 +144,7 @@ export class NoticeDispatch implements Outbox {
       id, kind: n.kind, audience: n.audience, to, reviewId: s.request.reviewId, model: s.request.model, labName: s.request.lab.name,
       recipientTimeZone: timeZone, reviewTimeZone: zone, dates, facts: { ...(n.facts ?? {}), now: toIso(t, zone) },
       ...(n.kind === 'review-closed' ? { findings: s.evaluations.map((e) => ({ track: e.track, severity: e.severity, status: evaluationStatus(s, e, t) })) } : {}),
-      runKey: this.runKey,
+      ...(this.flags.omitRunKey ? {} : { runKey: this.runKey }),
       ...(reason ? { checkBeforeSend: true } : {}),
       ...(invites?.length ? { invites } : {}),
       ...(webhooks.length ? { webhooks } : {}),
@@ -197,6 +202,11 @@ export class NoticeDispatch implements Outbox {
   /** Queued notices are carried into the next run as pending payloads, not sent by this one. */
   dropQueue(): void {
     this.queue.length = 0;
+  }
+
+  /** The notices still sending, for the next run: each with its run key (the next run's own id is another). */
+  carriedPending(): NoticePayload[] {
+    return [...this.pending.values()].map((p) => (p.runKey === undefined ? { ...p, runKey: this.runKey } : p));
   }
 
   private sent(record: NoticeRecord, r: SentResult): void {

@@ -80,7 +80,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   // verifiable-record: the closure receipt, package gaps in notices, model-mismatch notices (closure-receipt.ts).
   const record = carried ? carried.flags.record === true : compact || (v3 && patched(VERIFIABLE_RECORD));
   const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}), ...(compact ? { compact } : {}) };
-  const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
+  // A first run's notices leave the run key out (the activity's own run is the same id): ~50 bytes per batch.
+  const omitRunKey = compact && workflowInfo().runId === workflowInfo().firstExecutionRunId;
+  const dispatch = new NoticeDispatch(s, { ...flags, ...(omitRunKey ? { omitRunKey } : {}) }, workflowInfo().firstExecutionRunId, now);
   // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase
   // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.
   const sa = workflowInfo().typedSearchAttributes;
@@ -199,7 +201,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
       s.handled = [...c.handled];
       s.continuedRuns = (s.continuedRuns ?? 0) + 1;
       dispatch.dropQueue(); // queued notices are among the pending ones the next run sends
-      const next: CarriedState = { state: s, handled: s.handled, reasons: [...dispatch.reasons], pending: [...dispatch.pending.values()], flags: v3 ? flags : { v2, inline } };
+      const next: CarriedState = { state: s, handled: s.handled, reasons: [...dispatch.reasons], pending: dispatch.carriedPending(), flags: v3 ? flags : { v2, inline } };
       // Search attributes go along explicitly (ReviewLab was set by the client at the first start), and so does the card.
       return makeContinueAsNewFunc<typeof reviewWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes, ...(card ? { memo: workflowInfo().memo } : {}) })(request, next);
     }
