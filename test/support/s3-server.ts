@@ -70,7 +70,8 @@ async function launch(bin: string, root: string, sidecar: string | undefined, cr
   const keep = (b: Buffer): void => { output = (output + b.toString()).slice(-8000); };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the output is complete then, and it is what tells a taken port from a missing xattr.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, maxAttempts: 1 });
   const run: Running = { child, endpoint, client, exited, output: () => output };
   const deadline = Date.now() + 30_000;
