@@ -54,7 +54,7 @@ export function parseLocation(value: string | undefined, cwd = process.cwd()): E
     if (style !== null && style !== 'true' && style !== 'false') throw new EvidenceConfigError('EVIDENCE_STORE: forcePathStyle must be true or false');
     return {
       kind: 's3', bucket, prefix, ...(endpoint ? { endpoint } : {}), region: url.searchParams.get('region') ?? process.env.AWS_REGION ?? 'us-east-1',
-      // A custom endpoint (SeaweedFS, MinIO-compatible services) usually has no per-bucket host names.
+      // A custom endpoint (Versity S3 Gateway, Ceph RGW, other S3-compatible services) usually has no per-bucket host names.
       forcePathStyle: style === null ? endpoint !== undefined : style === 'true',
     };
   }

@@ -1,5 +1,5 @@
 /**
- * The evidence store in an S3-compatible bucket (AWS S3, SeaweedFS, Ceph RGW, …), selected by
+ * The evidence store in an S3-compatible bucket (AWS S3, Versity S3 Gateway, Ceph RGW, …), selected by
  * `EVIDENCE_STORE=s3://bucket[/prefix]?endpoint=…`. Objects are the same encrypted files as the directory store
  * writes, at `<prefix>/reviews/<review hash>/<digest hex>`.
  *

@@ -1,7 +1,7 @@
 /**
  * One test suite for every evidence store (directory, S3-compatible): the same encryption at rest, digest, bounds,
  * idempotence, integrity checks, key rotation and deletion. test/integration/evidence-*.test.ts run it against each
- * implementation, the S3 one against a real SeaweedFS server.
+ * implementation, the S3 one against a real S3 server (Versity S3 Gateway).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
