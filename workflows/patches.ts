@@ -34,3 +34,8 @@ export const REVIEW_CARD = 'review-card';
  * first attachment, or the close — so only reviews that reach it record the marker.
  */
 export const EVIDENCE_RECORD = 'evidence-record';
+/**
+ * Stands for review-card (and so every patch before it), and: each card change also sets ReviewUpdatedAt, so a
+ * reader keeping the cards (client/read-model/card-cache.ts) lists only what changed since its last look.
+ */
+export const REVIEW_UPDATED_AT = 'review-updated-at';

@@ -11,7 +11,7 @@
 import {
   allHandlersFinished, ApplicationFailure, condition, log, makeContinueAsNewFunc, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import { syncCalendar } from './calendar-sync';
 import { ensureReceipt } from './closure-receipt';
 import { budgetOf, budgetState } from './continue-as-new';
@@ -21,13 +21,13 @@ import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
+import { CALENDAR_MINUTE_MOVES, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, REVIEW_UPDATED_AT, VERIFIABLE_RECORD } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
 // ReviewLab is set once by the client at start (a pseudonym when payloads are encrypted): the workflow never writes it.
 import { cardOf, REVIEW_CARD_MEMO, reviewerIdsOf } from './review-card';
-import { OUTCOME_SA, PHASE_SA, REVIEWERS_SA, WINDOW_ENDS_SA } from './search-attributes';
+import { OUTCOME_SA, PHASE_SA, REVIEWERS_SA, UPDATED_AT_SA, WINDOW_ENDS_SA } from './search-attributes';
 import { accessDeadline, nextActionAt, parseInstant, toIso } from './timeline';
 import * as t from './transitions';
 import type { ReviewContext } from './transitions';
@@ -67,9 +67,10 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   const s: ReviewState = carried?.state ?? initialState(request, now(), request.plannedReleaseAt ? parseInstant(request.plannedReleaseAt) : null);
-  // review-card implies review-core-v3, which implies every earlier patch: a new review records one marker (each marker
-  // also costs an upsert of TemporalChangeVersion); older reviews find theirs below.
-  const card = carried ? carried.flags.card === true : patched(REVIEW_CARD);
+  // review-updated-at implies review-card, which implies review-core-v3, which implies every earlier patch: a new review
+  // records one marker (each marker also costs an upsert of TemporalChangeVersion); older reviews find theirs below.
+  const updatedAt = carried ? carried.flags.updatedAt === true : patched(REVIEW_UPDATED_AT);
+  const card = carried ? carried.flags.card === true : updatedAt || patched(REVIEW_CARD);
   const v3 = carried ? carried.flags.batches === true : card || patched(REVIEW_CORE_V3);
   const v2 = carried ? carried.flags.v2 : v3 || patched(NOTICES_V2);
   if (!carried) s.notifyFormerReviewers = v3 || patched(NOTIFY_FORMER_REVIEWERS);
@@ -77,7 +78,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
   // verifiable-record: the closure receipt, package gaps in notices, model-mismatch notices (closure-receipt.ts).
   const record = carried ? carried.flags.record === true : v3 && patched(VERIFIABLE_RECORD);
-  const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}) };
+  const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}), ...(updatedAt ? { updatedAt } : {}) };
   const dispatch = new NoticeDispatch(s, flags, workflowInfo().firstExecutionRunId, now);
   // Since review-core-v3 an upsert that would change nothing is left out: the client starts a review with its phase
   // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.
@@ -103,10 +104,14 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     cardWritten = json;
     upsertMemo({ [REVIEW_CARD_MEMO]: value });
     const ids = reviewerIdsOf(value);
+    const pairs: SearchAttributeUpdatePair[] = [];
     if (JSON.stringify(ids) !== reviewersWritten) {
       reviewersWritten = JSON.stringify(ids);
-      upsertSearchAttributes([{ key: REVIEWERS_SA, value: ids }]);
+      pairs.push({ key: REVIEWERS_SA, value: ids });
     }
+    // In the same command as the reviewer ids: a card change costs at most one upsert.
+    if (updatedAt) pairs.push({ key: UPDATED_AT_SA, value: new Date(now()) });
+    if (pairs.length > 0) upsertSearchAttributes(pairs);
   };
   // Evidence handling (evidence-workflow.ts) is taken at the branch: the first attachment or the close asks, once per review.
   const evidenceRecord = (): boolean => (s.evidenceRecord ??= patched(EVIDENCE_RECORD));

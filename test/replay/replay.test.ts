@@ -52,6 +52,8 @@ const GENERATIONS: Record<string, string[]> = {
   'review-core-v3': ['review-core-v3'],
   'verifiable-record': ['review-core-v3', 'verifiable-record'],
   'review-card': ['review-card'],
+  // The current code: verifiable-record is asked on its own (the review-card histories were recorded before it merged).
+  'review-updated-at': ['review-updated-at', 'verifiable-record'],
 };
 
 test('each history carries the patch markers of the code generation that recorded it', () => {
@@ -60,12 +62,15 @@ test('each history carries the patch markers of the code generation that recorde
     'pause-auto-resume', 'pause-resume', 'release-date-earlier-then-later', 'release-date-superseded-reminders', 'withdrawn-after-access', 'withdrawn-before-access'];
   // Patches taken at a branch (patched() where the new behaviour differs) appear only in histories that reach it.
   const atBranch: Record<string, string[]> = { 'calendar-seconds-move@delivery-in-activity': ['calendar-minute-moves'], 'evidence-retention@review-core-v3': ['evidence-record'] };
+  // Since evidence-record merged, every review that closes after access asks it at the close (the continued run too).
+  for (const name of ['calendar-invites-moved-and-cancelled', 'completed-closed-early', 'continued-as-new-last-run', 'evidence-retention', 'expired-with-escalations-and-disposal-overdue',
+    'release-date-earlier-then-later', 'verifiable-record', 'withdrawn-after-access']) atBranch[`${name}@review-updated-at`] = ['evidence-record'];
   // A run a review continued into takes its behaviour from the carried state: it records no marker.
   const continued = Object.keys(GENERATIONS).filter((g) => g !== 'delivery-in-activity').map((g) => `continued-as-new-last-run@${g}`);
   for (const f of files) {
     const name = f.replace(/\.json$/, '');
     const generation = name.includes('@') ? name.slice(name.indexOf('@') + 1) : null;
-    const expected = continued.includes(name) ? []
+    const expected = continued.includes(name) ? atBranch[name] ?? []
       : generation !== null ? [...(GENERATIONS[generation] ?? [`unknown generation ${generation}`]), ...(atBranch[name] ?? [])]
         : before.includes(name) ? [] : ['notices-v2'];
     expect([name, patchesIn(f)]).toEqual([name, expected]);
@@ -132,6 +137,20 @@ test('without the patch guards, each change would break the reviews recorded bef
   const cardCode = await bundleWithShim(require.resolve('./unpatched-card/workflow-shim'));
   const cardFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: cardCode } }, histories().filter((h) => v3Core.includes(h.workflowId))));
   expect(cardFailures).toEqual(nondeterminismIn(v3Core));
+});
+
+test('without the review-updated-at guard, every review-card review would break', async () => {
+  // A review-card review wrote its card without ReviewUpdatedAt: unguarded, the first card write (at intake) carries an
+  // upsert of the search attribute those histories do not hold. The run a review continued into keeps its carried behaviour.
+  const cardGen = files.filter((f) => f.endsWith('@review-card.json') && !f.startsWith('continued-as-new-last-run')).map((f) => f.replace(/\.json$/, ''));
+  expect(cardGen.length).toBeGreaterThanOrEqual(12);
+  const code = await bundleWithShim(require.resolve('./unpatched-updated-at/workflow-shim'));
+  const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code } }, histories().filter((h) => cardGen.includes(h.workflowId))));
+  expect(failures).toEqual(nondeterminismIn(cardGen));
+  // And the carried run replays unguarded too: its switches come from the run before.
+  const carried = histories().filter((h) => h.workflowId === 'continued-as-new-last-run@review-card');
+  expect(carried).toHaveLength(1);
+  expect(await replayFailures(Worker.runReplayHistories({ workflowBundle: { code } }, carried))).toEqual([]);
 });
 
 test('without the verifiable-record guard, every review-core-v3 review that closed would break', async () => {
