@@ -19,6 +19,8 @@ import { messageIdFor } from '../../activities/message-id';
 import { makeToken, TokenStore } from '../../client/api/auth';
 import { createApiServer } from '../../client/api/server';
 import { ReviewClient } from '../../client/review-client';
+import { CardCache } from '../../client/read-model/card-cache';
+import type { CardCacheStats } from '../../client/read-model/card-cache';
 import { WORKFLOW_TYPE } from '../../workflows/messages';
 import type { NoticePayload, NoticeResult } from '../../workflows/types';
 import type { DevContext } from '../context';
@@ -43,6 +45,11 @@ export interface OfficeResult {
   loadAverage: number[];
   floors: OfficeTiming[];
   pages: OfficeTiming[];
+  /** The server's copy of the cards: what keeping it current costs, and its counters after the run. */
+  cache: OfficeTiming[];
+  cacheStats: CardCacheStats;
+  /** A change made by another client (a direct update), until the API's portfolio shows it: ms. */
+  changeSeenMs: number;
 }
 
 async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<unknown>): Promise<void> {
@@ -96,7 +103,9 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
     log(`office: ${n} reviews ready in ${prepSeconds} s; timing pages`);
 
     const pm = makeToken({ name: 'Pat PM', role: 'pm', timeZone: 'America/New_York' });
-    const app = await createApiServer({ reviews, tokens: new TokenStore([pm.entry]), rateLimit: { max: 1_000_000, timeWindowMs: 60_000 }, office: { reviewerMaxOpen: 4, officeTimeZone: 'America/New_York' } });
+    // The server's copy of the cards, with its defaults (a background refresh every second); the first request waits for its full listing.
+    const cache = new CardCache(reviews);
+    const app = await createApiServer({ reviews, tokens: new TokenStore([pm.entry]), rateLimit: { max: 1_000_000, timeWindowMs: 60_000 }, office: { reviewerMaxOpen: 4, officeTimeZone: 'America/New_York' }, cardCache: cache });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const login = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(pm.token)}&tz=America%2FNew_York` });
@@ -136,7 +145,28 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
         await time('GET /api/metrics', http('/api/metrics', 'bearer')),
         await time('GET /metrics (page, 5 SVG charts)', http('/metrics', 'cookie')),
       ];
-      return { reviews: n, open: n - closed, closed, prepSeconds, samples: cfg.officeSamples, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), floors, pages };
+      // Keeping the copy current: an incremental listing (what the background does every second) and a full one (at start-up, every 5 minutes).
+      const cacheCosts = [
+        await time('card cache: incremental refresh (changes in the last 10 s)', async () => {
+          await cache.refresh();
+          return cache.stats().lastListed;
+        }),
+      ];
+      // A change by another client (not through this server): the portfolio shows it after a background refresh.
+      const target = ids.find((id, i) => i % 5 === 2 && i % 3 !== 0) as string;
+      const changedAt = performance.now();
+      await reviews.pauseClock(target, { by: 'Lab', reason: 'bench: outage' });
+      for (;;) {
+        const pf = await fetch(`${url}/api/portfolio`, { headers: { authorization: `Bearer ${pm.token}` } }).then((r) => r.json()) as { reviews: { reviewId: string; phase: string }[] };
+        if (pf.reviews.find((r) => r.reviewId === target)?.phase === 'paused') break;
+        if (performance.now() - changedAt > 60_000) throw new Error(`office: ${target} not seen paused within 60 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const changeSeenMs = Math.round(performance.now() - changedAt);
+      return {
+        reviews: n, open: n - closed, closed, prepSeconds, samples: cfg.officeSamples, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), floors, pages,
+        cache: cacheCosts, cacheStats: cache.stats(), changeSeenMs,
+      };
     } finally {
       await app.close();
     }

@@ -10,7 +10,7 @@ import type { OfficeFilter } from '../api/service';
 import { PHASES } from '../review-client';
 import { chartFigure } from './charts-svg';
 import type { BarChart } from './charts-svg';
-import { html, raw, when } from './html';
+import { asOfNote, html, raw, when } from './html';
 import type { Html } from './html';
 import { layout } from './pages';
 import type { PageCtx } from './pages';
@@ -46,6 +46,7 @@ export function portfolioPage(ctx: PageCtx, pf: Portfolio, f: OfficeFilter): str
   const body = html`<h1>Portfolio</h1>
 ${filterForm('/portfolio', f, 'Filter the portfolio')}
 <p class="muted">Open reviews, overdue and critical first. Weeks run Monday to Sunday in ${z}. <a href="/api/portfolio">JSON</a></p>
+${pf.asOf ? asOfNote(pf.asOf, z) : ''}
 <section aria-labelledby="h-phases"><h2 id="h-phases">By phase</h2>
 <table id="by-phase"><caption>Open reviews by phase</caption><thead><tr><th scope="col">Phase</th><th scope="col">Reviews</th></tr></thead>
 <tbody>${pf.byPhase.map((b) => html`<tr><th scope="row">${b.phase}</th><td class="num">${b.count}</td></tr>`)}</tbody></table></section>
@@ -66,6 +67,7 @@ export function workloadPage(ctx: PageCtx, w: Workload, f: OfficeFilter): string
   const body = html`<h1>Reviewer workload</h1>
 ${filterForm('/workload', f, 'Filter the workload')}
 <p class="muted">Open assignments (evaluations not yet submitted in open reviews). A reviewer with ${w.maxOpen} or more is at capacity: assigning them another warns (REVIEWER_MAX_OPEN). <a href="/api/workload">JSON</a></p>
+${w.asOf ? asOfNote(w.asOf, z) : ''}
 ${w.reviewers.length === 0 ? html`<p>No open assignments.</p>` : html`<table id="workload"><caption>Open assignments per reviewer, most overdue first</caption>
 <thead><tr><th scope="col">Reviewer</th><th scope="col">Open</th><th scope="col">Overdue</th><th scope="col">Due this week</th><th scope="col">Load</th><th scope="col">Assignments</th></tr></thead>
 <tbody>${w.reviewers.map((r) => html`<tr data-reviewer="${r.reviewerId}"><th scope="row">${r.name} <span class="mono">(${r.reviewerId})</span></th><td class="num">${r.open}</td><td class="num">${r.overdue}</td><td class="num">${r.dueThisWeek}</td>
@@ -122,6 +124,7 @@ export function metricsPage(ctx: PageCtx, m: ProgramMetrics, f: OfficeFilter, qu
   const body = html`<h1>Program metrics</h1>
 ${filterForm('/metrics', f, 'Filter the metrics')}
 <p class="muted">${m.reviews} reviews; months in the program office's zone (${m.timeZone}). <a href="/metrics.csv${query}" download>Download CSV</a> · <a href="/api/metrics${query}">JSON</a></p>
+${m.asOf ? asOfNote(m.asOf, ctx.zone) : ''}
 ${metricsCharts(m).map((c) => html`<section aria-labelledby="${c.id}-caption">${chartFigure(c)}</section>`)}`;
   return layout(ctx, 'Program metrics', body);
 }

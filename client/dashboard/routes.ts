@@ -244,7 +244,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
       sort: q.sort === 'newest' ? 'newest' : 'remaining',
     };
     const rows = await o.service.list(p, f);
-    return page(reply, listPage(ctxOf(req, p), rows, f));
+    return page(reply, listPage(ctxOf(req, p), rows, f, o.service.asOf()));
   });
 
   const officeFilter = (req: FastifyRequest): OfficeFilter => {
