@@ -456,7 +456,8 @@ export class ReviewClient {
     const clauses = [`WorkflowType = ${literal(m.WORKFLOW_TYPE)}`];
     if (since !== null) {
       const at = literal(new Date(since).toISOString());
-      clauses.push(`(${UPDATED_AT_SA.name} >= ${at} OR StartTime >= ${at} OR CloseTime >= ${at})`);
+      // CloseTime only of closed runs: the SQL visibility stores running ones with a far-future CloseTime, so every running review would match.
+      clauses.push(`(${UPDATED_AT_SA.name} >= ${at} OR StartTime >= ${at} OR (ExecutionStatus != 'Running' AND CloseTime >= ${at}))`);
     }
     const entries = await this.call(undefined, async () => {
       const out: ScannedEntry[] = [];
