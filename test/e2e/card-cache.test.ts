@@ -139,14 +139,23 @@ test('an incremental listing misses a review without ReviewUpdatedAt; the full r
   expect(own.stats().fullListings).toBe(1);
 });
 
-test('no page issues a query per review: four pages, no status query, no listing between refreshes', async () => {
+test('no page issues a query per review: four pages and a calendar feed, no status query, no listing between refreshes', async () => {
   cache.stop();
+  const issued = await fetch(`${url}/api/me/calendar-feed`, { method: 'POST', headers: { authorization: `Bearer ${pm.token}` } });
+  expect(issued.status).toBe(201);
+  const feedUrl = new URL(((await issued.json()) as { url: string }).url).pathname;
   await cache.refresh();
   const service = serverConnection.workflowService;
   const queries = jest.spyOn(service, 'queryWorkflow');
   const listings = jest.spyOn(service, 'listWorkflowExecutions');
   try {
     for (const path of ['/api/reviews', '/api/portfolio', '/api/workload', '/api/metrics', '/api/reviews?phase=in-review', '/api/portfolio?lab=Acme%20AI']) await get(path);
+    const feed = await fetch(`${url}${feedUrl}`);
+    const ics = (await feed.text()).replace(/\r\n[ \t]/g, ''); // unfolded (RFC 5545 folds long lines)
+    expect(feed.status).toBe(200);
+    // Every open review's window end or access deadline is in the feed (three reviews, read from their cards).
+    expect(ics.match(/BEGIN:VEVENT/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
+    for (const id of [ids.a, ids.b, ids.old]) expect(ics).toContain(id);
     expect(queries).not.toHaveBeenCalled();
     expect(listings).not.toHaveBeenCalled();
   } finally {
