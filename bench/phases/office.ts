@@ -59,6 +59,24 @@ async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<un
   }));
 }
 
+/**
+ * A set-up call, retried when the loaded server gave up on it (SQLite contention: "Workflow Task in failed state",
+ * deadlines). A retry the review refuses means an earlier attempt took effect: done.
+ */
+async function settle(call: () => Promise<unknown>, tries = 8): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (attempt > 1 && /not allowed|already|only in|refused|has finished|must be/i.test(msg)) return;
+      if (attempt >= tries || !/failed state|deadline|unavailable|timed out|context|no connection|not respond/i.test(msg)) throw e;
+      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+    }
+  }
+}
+
 export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
   const { cfg, env, log } = ctx;
   const n = cfg.officeN;
@@ -86,10 +104,10 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
     log('office: access, evaluations, closes');
     await pool(ids, 20, async (id) => {
       const i = Number(id.slice(-4));
-      if (i % 5 === 0) return reviews.cancelReview(id, { by: 'Pat PM', reason: 'bench: withdrawn request' });
-      await reviews.grantAccess(id, { by: 'Lab' });
-      if (i % 3 === 0) await reviews.submitEvaluation(id, { track: TRACK_NAMES[0], reviewerId: reviewer(1 + (i % 12)).id, severity: i % 33 === 0 ? 'critical' : 'low', summary: 'bench' });
-      if (i % 5 === 1) await reviews.closeReview(id, { by: 'Pat PM' });
+      if (i % 5 === 0) return settle(() => reviews.cancelReview(id, { by: 'Pat PM', reason: 'bench: withdrawn request' }));
+      await settle(() => reviews.grantAccess(id, { by: 'Lab' }));
+      if (i % 3 === 0) await settle(() => reviews.submitEvaluation(id, { track: TRACK_NAMES[0], reviewerId: reviewer(1 + (i % 12)).id, severity: i % 33 === 0 ? 'critical' : 'low', summary: 'bench' }));
+      if (i % 5 === 1) await settle(() => reviews.closeReview(id, { by: 'Pat PM' }));
       return undefined;
     });
     // Visibility catches up within a second or so.
