@@ -180,8 +180,8 @@ export class ReviewService {
   }
 
   /** A write through this server: its reader sees it at once, whatever the visibility store's lag (best effort). */
-  private noteWrite(workflowId: string, status: ReviewStatus): void {
-    this.cache?.noteWrite(workflowId, status, this.reviews.labValue(status.lab.id ?? status.lab.name));
+  private noteWrite(workflowId: string, status: ReviewStatus, sentAt: number): void {
+    this.cache?.noteWrite(workflowId, status, this.reviews.labValue(status.lab.id ?? status.lab.name), sentAt);
   }
 
   /** The review's status if the principal may see it: 404 both when it is unknown and when it is outside the scope. */
@@ -220,8 +220,9 @@ export class ReviewService {
     const arg = withInspectLog(name, ownName ? { ...record, by: p.name } : input);
     // Checked before the change, so the assignment being made does not count against the reviewer (visibility lags).
     const warning = name === 'assignReviewer' ? await this.assignmentWarning(reviewId, arg) : null;
+    const sentAt = Date.now();
     const { status } = await this.reviews.updateThenStatus(name, reviewId, arg as UpdateArg<N>);
-    if (this.cache) this.noteWrite(await this.reviews.workflowIdOf(reviewId), status);
+    if (this.cache) this.noteWrite(await this.reviews.workflowIdOf(reviewId), status, sentAt);
     return { ...viewFor(p, status), ...(warning ? { warnings: [warning] } : {}) };
   }
 
@@ -270,10 +271,11 @@ export class ReviewService {
 
   async start(p: Principal, input: unknown): Promise<StartedReview> {
     roleAllowed(p, START_ROLES, 'start reviews');
+    const sentAt = Date.now();
     const started = await this.reviews.start(input);
     if (this.cache) {
       try {
-        this.noteWrite(started.workflowId, await this.reviews.statusAt(started.workflowId, started.reviewId));
+        this.noteWrite(started.workflowId, await this.reviews.statusAt(started.workflowId, started.reviewId), sentAt);
       } catch {
         // Started all the same: the next listing brings it.
       }

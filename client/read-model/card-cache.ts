@@ -35,7 +35,7 @@ export interface CardCacheOptions {
 
 interface Pinned {
   facts: ReviewFacts;
-  /** Written at (this server's clock): a listed card with ReviewUpdatedAt at or after it has caught up. */
+  /** When the write was sent (this server's clock): a listed card with ReviewUpdatedAt at or after it has caught up. */
   at: number;
 }
 
@@ -158,15 +158,18 @@ export class CardCache {
 
   /**
    * After a write through this server: the review's facts from the status it read back stand in for its card until
-   * a listing shows the card caught up (or PIN_MAX_MS). `labValue`: for a review this copy has not listed yet (a start).
+   * a listing shows the card caught up (or PIN_MAX_MS). `sentAt`: when the write was sent (the card's ReviewUpdatedAt is
+   * then at or after it); `labValue`: for a review this copy has not listed yet (a start).
    */
-  noteWrite(workflowId: string, status: ReviewStatus, labValue: string, at = this.clock()): void {
+  noteWrite(workflowId: string, status: ReviewStatus, labValue: string, sentAt: number): void {
+    const at = sentAt;
     const facts = factsFromStatus(status);
     this.pinned.set(workflowId, { facts, at });
     if (!this.byId.has(workflowId)) {
       this.byId.set(workflowId, {
         summary: { reviewId: status.reviewId, workflowId, phase: status.phase, lab: labValue, windowEndsAt: facts.windowEndsAt === null ? null : new Date(facts.windowEndsAt).toISOString(), outcome: status.outcome, status: 'running', startedAt: new Date(at).toISOString() },
-        card: null, labValue, reviewerIds: facts.reviewers.map((r) => r.id), updatedAt: null, startedAtMs: at,
+        // startedAtMs 0: any listed run of the id replaces this stand-in.
+        card: null, labValue, reviewerIds: facts.reviewers.map((r) => r.id), updatedAt: null, startedAtMs: 0,
       });
     }
   }
@@ -179,7 +182,8 @@ export class CardCache {
     const out: ReviewEntry[] = [];
     for (const e of this.byId.values()) {
       const pin = this.pinned.get(e.summary.workflowId);
-      const facts = pin && now - pin.at <= PIN_MAX_MS ? pin.facts : undefined;
+      if (pin && this.clock() - pin.at > PIN_MAX_MS) this.pinned.delete(e.summary.workflowId);
+      const facts = pin && this.clock() - pin.at <= PIN_MAX_MS ? pin.facts : undefined;
       const phase = facts?.phase ?? e.card?.phase ?? e.summary.phase;
       if (filter.phase !== undefined && phase !== filter.phase) continue;
       if (filter.phases !== undefined && (phase === null || !filter.phases.includes(phase))) continue;
