@@ -41,8 +41,17 @@ function dueTable(id: string, caption: string, items: DueItem[], zone: string, e
 <tbody>${items.map((d) => html`<tr><td>${when(d.at, zone)}</td><td>${reviewLink(d.reviewId)}</td><td>${what(d)}</td><td>${d.overdue ? html`<span class="badge overdue">overdue</span>` : 'due'}</td></tr>`)}</tbody></table>`;
 }
 
-export function portfolioPage(ctx: PageCtx, pf: Portfolio, f: OfficeFilter): string {
+/** Rows of the portfolio page's review table per page (the JSON has them all). */
+export const PORTFOLIO_PAGE_ROWS = 100;
+
+export function portfolioPage(ctx: PageCtx, pf: Portfolio, f: OfficeFilter, pageNo = 1): string {
   const z = ctx.zone;
+  const pages = Math.max(1, Math.ceil(pf.reviews.length / PORTFOLIO_PAGE_ROWS));
+  const current = Math.min(pageNo, pages);
+  const shown = pf.reviews.slice((current - 1) * PORTFOLIO_PAGE_ROWS, current * PORTFOLIO_PAGE_ROWS);
+  const link = (n: number): string => `/portfolio?${new URLSearchParams({ ...Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)), page: String(n) }).toString()}`;
+  const nav = pages === 1 ? '' : html`<nav aria-label="Review table pages"><p>Reviews ${(current - 1) * PORTFOLIO_PAGE_ROWS + 1}–${(current - 1) * PORTFOLIO_PAGE_ROWS + shown.length} of ${pf.reviews.length}.
+${current > 1 ? html`<a href="${link(current - 1)}" rel="prev">Previous ${PORTFOLIO_PAGE_ROWS}</a>` : ''} ${current < pages ? html`<a href="${link(current + 1)}" rel="next">Next ${PORTFOLIO_PAGE_ROWS}</a>` : ''}</p></nav>`;
   const body = html`<h1>Portfolio</h1>
 ${filterForm('/portfolio', f, 'Filter the portfolio')}
 <p class="muted">Open reviews, overdue and critical first. Weeks run Monday to Sunday in ${z}. <a href="/api/portfolio">JSON</a></p>
@@ -56,9 +65,9 @@ ${pf.asOf ? asOfNote(pf.asOf, z) : ''}
 <section aria-labelledby="h-reviews"><h2 id="h-reviews">Reviews (${pf.reviews.length})</h2>
 ${pf.reviews.length === 0 ? html`<p>No open reviews${f.lab || f.reviewer || f.phase ? ' match the filter' : ''}.</p>` : html`<table id="portfolio-reviews"><caption>Open reviews, overdue and critical first, then by next deadline</caption>
 <thead><tr><th scope="col">Review</th><th scope="col">Lab</th><th scope="col">Model</th><th scope="col">Phase</th><th scope="col">Next deadline</th><th scope="col">Reviewers</th><th scope="col">Flags</th></tr></thead>
-<tbody>${pf.reviews.map((r) => html`<tr data-review="${r.reviewId}"><td>${reviewLink(r.reviewId)}</td><td>${r.lab}</td><td>${r.model}</td><td>${r.phase}</td>
+<tbody>${shown.map((r) => html`<tr data-review="${r.reviewId}"><td>${reviewLink(r.reviewId)}</td><td>${r.lab}</td><td>${r.model}</td><td>${r.phase}</td>
 <td>${r.nextDeadline ? `${what(r.nextDeadline)}, ${when(r.nextDeadline.at, z)}` : '—'}</td><td>${r.reviewers.join(', ') || '—'}</td>
-<td>${r.overdue ? html`<span class="badge overdue">${r.overdue} overdue</span> ` : ''}${r.critical ? html`<span class="badge critical">critical finding</span>` : ''}</td></tr>`)}</tbody></table>`}</section>`;
+<td>${r.overdue ? html`<span class="badge overdue">${r.overdue} overdue</span> ` : ''}${r.critical ? html`<span class="badge critical">critical finding</span>` : ''}</td></tr>`)}</tbody></table>${nav}`}</section>`;
   return layout(ctx, 'Portfolio', body);
 }
 
