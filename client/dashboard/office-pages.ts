@@ -34,11 +34,15 @@ function filterForm(action: string, f: OfficeFilter, label: string): Html {
 </div><button type="submit">Filter</button> <a href="${action}">Clear</a></form>`;
 }
 
+/** Items a due table shows at most (the earliest); the JSON has them all. */
+const DUE_ROWS_MAX = 100;
+
 function dueTable(id: string, caption: string, items: DueItem[], zone: string, empty: string): Html {
   if (items.length === 0) return html`<p id="${id}">${empty}</p>`;
   return html`<table id="${id}"><caption>${caption}</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Review</th><th scope="col">What</th><th scope="col">State</th></tr></thead>
-<tbody>${items.map((d) => html`<tr><td>${when(d.at, zone)}</td><td>${reviewLink(d.reviewId)}</td><td>${what(d)}</td><td>${d.overdue ? html`<span class="badge overdue">overdue</span>` : 'due'}</td></tr>`)}</tbody></table>`;
+<tbody>${items.slice(0, DUE_ROWS_MAX).map((d) => html`<tr><td>${when(d.at, zone)}</td><td>${reviewLink(d.reviewId)}</td><td>${what(d)}</td><td>${d.overdue ? html`<span class="badge overdue">overdue</span>` : 'due'}</td></tr>`)}</tbody></table>
+${items.length > DUE_ROWS_MAX ? html`<p>The first ${DUE_ROWS_MAX} of ${items.length} items; every one is in the <a href="/api/portfolio">JSON</a>, or narrow the filter.</p>` : ''}`;
 }
 
 /** Rows of the portfolio page's review table per page (the JSON has them all). */
