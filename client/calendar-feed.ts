@@ -12,8 +12,10 @@ import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import { DateTime } from 'luxon';
 import { eventUid } from '../activities/calendar';
 import { dueEventKey, WINDOW_END_EVENT } from '../workflows/calendar-events';
-import type { ReviewStatus } from '../workflows/types';
+import { toIso } from '../workflows/timeline';
+import type { EvaluationView, ReviewStatus } from '../workflows/types';
 import type { Role } from './api/auth';
+import type { ReviewFacts } from './read-model/facts';
 
 export type FeedKind = 'access-deadline' | 'window-end' | 'evaluation-due' | 'planned-release' | 'disposal-due';
 
@@ -40,8 +42,29 @@ const words = (iso: string, zone: string): string => {
   return `${dt.toFormat('cccc d LLLL yyyy, HH:mm ZZZZ')} (${zone})`;
 };
 
-/** The events of one review that `viewer` answers for, from its status as the viewer may see it. */
-export function feedItemsOf(viewer: FeedViewer, s: ReviewStatus, zone: string, domain: string): FeedItem[] {
+/** What a feed reads of a review: fields every party may see (visibility.ts), so a status or a card's facts will do. */
+export type FeedSource = Pick<ReviewStatus, 'reviewId' | 'model' | 'timeZone' | 'phase' | 'outcome' | 'closedAt' | 'plannedReleaseAt' | 'disposalDueAt'> & {
+  lab: { name: string };
+  clock: Pick<ReviewStatus['clock'], 'accessDeadlineAt' | 'windowEndsAt'>;
+  evaluations: Pick<EvaluationView, 'track' | 'reviewerId' | 'dueAt' | 'status' | 'severity'>[];
+  disposal: { party: string; confirmedAt: string | null }[];
+};
+
+/** A review's facts (from its card: no query) as a feed reads them; instants in the review's zone, as the status gives them. */
+export function feedSourceOf(f: ReviewFacts): FeedSource {
+  const iso = (at: number | null): string | null => (at === null ? null : toIso(at, f.timeZone));
+  return {
+    reviewId: f.reviewId, model: f.model, lab: { name: f.lab.name }, timeZone: f.timeZone, phase: f.phase, outcome: f.outcome,
+    closedAt: iso(f.closedAt), plannedReleaseAt: iso(f.plannedReleaseAt), disposalDueAt: iso(f.disposalDueAt),
+    clock: { accessDeadlineAt: iso(f.accessDeadlineAt), windowEndsAt: iso(f.windowEndsAt) },
+    evaluations: f.evaluations.map((e) => ({ track: e.track, reviewerId: e.reviewerId, dueAt: iso(e.dueAt), status: e.status, severity: e.severity })),
+    // Only whether a party confirmed matters here.
+    disposal: f.disposal.map((d) => ({ party: d.party, confirmedAt: d.confirmed ? 'confirmed' : null })),
+  };
+}
+
+/** The events of one review that `viewer` answers for, from its status (or its card's facts) as the viewer may see it. */
+export function feedItemsOf(viewer: FeedViewer, s: FeedSource, zone: string, domain: string): FeedItem[] {
   const items: FeedItem[] = [];
   const model = `${s.model.name} ${s.model.version}`;
   const clearinghouse = viewer.role === 'pm' || viewer.role === 'director';

@@ -11,7 +11,7 @@ import type { AppConfig } from '../shared/config';
 import { encryptingDataConverter, loadKeyRing } from '../shared/encryption';
 import type { KeyRing } from '../shared/encryption';
 import * as m from '../workflows/messages';
-import { LAB_SA, OUTCOME_SA, PHASE_SA, REVIEWERS_SA, startingSearchAttributes, WINDOW_ENDS_SA } from '../workflows/search-attributes';
+import { LAB_SA, OUTCOME_SA, PHASE_SA, REVIEWERS_SA, startingSearchAttributes, UPDATED_AT_SA, WINDOW_ENDS_SA } from '../workflows/search-attributes';
 import type { Outcome, Phase, ReviewStatus, UpdateAck } from '../workflows/types';
 import { isValidTimeZone } from '../workflows/timeline';
 import { parseAttachEvidence } from '../workflows/evidence';
@@ -23,6 +23,7 @@ import { labSearchValue, labSearchValues } from './lab-search';
 import { opaqueIdsFromEnv, WorkflowIds } from './workflow-ids';
 import { cardIn } from './read-model/facts';
 import type { ReviewCard } from '../workflows/review-card';
+import type { ReviewFacts } from './read-model/facts';
 import { probe } from './probe';
 import type { ErrorContext } from './errors';
 
@@ -100,6 +101,19 @@ export interface ListFilter {
 export interface ReviewEntry {
   summary: ReviewSummary;
   card: ReviewCard | null;
+  /** The review's facts as this server read them after its own write (newer than the card visibility holds yet). */
+  facts?: ReviewFacts;
+}
+
+/** A review as the card cache (read-model/card-cache.ts) keeps it: the entry and the search attributes it filters on. */
+export interface ScannedEntry extends ReviewEntry {
+  /** ReviewLab as stored (a pseudonym when payloads are encrypted). */
+  labValue: string | null;
+  /** ReviewReviewers; null when the review has none (started before review-card). */
+  reviewerIds: string[] | null;
+  /** ReviewUpdatedAt (ms); null before compact-history. */
+  updatedAt: number | null;
+  startedAtMs: number;
 }
 
 export interface ReviewClientOptions {
@@ -135,6 +149,19 @@ export function validateRequest(input: unknown, now = Date.now()): ReturnType<ty
   } catch (e) {
     if (e instanceof v.ValidationError) throw new ReviewError('validation', `invalid review request: ${e.message}`, e.issues, { cause: e });
     throw e;
+  }
+}
+
+/** Throws a 'validation' ReviewError naming the field when a list filter's phase(s) or dueWithinDays is not one a list takes. */
+export function checkListFilter(filter: ListFilter): void {
+  if (filter.phase !== undefined && !PHASES.includes(filter.phase as Phase)) {
+    throw new ReviewError('validation', `phase: must be one of ${PHASES.join(', ')}`, [{ path: 'phase', message: `must be one of ${PHASES.join(', ')}` }]);
+  }
+  if (filter.dueWithinDays !== undefined && (!Number.isInteger(filter.dueWithinDays) || filter.dueWithinDays < 0 || filter.dueWithinDays > 3650)) {
+    throw new ReviewError('validation', 'dueWithinDays: must be a whole number of days from 0 to 3650', [{ path: 'dueWithinDays', message: 'must be a whole number of days from 0 to 3650' }]);
+  }
+  if (filter.phases !== undefined && (filter.phases.length === 0 || filter.phases.some((ph) => !PHASES.includes(ph)))) {
+    throw new ReviewError('validation', `phases: each must be one of ${PHASES.join(', ')}`, [{ path: 'phases', message: `each must be one of ${PHASES.join(', ')}` }]);
   }
 }
 
@@ -380,19 +407,10 @@ export class ReviewClient {
    * workload and metrics. Scope filters (lab, reviewer) are clauses of the query, applied by the server before the limit.
    */
   async entries(filter: ListFilter = {}): Promise<ReviewEntry[]> {
-    if (filter.phase !== undefined && !PHASES.includes(filter.phase as Phase)) {
-      throw new ReviewError('validation', `phase: must be one of ${PHASES.join(', ')}`, [{ path: 'phase', message: `must be one of ${PHASES.join(', ')}` }]);
-    }
-    if (filter.dueWithinDays !== undefined && (!Number.isInteger(filter.dueWithinDays) || filter.dueWithinDays < 0 || filter.dueWithinDays > 3650)) {
-      throw new ReviewError('validation', 'dueWithinDays: must be a whole number of days from 0 to 3650', [{ path: 'dueWithinDays', message: 'must be a whole number of days from 0 to 3650' }]);
-    }
+    checkListFilter(filter);
     const clauses = [`WorkflowType = ${literal(m.WORKFLOW_TYPE)}`];
     if (filter.phase !== undefined) clauses.push(`${PHASE_SA.name} = ${literal(filter.phase)}`);
-    if (filter.phases !== undefined) {
-      const bad = filter.phases.find((ph) => !PHASES.includes(ph));
-      if (bad !== undefined || filter.phases.length === 0) throw new ReviewError('validation', `phases: each must be one of ${PHASES.join(', ')}`, [{ path: 'phases', message: `each must be one of ${PHASES.join(', ')}` }]);
-      clauses.push(`${PHASE_SA.name} IN (${filter.phases.map(literal).join(', ')})`);
-    }
+    if (filter.phases !== undefined) clauses.push(`${PHASE_SA.name} IN (${filter.phases.map(literal).join(', ')})`);
     if (filter.reviewer !== undefined) clauses.push(`(${REVIEWERS_SA.name} = ${literal(filter.reviewer)} OR ${REVIEWERS_SA.name} IS NULL)`);
     if (filter.dueWithinDays !== undefined) {
       const now = Date.now();
@@ -413,7 +431,12 @@ export class ReviewClient {
       }
       return out;
     });
-    // An opaque id without the memo (a run continued as new without it): the review says its id itself.
+    await this.fillReviewIds(entries);
+    return entries;
+  }
+
+  /** An opaque id without the memo (a run continued as new without it): the review says its id itself. */
+  private async fillReviewIds(entries: ReviewEntry[]): Promise<void> {
     for (const { summary: row } of entries) {
       if (row.reviewId !== '') continue;
       try {
@@ -423,7 +446,47 @@ export class ReviewClient {
       }
     }
     for (const { summary: row } of entries) if (row.reviewId !== row.workflowId) this.remember(row.reviewId, row.workflowId);
+  }
+
+  /**
+   * Every review (runs of every status), or with `since` only those whose card changed (ReviewUpdatedAt), that started
+   * or that closed at or after it: what the card cache reads, paged by 1,000, at most `max`.
+   */
+  async scan(since: number | null, max: number): Promise<ScannedEntry[]> {
+    const clauses = [`WorkflowType = ${literal(m.WORKFLOW_TYPE)}`];
+    if (since !== null) {
+      const at = literal(new Date(since).toISOString());
+      // CloseTime only of closed runs: the SQL visibility stores running ones with a far-future CloseTime, so every running review would match.
+      clauses.push(`(${UPDATED_AT_SA.name} >= ${at} OR StartTime >= ${at} OR (ExecutionStatus != 'Running' AND CloseTime >= ${at}))`);
+    }
+    const entries = await this.call(undefined, async () => {
+      const out: ScannedEntry[] = [];
+      for await (const info of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: 1000 })) {
+        const card = cardIn(info.memo);
+        const sa = info.typedSearchAttributes;
+        out.push({
+          summary: summarize(info, card), card,
+          labValue: sa.get(LAB_SA) ?? null,
+          reviewerIds: sa.get(REVIEWERS_SA) ?? null,
+          updatedAt: sa.get(UPDATED_AT_SA)?.getTime() ?? null,
+          startedAtMs: info.startTime.getTime(),
+        });
+        if (out.length >= max) break;
+      }
+      return out;
+    });
+    await this.fillReviewIds(entries);
     return entries;
+  }
+
+  /** The ReviewLab values a lab filter matches (every key's pseudonyms when payloads are encrypted). */
+  labValues(lab: string | string[]): string[] {
+    return [...new Set((Array.isArray(lab) ? lab : [lab]).flatMap((l) => labSearchValues(l, this.keyRing)))];
+  }
+
+  /** The ReviewLab value a start writes for this lab. */
+  labValue(lab: string): string {
+    return labSearchValue(lab, this.keyRing);
   }
 }
 

@@ -37,6 +37,8 @@ export const EVIDENCE_RECORD = 'evidence-record';
 /**
  * Stands for review-card, verifiable-record and evidence-record (one marker, at the start, instead of three: each
  * marker also costs a TemporalChangeVersion upsert), and: the card is kept in four memo fields, each rewritten only
- * when it changed (review-card.ts cardMemoFields), so a transition writes ~100 bytes instead of the whole card.
+ * when it changed (review-card.ts cardMemoFields), so a transition writes ~100 bytes instead of the whole card; each
+ * card change sets ReviewUpdatedAt (the server's copy of the cards lists only what changed), in one upsert with the
+ * phase's attributes, which wait for the card's write at the end of the task.
  */
 export const COMPACT_HISTORY = 'compact-history';

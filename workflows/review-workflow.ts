@@ -11,7 +11,7 @@
 import {
   allHandlersFinished, ApplicationFailure, condition, log, makeContinueAsNewFunc, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import { syncCalendar } from './calendar-sync';
 import { ensureReceipt } from './closure-receipt';
 import { budgetOf, budgetState } from './continue-as-new';
@@ -27,7 +27,7 @@ import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toT
 import type { ReviewState } from './review-state';
 // ReviewLab is set once by the client at start (a pseudonym when payloads are encrypted): the workflow never writes it.
 import { CARD_MEMO_FIELDS, cardMemoFields, cardOf, REVIEW_CARD_MEMO, reviewerIdsOf } from './review-card';
-import { OUTCOME_SA, PHASE_SA, REVIEWERS_SA, WINDOW_ENDS_SA } from './search-attributes';
+import { OUTCOME_SA, PHASE_SA, REVIEWERS_SA, UPDATED_AT_SA, WINDOW_ENDS_SA } from './search-attributes';
 import { accessDeadline, nextActionAt, parseInstant, toIso } from './timeline';
 import * as t from './transitions';
 import type { ReviewContext } from './transitions';
@@ -87,6 +87,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   // already set (STARTING_SEARCH_ATTRIBUTES), which saves the first one.
   const sa = workflowInfo().typedSearchAttributes;
   let published = v3 ? JSON.stringify([sa.get(PHASE_SA) ?? null, sa.get(WINDOW_ENDS_SA)?.getTime() ?? null, sa.get(OUTCOME_SA) ?? null]) : null;
+  // Since compact-history the phase's attributes wait for the card's write at the end of the task (publishCard), and
+  // go in the same command as ReviewUpdatedAt: a transition costs one upsert, not two.
+  let phasePairs: SearchAttributeUpdatePair[] = [];
   const publish = (): void => {
     const end = currentWindowEnd(s, now());
     if (v3) {
@@ -94,7 +97,9 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
       if (values === published) return;
       published = values;
     }
-    upsertSearchAttributes([{ key: PHASE_SA, value: s.phase }, { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) }, { key: OUTCOME_SA, value: s.outcome }]);
+    const pairs: SearchAttributeUpdatePair[] = [{ key: PHASE_SA, value: s.phase }, { key: WINDOW_ENDS_SA, value: end === null ? null : new Date(end) }, { key: OUTCOME_SA, value: s.outcome }];
+    if (compact) phasePairs = pairs;
+    else upsertSearchAttributes(pairs);
   };
   // The card and the reviewer ids are written only when they changed (the client sets the first reviewer ids at start);
   // since compact-history field by field (review-card.ts cardMemoFields).
@@ -113,13 +118,22 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
       cardWritten.set(key, json);
       upsert[key] = field;
     }
-    if (Object.keys(upsert).length === 0) return;
+    const pairs = phasePairs.splice(0);
+    if (Object.keys(upsert).length === 0) {
+      if (pairs.length > 0) upsertSearchAttributes(pairs);
+      return;
+    }
     upsertMemo(upsert);
     const ids = reviewerIdsOf(value);
     if (JSON.stringify(ids) !== reviewersWritten) {
       reviewersWritten = JSON.stringify(ids);
-      upsertSearchAttributes([{ key: REVIEWERS_SA, value: ids }]);
+      pairs.push({ key: REVIEWERS_SA, value: ids });
     }
+    // compact-history: when the card last changed, so a reader keeping the cards (client/read-model/card-cache.ts)
+    // lists only the reviews changed since its last look.
+    if (compact) pairs.push({ key: UPDATED_AT_SA, value: new Date(now()) });
+    if (compact && pairs.length > 0) upsertSearchAttributes(pairs);
+    else for (const pair of pairs) upsertSearchAttributes([pair]); // before compact-history: the reviewer ids alone
   };
   // Evidence handling (evidence-workflow.ts) is taken at the branch: the first attachment or the close asks, once per review.
   const evidenceRecord = (): boolean => (s.evidenceRecord ??= compact || patched(EVIDENCE_RECORD));
@@ -192,6 +206,8 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   const budget = budgetOf(request);
   while (s.phase !== 'closed') {
     t.processDue(c);
+    // compact-history: a close shows in lists at once, not after the receipt's signing (an activity).
+    if (compact) publishCard();
     if (record) await ensureReceipt(c, dispatch);
     if ((s.phase as Phase) === 'closed') break;
     const calendarAt = v2 && s.phase === 'in-review' ? syncCalendar(c, { coalesce: coreV2, minuteMoves: () => v3 || patched(CALENDAR_MINUTE_MOVES) }) : null;
@@ -219,6 +235,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   // Let updates finish and every notice settle before completing: nothing is lost at the end.
+  if (compact) publishCard();
   if (record) await ensureReceipt(c, dispatch);
   dispatch.flush();
   publishCard();

@@ -12,6 +12,11 @@ export const OUTCOME_SA = defineSearchAttributeKey('ReviewOutcome', SearchAttrib
  * or addresses; the workflow holds no key to pseudonymise them (docs/SECURITY.md).
  */
 export const REVIEWERS_SA = defineSearchAttributeKey('ReviewReviewers', SearchAttributeType.KEYWORD_LIST);
+/**
+ * When the review's card last changed (the workflow's clock; set since compact-history): a reader that keeps the
+ * cards lists only the reviews changed since its last look, instead of all of them.
+ */
+export const UPDATED_AT_SA = defineSearchAttributeKey('ReviewUpdatedAt', SearchAttributeType.DATETIME);
 
 /** For servers that must be told about custom attributes by name (temporal CLI `--search-attribute`, operator API). */
 export const SEARCH_ATTRIBUTES = {
@@ -20,6 +25,7 @@ export const SEARCH_ATTRIBUTES = {
   ReviewWindowEndsAt: 'DATETIME',
   ReviewOutcome: 'KEYWORD',
   ReviewReviewers: 'KEYWORD_LIST',
+  ReviewUpdatedAt: 'DATETIME',
 } as const;
 
 /** What a review's start sets besides ReviewLab: the phase it starts in (the workflow then has nothing to upsert at intake). */
@@ -31,4 +37,4 @@ export function startingSearchAttributes(request: { evaluations: { reviewer: { i
   return [...STARTING_SEARCH_ATTRIBUTES, ...(ids.length > 0 ? [{ key: REVIEWERS_SA, value: ids }] : [])];
 }
 
-export const ALL_SEARCH_ATTRIBUTE_KEYS = [PHASE_SA, LAB_SA, WINDOW_ENDS_SA, OUTCOME_SA, REVIEWERS_SA];
+export const ALL_SEARCH_ATTRIBUTE_KEYS = [PHASE_SA, LAB_SA, WINDOW_ENDS_SA, OUTCOME_SA, REVIEWERS_SA, UPDATED_AT_SA];

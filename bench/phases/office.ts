@@ -19,6 +19,8 @@ import { messageIdFor } from '../../activities/message-id';
 import { makeToken, TokenStore } from '../../client/api/auth';
 import { createApiServer } from '../../client/api/server';
 import { ReviewClient } from '../../client/review-client';
+import { CardCache } from '../../client/read-model/card-cache';
+import type { CardCacheStats } from '../../client/read-model/card-cache';
 import { WORKFLOW_TYPE } from '../../workflows/messages';
 import type { NoticePayload, NoticeResult } from '../../workflows/types';
 import type { DevContext } from '../context';
@@ -43,6 +45,11 @@ export interface OfficeResult {
   loadAverage: number[];
   floors: OfficeTiming[];
   pages: OfficeTiming[];
+  /** The server's copy of the cards: what keeping it current costs, and its counters after the run. */
+  cache: OfficeTiming[];
+  cacheStats: CardCacheStats;
+  /** A change made by another client (a direct update), until the API's portfolio shows it: ms. */
+  changeSeenMs: number;
 }
 
 async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<unknown>): Promise<void> {
@@ -50,6 +57,24 @@ async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<un
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < items.length) await fn(items[next++]);
   }));
+}
+
+/**
+ * A set-up call, retried when the loaded server gave up on it (SQLite contention: "Workflow Task in failed state",
+ * deadlines). A retry the review refuses means an earlier attempt took effect: done.
+ */
+async function settle(call: () => Promise<unknown>, tries = 8): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (attempt > 1 && /not allowed|already|only in|refused|has finished|must be/i.test(msg)) return;
+      if (attempt >= tries || !/failed state|deadline|unavailable|timed out|context|no connection|not respond/i.test(msg)) throw e;
+      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+    }
+  }
 }
 
 export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
@@ -79,10 +104,10 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
     log('office: access, evaluations, closes');
     await pool(ids, 20, async (id) => {
       const i = Number(id.slice(-4));
-      if (i % 5 === 0) return reviews.cancelReview(id, { by: 'Pat PM', reason: 'bench: withdrawn request' });
-      await reviews.grantAccess(id, { by: 'Lab' });
-      if (i % 3 === 0) await reviews.submitEvaluation(id, { track: TRACK_NAMES[0], reviewerId: reviewer(1 + (i % 12)).id, severity: i % 33 === 0 ? 'critical' : 'low', summary: 'bench' });
-      if (i % 5 === 1) await reviews.closeReview(id, { by: 'Pat PM' });
+      if (i % 5 === 0) return settle(() => reviews.cancelReview(id, { by: 'Pat PM', reason: 'bench: withdrawn request' }));
+      await settle(() => reviews.grantAccess(id, { by: 'Lab' }));
+      if (i % 3 === 0) await settle(() => reviews.submitEvaluation(id, { track: TRACK_NAMES[0], reviewerId: reviewer(1 + (i % 12)).id, severity: i % 33 === 0 ? 'critical' : 'low', summary: 'bench' }));
+      if (i % 5 === 1) await settle(() => reviews.closeReview(id, { by: 'Pat PM' }));
       return undefined;
     });
     // Visibility catches up within a second or so.
@@ -96,7 +121,9 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
     log(`office: ${n} reviews ready in ${prepSeconds} s; timing pages`);
 
     const pm = makeToken({ name: 'Pat PM', role: 'pm', timeZone: 'America/New_York' });
-    const app = await createApiServer({ reviews, tokens: new TokenStore([pm.entry]), rateLimit: { max: 1_000_000, timeWindowMs: 60_000 }, office: { reviewerMaxOpen: 4, officeTimeZone: 'America/New_York' } });
+    // The server's copy of the cards, with its defaults (a background refresh every second); the first request waits for its full listing.
+    const cache = new CardCache(reviews);
+    const app = await createApiServer({ reviews, tokens: new TokenStore([pm.entry]), rateLimit: { max: 1_000_000, timeWindowMs: 60_000 }, office: { reviewerMaxOpen: 4, officeTimeZone: 'America/New_York' }, cardCache: cache });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const login = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(pm.token)}&tz=America%2FNew_York` });
@@ -136,7 +163,28 @@ export async function officePhase(ctx: DevContext): Promise<OfficeResult> {
         await time('GET /api/metrics', http('/api/metrics', 'bearer')),
         await time('GET /metrics (page, 5 SVG charts)', http('/metrics', 'cookie')),
       ];
-      return { reviews: n, open: n - closed, closed, prepSeconds, samples: cfg.officeSamples, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), floors, pages };
+      // Keeping the copy current: an incremental listing (what the background does every second) and a full one (at start-up, every 5 minutes).
+      const cacheCosts = [
+        await time('card cache: incremental refresh (changes in the last 10 s)', async () => {
+          await cache.refresh();
+          return cache.stats().lastListed;
+        }),
+      ];
+      // A change by another client (not through this server): the portfolio shows it after a background refresh.
+      const target = ids.find((id, i) => i % 5 === 2 && i % 3 !== 0) as string;
+      const changedAt = performance.now();
+      await reviews.pauseClock(target, { by: 'Lab', reason: 'bench: outage' });
+      for (;;) {
+        const pf = await fetch(`${url}/api/portfolio`, { headers: { authorization: `Bearer ${pm.token}` } }).then((r) => r.json()) as { reviews: { reviewId: string; phase: string }[] };
+        if (pf.reviews.find((r) => r.reviewId === target)?.phase === 'paused') break;
+        if (performance.now() - changedAt > 60_000) throw new Error(`office: ${target} not seen paused within 60 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const changeSeenMs = Math.round(performance.now() - changedAt);
+      return {
+        reviews: n, open: n - closed, closed, prepSeconds, samples: cfg.officeSamples, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), floors, pages,
+        cache: cacheCosts, cacheStats: cache.stats(), changeSeenMs,
+      };
     } finally {
       await app.close();
     }

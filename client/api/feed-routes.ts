@@ -11,8 +11,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_MESSAGE_ID_DOMAIN } from '../../activities/message-id';
 import { isValidTimeZone } from '../../workflows/timeline';
-import type { ReviewStatus } from '../../workflows/types';
-import { feedItemsOf, renderFeed } from '../calendar-feed';
+import { feedItemsOf, feedSourceOf, renderFeed } from '../calendar-feed';
 import { READ_ROLES } from './access';
 import type { Principal, TokenStore } from './auth';
 import { principalOfFeed } from './calendar-feeds';
@@ -26,7 +25,6 @@ import type { ReviewService } from './service';
 export const FEED_RATE_LIMIT = { max: 60, timeWindowMs: 3_600_000 };
 /** Reviews one feed covers at most: the list's own bound. */
 export const FEED_REVIEWS_MAX = LIST_MAX;
-const STATUS_CONCURRENCY = 4;
 
 export interface FeedOptions {
   service: ReviewService;
@@ -42,12 +40,9 @@ export interface FeedOptions {
 
 /** The person's feed as text: every event they answer for in their open reviews, as they may see them. */
 export async function buildFeed(o: FeedOptions, p: Principal, feed: FeedEntry): Promise<string> {
-  const rows = (await o.service.list(p, { limit: FEED_REVIEWS_MAX, sort: 'remaining' })).filter((r) => r.phase !== 'closed' && !r.error);
-  const statuses: ReviewStatus[] = [];
-  for (let i = 0; i < rows.length; i += STATUS_CONCURRENCY) {
-    const batch = await Promise.all(rows.slice(i, i + STATUS_CONCURRENCY).map((r) => o.service.status(p, r.reviewId).catch(() => null)));
-    statuses.push(...batch.filter((s): s is NonNullable<typeof s> => s !== null));
-  }
+  // The reviews' facts from their cards (the server's copy): no status query per review. Scope as for lists.
+  const read = await o.service.visible(p, { phases: ['awaiting-access', 'in-review', 'paused', 'disposal'], limit: FEED_REVIEWS_MAX });
+  const statuses = read.flatMap((e) => (e.facts ? [feedSourceOf(e.facts)] : []));
   const viewer = { role: p.role, ...(p.reviewerId ? { reviewerId: p.reviewerId } : {}) };
   const items = statuses.flatMap((s) => feedItemsOf(viewer, s, feed.timeZone, o.uidDomain ?? DEFAULT_MESSAGE_ID_DOMAIN));
   return renderFeed(`frontier-review: ${p.name}`, feed.timeZone, items, new Date(o.clock()));

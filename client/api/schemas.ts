@@ -193,9 +193,10 @@ export const officeQuerySchema = obj({
   months: str('Months of metrics, ending with the current one (1-36, default 12).', { pattern: '^[0-9]{1,2}$' }),
 });
 
+const AS_OF = 'The instant the figures are current as of: the server keeps a copy of the review cards, refreshed every few seconds (README: "What holds the truth").';
 const dueItemSchema = out({ reviewId: str(), kind: str(), at: str('UTC instant.'), track: str(), reviewerId: str(), party: str(), overdue: { type: 'boolean' } });
 export const portfolioSchema = out({
-  generatedAt: str(), timeZone: str(), thisWeek: out({ from: str(), to: str() }), nextWeek: out({ from: str(), to: str() }),
+  generatedAt: str(), asOf: str(AS_OF), timeZone: str(), thisWeek: out({ from: str(), to: str() }), nextWeek: out({ from: str(), to: str() }),
   byPhase: arr(out({ phase: str(), count: int() })),
   reviews: arr(out({
     reviewId: str(), lab: str(), labId: nullableStr(), model: str(), phase: str(), nextDeadline: { anyOf: [dueItemSchema, { type: 'null' }] },
@@ -206,14 +207,14 @@ export const portfolioSchema = out({
 
 const assignmentSchema = out({ reviewId: str(), track: str(), dueAt: nullableStr(), overdue: { type: 'boolean' } });
 export const workloadSchema = out({
-  generatedAt: str(), maxOpen: int(),
+  generatedAt: str(), asOf: str(AS_OF), maxOpen: int(),
   reviewers: arr(out({ reviewerId: str(), name: str(), open: int(), overdue: int(), dueThisWeek: int(), atCapacity: { type: 'boolean' }, assignments: arr(assignmentSchema) })),
 }, ['maxOpen', 'reviewers']);
 
 const monthly = (fields: Record<string, JsonSchema>): JsonSchema => arr(out({ month: str('yyyy-MM'), ...fields }));
 const count = { type: ['integer', 'null'] };
 export const metricsSchema = out({
-  timeZone: str(), months: arr({ type: 'string' }), reviews: int(),
+  timeZone: str(), asOf: str(AS_OF), months: arr({ type: 'string' }), reviews: int(),
   closedByOutcome: monthly({ completed: int(), expired: int(), withdrawn: int(), lapsed: int(), cancelled: int() }),
   evaluations: monthly({ onTime: int(), late: int(), notCompleted: int() }),
   intakeToAccess: monthly({ reviews: int(), medianDays: { type: ['number', 'null'] }, maxDays: { type: ['number', 'null'] } }),

@@ -31,6 +31,8 @@ import { receiptFileName } from '../../shared/record/receipt';
 import { FeedStore } from './calendar-feeds';
 import { calendarFeedDocs, calendarFeedHandlers } from './feed-routes';
 import { LIST_MAX, OFFICE_ROLES, officeOptionsFromEnv, ReviewService } from './service';
+import { CardCache } from '../read-model/card-cache';
+import type { CardCacheOptions } from '../read-model/card-cache';
 import type { OfficeFilter, RowFilter, ServiceOptions } from './service';
 import { metricsCsv } from '../read-model/metrics';
 import { isValidTimeZone } from '../../workflows/timeline';
@@ -79,6 +81,11 @@ export interface ApiServerOptions {
   tokenSignIn?: boolean;
   /** Reviewer load limit and program office zone; default from REVIEWER_MAX_OPEN and PROGRAM_OFFICE_TIME_ZONE. */
   office?: ServiceOptions;
+  /**
+   * The copy of the review cards lists and office pages read (read-model/card-cache.ts): its options, or one made by the
+   * caller (started and stopped here all the same); false: one visibility listing per request instead.
+   */
+  cardCache?: CardCache | CardCacheOptions | false;
   clock?: () => number;
   /** Calendar feeds' hashed secrets (calendar-feeds.ts); default: in memory. */
   feeds?: FeedStore;
@@ -226,7 +233,12 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     // Strict: no type coercion, unknown fields rejected (not silently dropped), every problem reported.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   });
-  const service = new ReviewService(o.reviews, o.clock, o.office ?? officeOptionsFromEnv(process.env));
+  const cache = o.cardCache === false ? undefined : o.cardCache instanceof CardCache ? o.cardCache : new CardCache(o.reviews, o.cardCache ?? {});
+  const service = new ReviewService(o.reviews, o.clock, { ...(o.office ?? officeOptionsFromEnv(process.env)), ...(cache ? { cache } : {}) });
+  if (cache) {
+    cache.start();
+    app.addHook('onClose', async () => cache.stop());
+  }
   app.decorateRequest('principal', null);
 
   // Per token, not per address: many people behind one proxy do not share a budget, and a token cannot escape its
@@ -301,13 +313,16 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
   const docs = routeDocs({ limits: uploadLimits, maxBytes: o.evidence?.config.maxBytes ?? null });
   const openapi = buildOpenApi(docs, { version: VERSION });
   const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
-    listReviews: async (req) => {
+    listReviews: async (req, reply) => {
       const q = req.query as { phase?: string; lab?: string; reviewer?: string; dueWithinDays?: string; limit?: string; sort?: RowFilter['sort'] };
       const limit = q.limit === undefined ? LIST_MAX : Number(q.limit);
       if (limit < 1 || limit > LIST_MAX) throw new ApiError(400, 'validation', `limit: must be from 1 to ${LIST_MAX}`, [{ path: 'limit', message: `must be from 1 to ${LIST_MAX}` }]);
-      return service.list(principal(req), {
+      const rows = await service.list(principal(req), {
         phase: q.phase, lab: q.lab, reviewer: q.reviewer, dueWithinDays: q.dueWithinDays === undefined ? undefined : Number(q.dueWithinDays), limit, sort: q.sort,
       });
+      // The list is a JSON array (its shape is the contract's): how current it is goes in a header.
+      reply.header('X-As-Of', service.asOf());
+      return rows;
     },
     startReview: async (req, reply) => {
       const started = await service.start(principal(req), req.body);

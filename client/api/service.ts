@@ -13,7 +13,8 @@ import { buildPlan } from '../plan';
 import type { Plan } from '../plan';
 import { ReviewError, validateRequest } from '../review-client';
 import type { ListFilter, ReviewClient, ReviewSummary, StartedReview, UpdateArg, UpdateName } from '../review-client';
-import { FALLBACK_STATUS_MAX, readFacts } from '../read-model/read';
+import { FALLBACK_STATUS_MAX, readEntries } from '../read-model/read';
+import type { CardCache } from '../read-model/card-cache';
 import type { ReadEntry } from '../read-model/read';
 import type { ReviewFacts } from '../read-model/facts';
 import { argumentScope, factsInScope, hiddenReview, inScope, PLAN_ROLES, READ_ROLES, roleAllowed, START_ROLES, UPDATE_ROLES, viewFor } from './access';
@@ -151,6 +152,8 @@ export interface ServiceOptions {
   reviewerMaxOpen?: number;
   /** The zone of program metrics' months (PROGRAM_OFFICE_TIME_ZONE). */
   officeTimeZone?: string;
+  /** Lists and office pages read this copy of the cards (read-model/card-cache.ts) instead of listing per request. */
+  cache?: CardCache;
 }
 
 /** REVIEWER_MAX_OPEN and PROGRAM_OFFICE_TIME_ZONE, checked: a bad value stops the server with a message naming it. */
@@ -163,10 +166,22 @@ export function officeOptionsFromEnv(env: Record<string, string | undefined>): S
 export class ReviewService {
   readonly reviewerMaxOpen: number;
   readonly officeTimeZone: string;
+  readonly cache: CardCache | null;
 
   constructor(readonly reviews: ReviewClient, private readonly clock: () => number = Date.now, options: ServiceOptions = {}) {
     this.reviewerMaxOpen = options.reviewerMaxOpen ?? DEFAULT_REVIEWER_MAX_OPEN;
     this.officeTimeZone = options.officeTimeZone ?? DEFAULT_PROGRAM_OFFICE_ZONE;
+    this.cache = options.cache ?? null;
+  }
+
+  /** The instant lists and office pages are current as of: the card cache's last listing, or now without one. */
+  asOf(): string {
+    return this.cache?.asOf() ?? new Date(this.clock()).toISOString();
+  }
+
+  /** A write through this server: its reader sees it at once, whatever the visibility store's lag (best effort). */
+  private noteWrite(workflowId: string, status: ReviewStatus, sentAt: number): void {
+    this.cache?.noteWrite(workflowId, status, this.reviews.labValue(status.lab.id ?? status.lab.name), sentAt);
   }
 
   /** The review's status if the principal may see it: 404 both when it is unknown and when it is outside the scope. */
@@ -205,7 +220,9 @@ export class ReviewService {
     const arg = withInspectLog(name, ownName ? { ...record, by: p.name } : input);
     // Checked before the change, so the assignment being made does not count against the reviewer (visibility lags).
     const warning = name === 'assignReviewer' ? await this.assignmentWarning(reviewId, arg) : null;
+    const sentAt = Date.now();
     const { status } = await this.reviews.updateThenStatus(name, reviewId, arg as UpdateArg<N>);
+    if (this.cache) this.noteWrite(await this.reviews.workflowIdOf(reviewId), status, sentAt);
     return { ...viewFor(p, status), ...(warning ? { warnings: [warning] } : {}) };
   }
 
@@ -235,24 +252,35 @@ export class ReviewService {
 
   /** Open reviews by phase with their next deadline, due this week and next in `zone`, overdue and critical first. */
   async portfolio(p: Principal, f: OfficeFilter, zone: string): Promise<Portfolio> {
-    return buildPortfolio(await this.officeFacts(p, 'see the portfolio', f, OPEN_PHASES), this.clock(), zone);
+    const facts = await this.officeFacts(p, 'see the portfolio', f, OPEN_PHASES);
+    return { ...buildPortfolio(facts, this.clock(), zone), asOf: this.asOf() };
   }
 
   /** Open assignments per reviewer across reviews. */
   async workload(p: Principal, f: OfficeFilter, zone: string): Promise<Workload> {
     const now = this.clock();
     const facts = await this.officeFacts(p, 'see reviewer workload', f, ['awaiting-access', 'in-review', 'paused']);
-    return buildWorkload(facts, now, this.reviewerMaxOpen, weeksOf(now, zone).thisWeek);
+    return { ...buildWorkload(facts, now, this.reviewerMaxOpen, weeksOf(now, zone).thisWeek), asOf: this.asOf() };
   }
 
   /** Program metrics over the last `months` months, in the program office's zone. */
   async metrics(p: Principal, f: OfficeFilter, months = 12): Promise<ProgramMetrics> {
-    return buildMetrics(await this.officeFacts(p, 'see program metrics', f, undefined), this.clock(), this.officeTimeZone, months);
+    const facts = await this.officeFacts(p, 'see program metrics', f, undefined);
+    return { ...buildMetrics(facts, this.clock(), this.officeTimeZone, months), asOf: this.asOf() };
   }
 
   async start(p: Principal, input: unknown): Promise<StartedReview> {
     roleAllowed(p, START_ROLES, 'start reviews');
-    return this.reviews.start(input);
+    const sentAt = Date.now();
+    const started = await this.reviews.start(input);
+    if (this.cache) {
+      try {
+        this.noteWrite(started.workflowId, await this.reviews.statusAt(started.workflowId, started.reviewId), sentAt);
+      } catch {
+        // Started all the same: the next listing brings it.
+      }
+    }
+    return started;
   }
 
   /**
@@ -273,7 +301,13 @@ export class ReviewService {
       ...(reviewer !== undefined ? { reviewer } : {}),
     };
     const clearinghouse = p.role === 'pm' || p.role === 'director';
-    const read = await readFacts(this.reviews, filter, this.clock());
+    const now = this.clock();
+    let entries;
+    if (this.cache) {
+      await this.cache.current();
+      entries = this.cache.entries(filter, now);
+    } else entries = await this.reviews.entries(filter);
+    const read = await readEntries(this.reviews, entries, now);
     return read.filter((e) => (e.facts
       ? factsInScope(p, e.facts) && (reviewer === undefined || e.facts.reviewers.some((r) => r.id === reviewer))
       // A review whose state cannot be read shows what the search attributes say, to those who see every review.

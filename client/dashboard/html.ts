@@ -55,6 +55,17 @@ export function whenWords(iso: string | null | undefined, zone: string): Html {
   return html`<time datetime="${local.toISO({ suppressMilliseconds: true }) ?? iso}">${local.toFormat('cccc d LLLL yyyy, HH:mm ZZZZ')}</time>`;
 }
 
+/**
+ * "As of" for pages read from the server's copy of the review cards (read-model/card-cache.ts): the instant to the
+ * second, in words, so a reader knows how current the figures are.
+ */
+export function asOfNote(iso: string, zone: string): Html {
+  const dt = DateTime.fromISO(iso, { setZone: true });
+  const local = dt.isValid ? dt.setZone(zone).setLocale('en-US') : null;
+  const text = local ? local.toFormat('cccc d LLLL yyyy, HH:mm:ss ZZZZ') : iso;
+  return html`<p class="muted" id="as-of">As of <time datetime="${local?.toISO() ?? iso}">${text}</time> (refreshed every few seconds; changes you make here show at once).</p>`;
+}
+
 export const STYLE = `
 :root { --fg:#1b1f24; --muted:#57606a; --line:#d0d7de; --bg:#fff; --accent:#0550ae; --ok:#1a7f37; --warn:#9a6700; --bad:#b3261e; --soft:#f6f8fa; }
 * { box-sizing: border-box; }

@@ -10,7 +10,7 @@ import type { OfficeFilter } from '../api/service';
 import { PHASES } from '../review-client';
 import { chartFigure } from './charts-svg';
 import type { BarChart } from './charts-svg';
-import { html, raw, when } from './html';
+import { asOfNote, html, raw, when } from './html';
 import type { Html } from './html';
 import { layout } from './pages';
 import type { PageCtx } from './pages';
@@ -34,18 +34,32 @@ function filterForm(action: string, f: OfficeFilter, label: string): Html {
 </div><button type="submit">Filter</button> <a href="${action}">Clear</a></form>`;
 }
 
+/** Items a due table shows at most (the earliest); the JSON has them all. */
+const DUE_ROWS_MAX = 100;
+
 function dueTable(id: string, caption: string, items: DueItem[], zone: string, empty: string): Html {
   if (items.length === 0) return html`<p id="${id}">${empty}</p>`;
   return html`<table id="${id}"><caption>${caption}</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Review</th><th scope="col">What</th><th scope="col">State</th></tr></thead>
-<tbody>${items.map((d) => html`<tr><td>${when(d.at, zone)}</td><td>${reviewLink(d.reviewId)}</td><td>${what(d)}</td><td>${d.overdue ? html`<span class="badge overdue">overdue</span>` : 'due'}</td></tr>`)}</tbody></table>`;
+<tbody>${items.slice(0, DUE_ROWS_MAX).map((d) => html`<tr><td>${when(d.at, zone)}</td><td>${reviewLink(d.reviewId)}</td><td>${what(d)}</td><td>${d.overdue ? html`<span class="badge overdue">overdue</span>` : 'due'}</td></tr>`)}</tbody></table>
+${items.length > DUE_ROWS_MAX ? html`<p>The first ${DUE_ROWS_MAX} of ${items.length} items; every one is in the <a href="/api/portfolio">JSON</a>, or narrow the filter.</p>` : ''}`;
 }
 
-export function portfolioPage(ctx: PageCtx, pf: Portfolio, f: OfficeFilter): string {
+/** Rows of the portfolio page's review table per page (the JSON has them all). */
+export const PORTFOLIO_PAGE_ROWS = 100;
+
+export function portfolioPage(ctx: PageCtx, pf: Portfolio, f: OfficeFilter, pageNo = 1): string {
   const z = ctx.zone;
+  const pages = Math.max(1, Math.ceil(pf.reviews.length / PORTFOLIO_PAGE_ROWS));
+  const current = Math.min(pageNo, pages);
+  const shown = pf.reviews.slice((current - 1) * PORTFOLIO_PAGE_ROWS, current * PORTFOLIO_PAGE_ROWS);
+  const link = (n: number): string => `/portfolio?${new URLSearchParams({ ...Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)), page: String(n) }).toString()}`;
+  const nav = pages === 1 ? '' : html`<nav aria-label="Review table pages"><p>Reviews ${(current - 1) * PORTFOLIO_PAGE_ROWS + 1}–${(current - 1) * PORTFOLIO_PAGE_ROWS + shown.length} of ${pf.reviews.length}.
+${current > 1 ? html`<a href="${link(current - 1)}" rel="prev">Previous ${PORTFOLIO_PAGE_ROWS}</a>` : ''} ${current < pages ? html`<a href="${link(current + 1)}" rel="next">Next ${PORTFOLIO_PAGE_ROWS}</a>` : ''}</p></nav>`;
   const body = html`<h1>Portfolio</h1>
 ${filterForm('/portfolio', f, 'Filter the portfolio')}
 <p class="muted">Open reviews, overdue and critical first. Weeks run Monday to Sunday in ${z}. <a href="/api/portfolio">JSON</a></p>
+${pf.asOf ? asOfNote(pf.asOf, z) : ''}
 <section aria-labelledby="h-phases"><h2 id="h-phases">By phase</h2>
 <table id="by-phase"><caption>Open reviews by phase</caption><thead><tr><th scope="col">Phase</th><th scope="col">Reviews</th></tr></thead>
 <tbody>${pf.byPhase.map((b) => html`<tr><th scope="row">${b.phase}</th><td class="num">${b.count}</td></tr>`)}</tbody></table></section>
@@ -55,9 +69,9 @@ ${filterForm('/portfolio', f, 'Filter the portfolio')}
 <section aria-labelledby="h-reviews"><h2 id="h-reviews">Reviews (${pf.reviews.length})</h2>
 ${pf.reviews.length === 0 ? html`<p>No open reviews${f.lab || f.reviewer || f.phase ? ' match the filter' : ''}.</p>` : html`<table id="portfolio-reviews"><caption>Open reviews, overdue and critical first, then by next deadline</caption>
 <thead><tr><th scope="col">Review</th><th scope="col">Lab</th><th scope="col">Model</th><th scope="col">Phase</th><th scope="col">Next deadline</th><th scope="col">Reviewers</th><th scope="col">Flags</th></tr></thead>
-<tbody>${pf.reviews.map((r) => html`<tr data-review="${r.reviewId}"><td>${reviewLink(r.reviewId)}</td><td>${r.lab}</td><td>${r.model}</td><td>${r.phase}</td>
+<tbody>${shown.map((r) => html`<tr data-review="${r.reviewId}"><td>${reviewLink(r.reviewId)}</td><td>${r.lab}</td><td>${r.model}</td><td>${r.phase}</td>
 <td>${r.nextDeadline ? `${what(r.nextDeadline)}, ${when(r.nextDeadline.at, z)}` : '—'}</td><td>${r.reviewers.join(', ') || '—'}</td>
-<td>${r.overdue ? html`<span class="badge overdue">${r.overdue} overdue</span> ` : ''}${r.critical ? html`<span class="badge critical">critical finding</span>` : ''}</td></tr>`)}</tbody></table>`}</section>`;
+<td>${r.overdue ? html`<span class="badge overdue">${r.overdue} overdue</span> ` : ''}${r.critical ? html`<span class="badge critical">critical finding</span>` : ''}</td></tr>`)}</tbody></table>${nav}`}</section>`;
   return layout(ctx, 'Portfolio', body);
 }
 
@@ -66,6 +80,7 @@ export function workloadPage(ctx: PageCtx, w: Workload, f: OfficeFilter): string
   const body = html`<h1>Reviewer workload</h1>
 ${filterForm('/workload', f, 'Filter the workload')}
 <p class="muted">Open assignments (evaluations not yet submitted in open reviews). A reviewer with ${w.maxOpen} or more is at capacity: assigning them another warns (REVIEWER_MAX_OPEN). <a href="/api/workload">JSON</a></p>
+${w.asOf ? asOfNote(w.asOf, z) : ''}
 ${w.reviewers.length === 0 ? html`<p>No open assignments.</p>` : html`<table id="workload"><caption>Open assignments per reviewer, most overdue first</caption>
 <thead><tr><th scope="col">Reviewer</th><th scope="col">Open</th><th scope="col">Overdue</th><th scope="col">Due this week</th><th scope="col">Load</th><th scope="col">Assignments</th></tr></thead>
 <tbody>${w.reviewers.map((r) => html`<tr data-reviewer="${r.reviewerId}"><th scope="row">${r.name} <span class="mono">(${r.reviewerId})</span></th><td class="num">${r.open}</td><td class="num">${r.overdue}</td><td class="num">${r.dueThisWeek}</td>
@@ -122,6 +137,7 @@ export function metricsPage(ctx: PageCtx, m: ProgramMetrics, f: OfficeFilter, qu
   const body = html`<h1>Program metrics</h1>
 ${filterForm('/metrics', f, 'Filter the metrics')}
 <p class="muted">${m.reviews} reviews; months in the program office's zone (${m.timeZone}). <a href="/metrics.csv${query}" download>Download CSV</a> · <a href="/api/metrics${query}">JSON</a></p>
+${m.asOf ? asOfNote(m.asOf, ctx.zone) : ''}
 ${metricsCharts(m).map((c) => html`<section aria-labelledby="${c.id}-caption">${chartFigure(c)}</section>`)}`;
   return layout(ctx, 'Program metrics', body);
 }

@@ -16,7 +16,7 @@ import { PHASES } from '../review-client';
 import type { UpdateName } from '../review-client';
 import type { FormFields } from './forms';
 import { formFieldOf } from './forms';
-import { CSP, html, raw, SCRIPT, STYLE, when, whenWords } from './html';
+import { asOfNote, CSP, html, raw, SCRIPT, STYLE, when, whenWords } from './html';
 import type { Html } from './html';
 import type { OutboxEntry, OutboxMessage } from './outbox';
 import { timelineSvg, timelineTable } from './timeline-svg';
@@ -108,7 +108,7 @@ function daysLeft(n: number | null): string {
   return n === 0 ? 'today' : `${n} d`;
 }
 
-export function listPage(ctx: PageCtx, rows: ReviewRow[], f: RowFilter): string {
+export function listPage(ctx: PageCtx, rows: ReviewRow[], f: RowFilter, asOf?: string): string {
   const p = ctx.principal as Principal;
   const sort = f.sort ?? 'remaining';
   const q = (extra: Record<string, string>): string => {
@@ -127,6 +127,7 @@ ${p.role === 'lab' ? '' : html`<div><label for="f-lab">Lab <span class="hint">(i
 <div><label for="f-due">Window ends within <span class="hint">(days)</span></label><input id="f-due" type="number" min="0" name="dueWithinDays" value="${f.dueWithinDays ?? ''}"></div>
 </div><input type="hidden" name="sort" value="${sort}"><button type="submit">Filter</button> <a href="/">Clear</a>
 </form>
+${asOf ? asOfNote(asOf, ctx.zone) : ''}
 <p class="muted">Dates in ${ctx.zone}. Sort: ${sort === 'remaining' ? html`<strong>least time remaining</strong> · <a href="${q({ sort: 'newest' })}">newest</a>` : html`<a href="${q({ sort: 'remaining' })}">least time remaining</a> · <strong>newest</strong>`}</p>
 ${rows.length === 0 ? html`<p>No reviews${f.phase || f.lab || f.dueWithinDays !== undefined ? ' match the filter' : ' yet'}.</p>` : html`<table>
 <caption class="sr-only">Reviews, ${sort === 'remaining' ? 'least time remaining first' : 'newest first'}</caption>

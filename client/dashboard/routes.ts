@@ -256,7 +256,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
       sort: q.sort === 'newest' ? 'newest' : 'remaining',
     };
     const rows = await o.service.list(p, f);
-    return page(reply, listPage(ctxOf(req, p), rows, f));
+    return page(reply, listPage(ctxOf(req, p), rows, f, o.service.asOf()));
   });
 
   const officeFilter = (req: FastifyRequest): OfficeFilter => {
@@ -276,7 +276,10 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
     const p = session(req);
     const ctx = ctxOf(req, p);
     const f = officeFilter(req);
-    return page(reply, portfolioPage(ctx, await o.service.portfolio(p, f, ctx.zone), f));
+    // The review table in pages of PORTFOLIO_PAGE_ROWS (a thousand rows of HTML took most of the page's time); a bad number is page 1.
+    const asked = (req.query as { page?: unknown }).page;
+    const pageNo = typeof asked === 'string' && /^[1-9]\d{0,3}$/.test(asked) ? Number(asked) : 1;
+    return page(reply, portfolioPage(ctx, await o.service.portfolio(p, f, ctx.zone), f, pageNo));
   });
 
   app.get('/workload', async (req, reply) => {

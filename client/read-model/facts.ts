@@ -34,6 +34,7 @@ export interface ReviewFacts {
   accessDeadlineAt: number | null;
   disposalDueAt: number | null;
   closedAt: number | null;
+  plannedReleaseAt: number | null;
   /** Each pause (end null while it lasts), and the time paused so far. */
   pauses: { start: number; end: number | null }[];
   pausedMs: number;
@@ -76,6 +77,7 @@ export function factsFromCard(card: ReviewCard, now: number): ReviewFacts {
     accessDeadlineAt: card.accessGrantedAt === null && card.closedAt === null ? accessDeadline(ts) : null,
     disposalDueAt: card.phase === 'disposal' || (card.closedAt !== null && card.disposal.length > 0) ? disposalDue(ts) : null,
     closedAt: card.closedAt,
+    plannedReleaseAt: card.plannedReleaseAt,
     pauses: card.pauses.map(([start, end]) => ({ start, end })),
     pausedMs: pausedMs(ts, ref),
     evaluations: card.evaluations.map((e) => {
@@ -125,6 +127,7 @@ export function factsFromStatus(s: ReviewStatus): ReviewFacts {
     accessDeadlineAt: ms(s.clock.accessDeadlineAt),
     disposalDueAt: ms(s.disposalDueAt),
     closedAt: ms(s.closedAt),
+    plannedReleaseAt: ms(s.plannedReleaseAt),
     pauses: pausesIn(s),
     pausedMs: s.clock.pausedMs,
     evaluations: s.evaluations.map((e) => ({

@@ -12,6 +12,8 @@ const DAY_MS = 86_400_000;
 
 export interface ProgramMetrics {
   timeZone: string;
+  /** The instant the reviews' cards were read as of (the server's copy; card-cache.ts). */
+  asOf?: string;
   /** yyyy-MM, oldest first. */
   months: string[];
   reviews: number;

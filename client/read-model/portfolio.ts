@@ -41,6 +41,8 @@ export interface Week {
 
 export interface Portfolio {
   generatedAt: string;
+  /** The instant the reviews' cards were read as of (the server's copy; card-cache.ts). */
+  asOf?: string;
   timeZone: string;
   thisWeek: Week;
   nextWeek: Week;

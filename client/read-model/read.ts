@@ -32,9 +32,14 @@ export async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => 
 }
 
 export async function readFacts(reviews: ReviewClient, filter: ListFilter, now: number, fallbackMax = FALLBACK_STATUS_MAX): Promise<ReadEntry[]> {
-  const entries = await reviews.entries(filter);
+  return readEntries(reviews, await reviews.entries(filter), now, fallbackMax);
+}
+
+/** The facts of listed entries (from the visibility store or the card cache): no call for an entry with a card. */
+export async function readEntries(reviews: ReviewClient, entries: ReviewEntry[], now: number, fallbackMax = FALLBACK_STATUS_MAX): Promise<ReadEntry[]> {
   let budget = fallbackMax;
   const read = async (e: ReviewEntry): Promise<ReadEntry> => {
+    if (e.facts) return { summary: e.summary, facts: e.facts };
     if (e.card) return { summary: e.summary, facts: factsFromCard(e.card, now) };
     if (budget <= 0) return { summary: e.summary, facts: null, error: `older review: not read (more than ${fallbackMax} reviews started before review-card in one request)` };
     budget--;

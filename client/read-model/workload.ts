@@ -28,6 +28,8 @@ export interface ReviewerLoad {
 
 export interface Workload {
   generatedAt: string;
+  /** The instant the reviews' cards were read as of (the server's copy; card-cache.ts). */
+  asOf?: string;
   maxOpen: number;
   reviewers: ReviewerLoad[];
 }

@@ -79,6 +79,17 @@ describe.each([['plain', null], ['encrypted', `k1:${randomBytes(32).toString('ba
       const ours = rows.filter((r) => Object.values(ids).includes(r.reviewId));
       return ours.length === 4 && ours.filter((r) => r.phase === 'in-review').length === 2;
     }, 'the four reviews listed, two in review');
+    // The server's copy of the cards (card-cache.ts) may have listed a review before its first card was written (it then
+    // reads its status, as an older review's): it holds every new review's card within a refresh or two.
+    await waitUntil(async () => {
+      const status = jest.spyOn(api.reviews, 'statusAt');
+      try {
+        await api.call('pm', 'GET', '/api/reviews');
+        return status.mock.calls.every(([, id]) => id === ids.old);
+      } finally {
+        status.mockRestore();
+      }
+    }, "the server's copy holding every new review's card");
   });
 
   afterAll(async () => {

@@ -94,7 +94,7 @@ function facts(over: Partial<ReviewFacts> & { reviewId: string }): ReviewFacts {
   return {
     model: { name: 'M', version: '1' }, lab: { id: 'acme', name: 'Acme AI' }, timeZone: NY, phase: 'in-review', outcome: null,
     createdAt: at('2027-01-04T09:00:00-05:00'), accessGrantedAt: at('2027-01-05T09:00:00-05:00'), windowEndsAt: at('2027-02-04T09:00:00-05:00'),
-    accessDeadlineAt: null, disposalDueAt: null, closedAt: null, pauses: [], pausedMs: 0, evaluations: [], reviewers: [], disposal: [], source: 'card',
+    accessDeadlineAt: null, disposalDueAt: null, closedAt: null, plannedReleaseAt: null, pauses: [], pausedMs: 0, evaluations: [], reviewers: [], disposal: [], source: 'card',
     ...over,
   };
 }
