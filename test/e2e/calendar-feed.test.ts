@@ -10,7 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { FeedStore, principalOfFeed } from '../../client/api/calendar-feeds';
 import { makeToken, TokenStore } from '../../client/api/auth';
+import type { ReviewRow } from '../../client/api/service';
 import { createApiEnv } from '../support/api-env';
+import { waitUntil } from '../support/assertions';
+import { eventually } from '../support/cli';
 import type { ApiEnv, Who } from '../support/api-env';
 import { request } from '../support/fixtures';
 import { invitesOf, mailWith, utc } from '../support/mail';
@@ -76,6 +79,13 @@ beforeAll(async () => {
   await api.reviews.start(request({ reviewId: B, lab: lab('other-lab'), evaluations: [{ track: 'cyber-offense', reviewer: r1, dueDay: 21 }] }));
   await api.reviews.start(request({ reviewId: C, lab: lab('acme'), evaluations: [{ track: 'bio-uplift', reviewer: r2, dueDay: 21 }] }));
   for (const id of [A, B]) await api.reviews.updateThenStatus('grantAccess', id, { by: 'Sec Team' });
+  // Feeds read the server's copy of the cards (card-cache.ts), which sees a change made by another client (here the
+  // review client directly) at its next refresh: wait until it shows both grants, and until their notices went out.
+  await waitUntil(async () => {
+    const rows = (await api.call('pm', 'GET', '/api/reviews')).body as ReviewRow[];
+    return rows.filter((r) => (r.reviewId === A || r.reviewId === B) && r.phase === 'in-review').length === 2;
+  }, "the server's copy showing both grants");
+  await eventually(() => api.reviews.status(A), (s) => s.notices.every((n) => n.state !== 'sending'), 60_000);
 }, 180_000);
 
 afterAll(async () => {
