@@ -338,6 +338,13 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
           await sink.waitFor((m) => m.length > count, 5 * SECOND).then(() => { acceptKills++; }, () => { mode = 'random'; });
         }
         if (mode === 'random') {
+          if (stallSince !== null && sink.stats.stalledAccepted === stallAcceptedFrom) {
+            // No stalled reply of this window has reached its client yet: hold the kill until one has, or the window
+            // ends. A killed worker's activities wait out their start-to-close timeout before another attempt, so
+            // kills every few seconds left a run's three stall windows with 36 stalled replies, all abandoned.
+            const from = stallAcceptedFrom;
+            while (stallSince !== null && sink.stats.stalledAccepted === from && Date.now() < until) await sleep(50);
+          }
           // a random moment of a polling worker; while the sink stalls, long enough for a stalled reply to get through
           await sleep(stallSince !== null ? rnd.between(STALL_MS + 500, STALL_MS + 1500) : rnd.between(300, 2000));
         }
