@@ -8,6 +8,7 @@
  * when a transition is not yet indexed (visibility lags by about a second). The memo is a payload: encrypted by the
  * codec when keys are configured. Pure: no Temporal API, so the workflow, the client and unit tests share it.
  */
+import { isObject } from './schema';
 import { DEFAULT_POLICY } from './timeline';
 import type { ReviewState } from './review-state';
 import type { Outcome, Phase, Policy, Severity } from './types';
@@ -119,7 +120,6 @@ export function cardMemoFields(card: ReviewCard): Record<string, unknown> {
  * checked, not trusted: a memo is what a workflow wrote, and an older review has none.
  */
 export function cardFromMemo(memo: Record<string, unknown> | undefined): ReviewCard | null {
-  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   const id = memo?.[CARD_MEMO_FIELDS.identity];
   if (!isObject(id) || typeof id.reviewId !== 'string' || !Array.isArray(id.reviewers)) return null;
   let card: Record<string, unknown>;

@@ -132,8 +132,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
     // compact-history: when the card last changed, so a reader keeping the cards (client/read-model/card-cache.ts)
     // lists only the reviews changed since its last look.
     if (compact) pairs.push({ key: UPDATED_AT_SA, value: new Date(now()) });
-    if (compact && pairs.length > 0) upsertSearchAttributes(pairs);
-    else for (const pair of pairs) upsertSearchAttributes([pair]); // before compact-history: the reviewer ids alone
+    if (pairs.length > 0) upsertSearchAttributes(pairs); // before compact-history only the reviewer ids, as always
   };
   // Evidence handling (evidence-workflow.ts) is taken at the branch: the first attachment or the close asks, once per review.
   const evidenceRecord = (): boolean => (s.evidenceRecord ??= compact || patched(EVIDENCE_RECORD));

@@ -113,7 +113,7 @@ export function array<const TItem extends v.GenericSchema>(item: TItem, bounds: 
   );
 }
 
-const isObject = (input: unknown): input is Record<string, unknown> => typeof input === 'object' && input !== null && !Array.isArray(input);
+export const isObject = (input: unknown): input is Record<string, unknown> => typeof input === 'object' && input !== null && !Array.isArray(input);
 
 type StrictObjectSchema<TEntries extends v.ObjectEntries> = v.BaseSchema<
   v.InferInput<v.ObjectSchema<TEntries, undefined>>, v.InferOutput<v.ObjectSchema<TEntries, undefined>>, v.InferIssue<v.ObjectSchema<TEntries, undefined>>
