@@ -15,6 +15,7 @@
  * In memory, per server process, like the request rate limit: entries older than the window are dropped at each
  * use, so a key holds at most `files` entries.
  */
+import { wholeNumberFromEnv } from '../../shared/env-number';
 import { ApiError } from './http-errors';
 
 export interface UploadBudget {
@@ -43,12 +44,8 @@ export class UploadLimitConfigError extends Error {
   override name = 'UploadLimitConfigError';
 }
 
-function whole(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new UploadLimitConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
-  return Number(raw);
-}
+const whole = (env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number =>
+  wholeNumberFromEnv(env, name, fallback, min, max, UploadLimitConfigError);
 
 /**
  * EVIDENCE_UPLOAD_WINDOW_SECONDS (default 3600), EVIDENCE_UPLOAD_FILES_PER_TOKEN (20), EVIDENCE_UPLOAD_BYTES_PER_TOKEN

@@ -8,6 +8,7 @@
  * - EVIDENCE_MEDIA_TYPES: comma-separated allowed media types (default DEFAULT_MEDIA_TYPES).
  */
 import path from 'node:path';
+import { wholeNumberFromEnv } from '../env-number';
 
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 const MAX_MAX_BYTES = 1024 * 1024 * 1024;
@@ -63,12 +64,8 @@ export function parseLocation(value: string | undefined, cwd = process.cwd()): E
   return { kind: 'directory', dir: path.resolve(cwd, dir) };
 }
 
-function wholeNumber(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new EvidenceConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return Number(raw);
-}
+const wholeNumber = (env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number =>
+  wholeNumberFromEnv(env, name, fallback, min, max, EvidenceConfigError);
 
 export function loadEvidenceConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): EvidenceConfig {
   const types = env.EVIDENCE_MEDIA_TYPES?.trim();
