@@ -1,5 +1,6 @@
 /** Human-readable output of the CLI. Pure functions of the data; `--json` bypasses all of this. */
 import { DateTime } from 'luxon';
+import { inZone } from './zone-time';
 import type { ReviewStatus } from '../workflows/types';
 import { itemLabel } from '../workflows/access-package';
 import type { PackageView } from '../workflows/access-package';
@@ -12,9 +13,10 @@ export const RECENT_EVENTS = 10;
 /** "2026-12-29 10:15 EST" in the given zone; the ISO input keeps its own offset otherwise. */
 export function formatTime(iso: string | null, zone?: string): string {
   if (!iso) return DASH;
+  if (zone) return inZone(iso, zone, 'minute') ?? iso;
   const dt = DateTime.fromISO(iso, { setZone: true });
   if (!dt.isValid) return iso;
-  return (zone ? dt.setZone(zone) : dt).toFormat('yyyy-MM-dd HH:mm ZZZZ');
+  return dt.toFormat('yyyy-MM-dd HH:mm ZZZZ');
 }
 
 function days(ms: number): string {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { inZone } from '../zone-time';
 
 export class Html {
   constructor(readonly value: string) {}
@@ -39,8 +40,7 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
 /** "2026-12-29 10:15 EST" in the viewer's zone. */
 export function when(iso: string | null | undefined, zone: string): string {
   if (!iso) return '—';
-  const dt = DateTime.fromISO(iso, { setZone: true });
-  return dt.isValid ? dt.setZone(zone).toFormat('yyyy-MM-dd HH:mm ZZZZ') : iso;
+  return inZone(iso, zone, 'minute') ?? iso;
 }
 
 /**
@@ -52,7 +52,7 @@ export function whenWords(iso: string | null | undefined, zone: string): Html {
   const dt = DateTime.fromISO(iso, { setZone: true });
   if (!dt.isValid) return html`<span>${iso}</span>`;
   const local = dt.setZone(zone).setLocale('en-US');
-  return html`<time datetime="${local.toISO({ suppressMilliseconds: true }) ?? iso}">${local.toFormat('cccc d LLLL yyyy, HH:mm ZZZZ')}</time>`;
+  return html`<time datetime="${local.toISO({ suppressMilliseconds: true }) ?? iso}">${inZone(iso, zone, 'words') ?? iso}</time>`;
 }
 
 /**
@@ -62,7 +62,7 @@ export function whenWords(iso: string | null | undefined, zone: string): Html {
 export function asOfNote(iso: string, zone: string): Html {
   const dt = DateTime.fromISO(iso, { setZone: true });
   const local = dt.isValid ? dt.setZone(zone).setLocale('en-US') : null;
-  const text = local ? local.toFormat('cccc d LLLL yyyy, HH:mm:ss ZZZZ') : iso;
+  const text = local ? inZone(iso, zone, 'words-seconds') ?? iso : iso;
   return html`<p class="muted" id="as-of">As of <time datetime="${local?.toISO() ?? iso}">${text}</time> (refreshed every few seconds; changes you make here show at once).</p>`;
 }
 

@@ -56,20 +56,30 @@ export interface Portfolio {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Every dated item a review still waits for: the phase's deadline, pending evaluations' due dates, missing disposals. */
-export function dueItems(f: ReviewFacts, now: number): DueItem[] {
-  const out: DueItem[] = [];
-  const push = (kind: DueKind, at: number | null, extra: Partial<DueItem> = {}): void => {
-    if (at !== null) out.push({ reviewId: f.reviewId, kind, at: iso(at), overdue: at <= now, ...extra });
+/** A due item with its instant as a number, so sorting and week bounds do not parse strings. */
+interface TimedItem {
+  atMs: number;
+  item: DueItem;
+}
+
+function timedItems(f: ReviewFacts, now: number): TimedItem[] {
+  const out: TimedItem[] = [];
+  const push = (kind: DueKind, at: number | null, extra: Partial<DueItem> = {}, overdue = at !== null && at <= now): void => {
+    if (at !== null) out.push({ atMs: at, item: { reviewId: f.reviewId, kind, at: iso(at), overdue, ...extra } });
   };
   if (f.phase === 'awaiting-access') push('access-deadline', f.accessDeadlineAt);
   if (f.phase === 'in-review' || f.phase === 'paused') {
     for (const e of f.evaluations) if (e.status === 'pending' || e.status === 'overdue') push('evaluation-due', e.dueAt, { track: e.track, reviewerId: e.reviewerId });
     // The window end is never overdue: the review closes itself then.
-    if (f.windowEndsAt !== null) out.push({ reviewId: f.reviewId, kind: 'window-end', at: iso(f.windowEndsAt), overdue: false });
+    push('window-end', f.windowEndsAt, {}, false);
   }
   if (f.phase === 'disposal') for (const d of f.disposal) if (!d.confirmed) push('disposal-due', f.disposalDueAt, { party: d.party });
-  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return out.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** Every dated item a review still waits for: the phase's deadline, pending evaluations' due dates, missing disposals. */
+export function dueItems(f: ReviewFacts, now: number): DueItem[] {
+  return timedItems(f, now).map((t) => t.item);
 }
 
 /** Monday 00:00 of the week holding `now`, and the next Monday, in `zone` (ISO weeks). */
@@ -82,33 +92,33 @@ export function weeksOf(now: number, zone: string): { thisWeek: [number, number]
 export function buildPortfolio(reviews: ReviewFacts[], now: number, zone: string): Portfolio {
   const open = reviews.filter((f) => OPEN_PHASES.includes(f.phase));
   const { thisWeek, nextWeek } = weeksOf(now, zone);
-  const all = open.flatMap((f) => dueItems(f, now)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.reviewId.localeCompare(b.reviewId));
-  const within = ([from, to]: [number, number]) => all.filter((d) => !d.overdue && Date.parse(d.at) >= from && Date.parse(d.at) < to);
-  const rows: PortfolioRow[] = open.map((f) => {
-    const items = dueItems(f, now);
-    return {
+  const perReview = open.map((f) => ({ f, items: timedItems(f, now) }));
+  const all = perReview.flatMap((r) => r.items).sort((a, b) => a.atMs - b.atMs || a.item.reviewId.localeCompare(b.item.reviewId));
+  const within = ([from, to]: [number, number]): DueItem[] => all.filter((d) => !d.item.overdue && d.atMs >= from && d.atMs < to).map((d) => d.item);
+  const rows = perReview.map(({ f, items }) => ({
+    nextAt: items.length > 0 ? items[0].atMs : Number.MAX_SAFE_INTEGER,
+    row: {
       reviewId: f.reviewId,
       lab: f.lab.name,
       labId: f.lab.id ?? null,
       model: `${f.model.name} ${f.model.version}`,
       phase: f.phase,
-      nextDeadline: items[0] ?? null,
-      overdue: items.filter((d) => d.overdue).length,
+      nextDeadline: items.length > 0 ? items[0].item : null,
+      overdue: items.filter((d) => d.item.overdue).length,
       critical: f.evaluations.filter((e) => e.severity === 'critical').length,
       pendingEvaluations: f.evaluations.filter((e) => e.status === 'pending' || e.status === 'overdue').length,
       reviewers: [...new Set(f.evaluations.map((e) => e.reviewerId))],
-    };
-  });
-  const at = (r: PortfolioRow): number => (r.nextDeadline ? Date.parse(r.nextDeadline.at) : Number.MAX_SAFE_INTEGER);
-  rows.sort((a, b) => Number(b.overdue > 0) - Number(a.overdue > 0) || Number(b.critical > 0) - Number(a.critical > 0) || at(a) - at(b) || a.reviewId.localeCompare(b.reviewId));
+    } satisfies PortfolioRow,
+  }));
+  rows.sort((a, b) => Number(b.row.overdue > 0) - Number(a.row.overdue > 0) || Number(b.row.critical > 0) - Number(a.row.critical > 0) || a.nextAt - b.nextAt || a.row.reviewId.localeCompare(b.row.reviewId));
   return {
     generatedAt: iso(now),
     timeZone: zone,
     thisWeek: { from: iso(thisWeek[0]), to: iso(thisWeek[1]) },
     nextWeek: { from: iso(nextWeek[0]), to: iso(nextWeek[1]) },
     byPhase: OPEN_PHASES.map((phase) => ({ phase, count: open.filter((f) => f.phase === phase).length })),
-    reviews: rows,
-    overdue: all.filter((d) => d.overdue),
+    reviews: rows.map((r) => r.row),
+    overdue: all.filter((d) => d.item.overdue).map((d) => d.item),
     dueThisWeek: within(thisWeek),
     dueNextWeek: within(nextWeek),
   };
