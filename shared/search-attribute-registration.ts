@@ -15,3 +15,13 @@ export function searchAttributesToRegister(skip: Iterable<string> = []): Record<
     .filter(([k]) => !known.has(k))
     .map(([k, t]) => [k, t === 'DATETIME' ? TYPES.INDEXED_VALUE_TYPE_DATETIME : t === 'KEYWORD_LIST' ? TYPES.INDEXED_VALUE_TYPE_KEYWORD_LIST : TYPES.INDEXED_VALUE_TYPE_KEYWORD]));
 }
+
+/**
+ * A visibility query naming every one of the review's attributes, each compared with a value of its type: a server
+ * accepts it only once it knows them all (a frontend that has not yet seen a registration refuses an unknown name).
+ */
+export function queryNamingEveryAttribute(): string {
+  return Object.entries(SEARCH_ATTRIBUTES)
+    .map(([name, type]) => (type === 'DATETIME' ? `${name} > '2000-01-01T00:00:00Z'` : `${name} = 'x'`))
+    .join(' AND ');
+}

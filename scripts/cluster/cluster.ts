@@ -21,7 +21,7 @@ import { Client as PgClient } from 'pg';
 import { startPostgres, stopPostgres, withDatabase } from '../../shared/postgres';
 import type { PostgresPlace } from '../../shared/postgres';
 import { runProvisionScript } from '../../shared/provision';
-import { searchAttributesToRegister } from '../../shared/search-attribute-registration';
+import { queryNamingEveryAttribute, searchAttributesToRegister } from '../../shared/search-attribute-registration';
 import { freePort } from '../../shared/time-skipping-server';
 import { DYNAMIC_CONFIG, nodeConfig, PORT_NAMES } from './config';
 import type { NodePorts } from './config';
@@ -363,7 +363,7 @@ export class TemporalCluster {
     try {
       for (;;) {
         try {
-          await connection.workflowService.listWorkflowExecutions({ namespace: this.o.namespace, pageSize: 1, query: "ReviewPhase = 'closed' AND ReviewLab = 'x' AND ReviewOutcome = 'x'" });
+          await connection.workflowService.listWorkflowExecutions({ namespace: this.o.namespace, pageSize: 1, query: queryNamingEveryAttribute() });
           return;
         } catch (e) {
           if (Date.now() > deadline) throw new ClusterError(`${node.name} does not know the namespace's search attributes yet: ${(e as Error).message}`);
