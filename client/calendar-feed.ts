@@ -9,8 +9,8 @@
  * names the person's zone (X-WR-TIMEZONE) and each description gives the date in words in that zone.
  */
 import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
-import { DateTime } from 'luxon';
 import { eventUid } from '../activities/calendar';
+import { inZone } from './zone-time';
 import { dueEventKey, WINDOW_END_EVENT } from '../workflows/calendar-events';
 import { toIso } from '../workflows/timeline';
 import type { EvaluationView, ReviewStatus } from '../workflows/types';
@@ -37,10 +37,7 @@ export interface FeedViewer {
 /** Minutes a deadline blocks in the calendar (shown as free time, as the invites do). */
 const EVENT_MINUTES = 30;
 
-const words = (iso: string, zone: string): string => {
-  const dt = DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale('en-US');
-  return `${dt.toFormat('cccc d LLLL yyyy, HH:mm ZZZZ')} (${zone})`;
-};
+const words = (iso: string, zone: string): string => `${inZone(iso, zone, 'words') ?? iso} (${zone})`;
 
 /** What a feed reads of a review: fields every party may see (visibility.ts), so a status or a card's facts will do. */
 export type FeedSource = Pick<ReviewStatus, 'reviewId' | 'model' | 'timeZone' | 'phase' | 'outcome' | 'closedAt' | 'plannedReleaseAt' | 'disposalDueAt'> & {

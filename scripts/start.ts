@@ -14,7 +14,7 @@ import path from 'node:path';
 import { loadTokenStore, makeToken, TokenConfigError, TokenStore } from '../client/api/auth';
 import type { TokenEntry } from '../client/api/auth';
 import { createApiServer } from '../client/api/server';
-import { FeedStore, feedsFileFromEnv } from '../client/api/calendar-feeds';
+import { FeedStore, feedsFileFromEnv, feedSsoDaysFromEnv } from '../client/api/calendar-feeds';
 import { dashboardSignInFromEnv } from '../client/dashboard/oidc';
 import { opaqueIdsFromEnv } from '../client/workflow-ids';
 import { programOfficeZone } from '../client/digest-schedule';
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     api = await createApiServer({
       reviews, tokens, outboxDir: MAIL_DIR, logger: process.env.API_LOG === '1', sessions: sessionLimitsFromEnv(), ...dashboardSignInFromEnv(),
       // Calendar feeds outlive restarts (their owners, not the demo tokens, are kept).
-      feeds: new FeedStore(feedsFileFromEnv() ?? path.join(DATA_DIR, 'calendar-feeds.json')),
+      feeds: new FeedStore(feedsFileFromEnv() ?? path.join(DATA_DIR, 'calendar-feeds.json'), Date.now, 1000, feedSsoDaysFromEnv()),
       ...(codec ? { codec } : {}),
     });
     await api.listen({ port: apiPort, host: HOST });

@@ -9,10 +9,16 @@
  * reviewer id and address, lab id). When the feed is read, that identity must still have a configured, unexpired
  * API token, whose principal then decides the scope (access.ts) and what is visible (visibility.ts) — so revoking
  * a person's API token ends their feed too, and a rotated token keeps it.
+ *
+ * People who sign in to the dashboard by single sign-on may have no API token. Their feed keeps the identity their
+ * sign-in gave (the claims' principal) and reads as it for `ssoDays` (default 30, CALENDAR_FEED_SSO_DAYS) after
+ * their latest sign-in; every sign-in renews it, and one whose claims now give another identity (a changed role or
+ * lab) ends the feeds of the old one. Revoking, re-issuing, or not signing in for `ssoDays` ends it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { wholeNumberFromEnv } from '../../shared/env-number';
 import type { Principal, TokenEntry, TokenStore } from './auth';
 
 export interface FeedEntry {
@@ -25,6 +31,8 @@ export interface FeedEntry {
   /** IANA zone the feed's descriptions use. */
   timeZone: string;
   createdAt: string;
+  /** Issued or renewed by a single sign-on session: the principal it reads as, until when, and whose sign-in it was. */
+  sso?: { principal: Omit<Principal, 'tokenHash'>; until: string; subject: string };
 }
 
 type Identity = Pick<TokenEntry, 'role' | 'name' | 'reviewerId' | 'email' | 'labId' | 'lab'>;
@@ -48,7 +56,11 @@ export class FeedStore {
   private checkedAt = 0;
 
   /** `file`: where the hashes are kept across restarts (created with mode 600); none: in memory. */
-  constructor(private readonly file?: string, private readonly clock: () => number = Date.now, private readonly recheckMs = 1000) {
+  constructor(
+    private readonly file?: string, private readonly clock: () => number = Date.now, private readonly recheckMs = 1000,
+    /** Days a feed issued by single sign-on stays readable after the person's latest sign-in. */
+    readonly ssoDays = FEED_SSO_DAYS,
+  ) {
     this.reload(true);
   }
 
@@ -93,14 +105,48 @@ export class FeedStore {
     return this.feeds.get(ownerOf(p)) ?? null;
   }
 
-  /** A new secret for the person (replacing any earlier one); returned once, only its hash is kept. */
-  issue(p: Identity, timeZone: string): { secret: string; entry: FeedEntry } {
+  /**
+   * A new secret for the person (replacing any earlier one); returned once, only its hash is kept. `sso`: the
+   * principal of the single sign-on session asking, which the feed then keeps (see the module comment).
+   */
+  issue(p: Identity, timeZone: string, sso?: Principal): { secret: string; entry: FeedEntry } {
     this.reload();
     const secret = `frf_${randomBytes(32).toString('base64url')}`;
-    const entry: FeedEntry = { owner: ownerOf(p), name: p.name, sha256: hashOf(secret), timeZone, createdAt: new Date(this.clock()).toISOString() };
+    const entry: FeedEntry = {
+      owner: ownerOf(p), name: p.name, sha256: hashOf(secret), timeZone, createdAt: new Date(this.clock()).toISOString(),
+      ...(sso ? { sso: this.ssoGrant(sso) } : {}),
+    };
     this.feeds.set(entry.owner, entry);
     this.save();
     return { secret, entry };
+  }
+
+  /**
+   * A single sign-on just succeeded: the person's feed reads as this principal for another `ssoDays`, and feeds of
+   * the same person (same provider subject) under an identity the claims no longer give end. True when anything changed.
+   */
+  signedIn(p: Principal): boolean {
+    this.reload();
+    const owner = ownerOf(p);
+    let changed = false;
+    for (const [key, f] of this.feeds) {
+      if (f.sso?.subject === p.tokenHash && key !== owner) {
+        this.feeds.delete(key);
+        changed = true;
+      }
+    }
+    const own = this.feeds.get(owner);
+    if (own) {
+      this.feeds.set(owner, { ...own, sso: this.ssoGrant(p) });
+      changed = true;
+    }
+    if (changed) this.save();
+    return changed;
+  }
+
+  private ssoGrant(p: Principal): NonNullable<FeedEntry['sso']> {
+    const { tokenHash, ...principal } = p;
+    return { principal, until: new Date(this.clock() + this.ssoDays * 86_400_000).toISOString(), subject: tokenHash };
   }
 
   /** Deletes the person's feed; false when there was none. */
@@ -133,16 +179,26 @@ export class FeedStore {
 }
 
 /**
- * The principal a feed reads as: a configured, unexpired token of its owner. Null when the person has no such
- * token any more (revoked or expired): the feed then answers as a missing one.
+ * The principal a feed reads as: a configured, unexpired token of its owner, else the single sign-on principal it
+ * keeps while that lasts. Null when neither holds (token revoked or expired, no sign-in for `ssoDays`): the feed
+ * then answers as a missing one.
  */
-export function principalOfFeed(tokens: TokenStore, feed: FeedEntry): Principal | null {
+export function principalOfFeed(tokens: TokenStore, feed: FeedEntry, now: number): Principal | null {
   for (const entry of tokens.entries) {
     if (ownerOf(entry) !== feed.owner) continue;
     const p = tokens.principalOf(Buffer.from(entry.sha256, 'hex'));
     if (p) return p;
   }
+  if (feed.sso && now < Date.parse(feed.sso.until) && ownerOf(feed.sso.principal) === feed.owner) return { ...feed.sso.principal, tokenHash: feed.sso.subject };
   return null;
+}
+
+/** Days a single sign-on feed lasts after the latest sign-in, by default. */
+export const FEED_SSO_DAYS = 30;
+
+/** CALENDAR_FEED_SSO_DAYS (1–365), else FEED_SSO_DAYS; a bad value is an error naming it. */
+export function feedSsoDaysFromEnv(env: Record<string, string | undefined> = process.env): number {
+  return wholeNumberFromEnv(env, 'CALENDAR_FEED_SSO_DAYS', FEED_SSO_DAYS, 1, 365, Error);
 }
 
 /** Where the feeds' hashes live: FRONTIER_REVIEW_FEEDS_FILE, else beside the token file; none: in memory. */

@@ -147,8 +147,8 @@ export function calendarFeedHandlers(o: FeedOptions): Record<string, Handler> {
       if (wait > 0) {
         return reply.code(429).header('Retry-After', String(wait)).type('text/plain; charset=utf-8').send(`too many reads of this feed; try again in ${wait} s\n`);
       }
-      const p = principalOfFeed(o.tokens, feed);
-      if (!p) return missing(); // the person's API token was revoked or expired: so is the feed
+      const p = principalOfFeed(o.tokens, feed, o.clock());
+      if (!p) return missing(); // the person's API token was revoked or expired (or their sign-in lapsed): so is the feed
       const body = await buildFeed(o, p, feed);
       return reply.type('text/calendar; charset=utf-8').header('Cache-Control', 'private, no-store').header('Content-Disposition', 'inline; filename="frontier-review.ics"').send(body);
     },

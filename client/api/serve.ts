@@ -11,7 +11,7 @@ import { loadTokenStore, neverExpiring, TokenConfigError } from './auth';
 import { sessionLimitsFromEnv } from '../dashboard/sessions';
 import { dashboardSignInFromEnv } from '../dashboard/oidc';
 import { createApiServer } from './server';
-import { FeedStore, feedsFileFromEnv } from './calendar-feeds';
+import { FeedStore, feedsFileFromEnv, feedSsoDaysFromEnv } from './calendar-feeds';
 import { uploadLimitsFromEnv } from './upload-limit';
 
 export interface ServeOptions {
@@ -55,7 +55,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   const publicUrl = process.env.API_PUBLIC_URL?.trim();
   const app = await createApiServer({
     reviews, tokens, outboxDir: o.outboxDir, logger: process.env.API_LOG === '1', sessions, ...signIn, uploadLimits,
-    feeds: new FeedStore(feedsFileFromEnv()), ...(publicUrl ? { publicUrl } : {}),
+    feeds: new FeedStore(feedsFileFromEnv(), Date.now, 1000, feedSsoDaysFromEnv()), ...(publicUrl ? { publicUrl } : {}),
     ...(secure === '1' || secure === '0' ? { secureCookies: secure === '1' } : {}),
     ...(codec ? { codec } : {}),
   });

@@ -228,6 +228,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
       }
       sessions.close(parseCookies(req.headers.cookie)[SESSION]); // a new session id at every sign-in (no fixation)
       const session = sessions.open(result.principal.tokenHash, { principal: result.principal, idToken: result.idToken });
+      o.feeds?.signedIn(result.principal); // a calendar feed of theirs lives on for another CALENDAR_FEED_SSO_DAYS
       reply.header('Set-Cookie', [pendingCookie(req, '', 0), cookie(req, SESSION, session.id, sessions.cookieSeconds)]);
       // A page of this dashboard that moves on by itself, not a redirect: this response ends a navigation that the
       // provider's site started, and a browser withholds SameSite=Strict cookies from the rest of such a chain.
@@ -407,7 +408,7 @@ export async function registerDashboard(app: FastifyInstance, o: DashboardOption
         feeds.revoke(p);
         return page(reply, calendarFeedPage(ctxOf(req, p), null, { revoked: true }));
       }
-      const { secret, entry } = feeds.issue(p, feedZone(p, f.tz || zoneOf(req, p)));
+      const { secret, entry } = feeds.issue(p, feedZone(p, f.tz || zoneOf(req, p)), sessionOf(req)?.session.sso?.principal);
       return page(reply, calendarFeedPage(ctxOf(req, p), entry, { issued: feedUrls({ publicUrl: o.publicUrl }, req, secret) }));
     });
   }

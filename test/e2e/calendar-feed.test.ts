@@ -8,7 +8,7 @@ import ICAL from 'ical.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FeedStore, principalOfFeed } from '../../client/api/calendar-feeds';
+import { FeedStore, feedSsoDaysFromEnv, principalOfFeed } from '../../client/api/calendar-feeds';
 import { makeToken, TokenStore } from '../../client/api/auth';
 import type { ReviewRow } from '../../client/api/service';
 import { createApiEnv } from '../support/api-env';
@@ -221,11 +221,48 @@ test('a feed reads as its person: when their API token is revoked, the feed answ
   const feed = feeds.lookup(secret);
   expect(feed).not.toBeNull();
   if (!feed) return;
-  expect(principalOfFeed(new TokenStore([riley.entry, robin.entry]), feed)).toMatchObject({ reviewerId: 'r1', tokenHash: riley.entry.sha256 });
-  expect(principalOfFeed(new TokenStore([rotated.entry]), feed)).toMatchObject({ reviewerId: 'r1' }); // a rotated token keeps the feed
-  expect(principalOfFeed(new TokenStore([robin.entry]), feed)).toBeNull(); // revoked
-  expect(principalOfFeed(new TokenStore([{ ...riley.entry, expiresAt: '2020-01-01T00:00:00Z' }]), feed)).toBeNull(); // expired
+  expect(principalOfFeed(new TokenStore([riley.entry, robin.entry]), feed, Date.now())).toMatchObject({ reviewerId: 'r1', tokenHash: riley.entry.sha256 });
+  expect(principalOfFeed(new TokenStore([rotated.entry]), feed, Date.now())).toMatchObject({ reviewerId: 'r1' }); // a rotated token keeps the feed
+  expect(principalOfFeed(new TokenStore([robin.entry]), feed, Date.now())).toBeNull(); // revoked
+  expect(principalOfFeed(new TokenStore([{ ...riley.entry, expiresAt: '2020-01-01T00:00:00Z' }]), feed, Date.now())).toBeNull(); // expired
   expect(feeds.lookup(`${secret.slice(0, -1)}x`)).toBeNull();
+});
+
+test('a feed issued by single sign-on reads as the signed-in principal for CALENDAR_FEED_SSO_DAYS after the latest sign-in; changed claims end the old identity\'s feed', () => {
+  let now = Date.parse('2026-12-01T09:00:00Z');
+  const feeds = new FeedStore(undefined, () => now, 1000, 30);
+  const none = new TokenStore([]);
+  const jordan = { name: 'Jordan Release Manager', role: 'lab' as const, labId: 'acme', timeZone: 'America/Los_Angeles', tokenHash: 'a'.repeat(64) };
+  const { secret } = feeds.issue(jordan, 'America/Los_Angeles', jordan);
+  const feed = (): NonNullable<ReturnType<FeedStore['lookup']>> => {
+    const f = feeds.lookup(secret);
+    if (!f) throw new Error('feed missing');
+    return f;
+  };
+  expect(principalOfFeed(none, feed(), now)).toMatchObject({ role: 'lab', labId: 'acme', name: 'Jordan Release Manager' });
+  now += 29 * 86_400_000;
+  expect(principalOfFeed(none, feed(), now)).not.toBeNull();
+  expect(feeds.signedIn(jordan)).toBe(true); // a sign-in on day 29 renews it
+  now += 20 * 86_400_000;
+  expect(principalOfFeed(none, feed(), now)).not.toBeNull();
+  now += 11 * 86_400_000; // 31 days after the latest sign-in
+  expect(principalOfFeed(none, feed(), now)).toBeNull();
+  expect(feeds.signedIn(jordan)).toBe(true); // signing in again brings it back
+  expect(principalOfFeed(none, feed(), now)).not.toBeNull();
+  // The provider now says Jordan is in another lab: the feed of the old identity ends; a sign-in with nothing issued changes nothing.
+  expect(feeds.signedIn({ ...jordan, labId: 'other-lab' })).toBe(true);
+  expect(feeds.lookup(secret)).toBeNull();
+  expect(feeds.signedIn({ ...jordan, labId: 'other-lab' })).toBe(false);
+  // A feed issued with a bearer token keeps no principal: without the token it reads as nobody.
+  const withToken = feeds.issue({ name: 'Pat PM', role: 'pm' }, 'UTC');
+  expect(withToken.entry.sso).toBeUndefined();
+  expect(principalOfFeed(none, withToken.entry, now)).toBeNull();
+});
+
+test('CALENDAR_FEED_SSO_DAYS: a whole number of days from 1 to 365', () => {
+  expect(feedSsoDaysFromEnv({})).toBe(30);
+  expect(feedSsoDaysFromEnv({ CALENDAR_FEED_SSO_DAYS: '7' })).toBe(7);
+  expect(() => feedSsoDaysFromEnv({ CALENDAR_FEED_SSO_DAYS: '0' })).toThrow('CALENDAR_FEED_SSO_DAYS must be a whole number from 1 to 365, got "0"');
 });
 
 test('two servers sharing the feeds file: a feed revoked on one is refused by the other; a broken edit keeps the feeds known', () => {

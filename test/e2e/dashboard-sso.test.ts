@@ -41,6 +41,8 @@ const ACCOUNTS: Record<string, Record<string, unknown>> = {
   riley: { name: 'Riley Reviewer', reviewer_id: 'r1', email: 'riley@clearinghouse.example', email_verified: true },
   robin: { name: 'Robin Reviewer', reviewer_id: 'r2', email: 'robin@clearinghouse.example', email_verified: true },
   acme: { name: 'Acme Security', lab_id: 'acme' },
+  // Signs in only by single sign-on: no API token stands for this identity.
+  jordan: { name: 'Jordan Release Manager', lab_id: 'acme', zoneinfo: 'America/Los_Angeles' },
   other: { name: 'Other Security', lab_id: 'other-lab' },
   // Misconfigured or unknown identities.
   norole: { name: 'No Role', groups: ['staff'] },
@@ -271,6 +273,33 @@ describe('role × endpoint × scope matrix for single sign-on sessions', () => {
     expect(mismatches).toEqual([]);
     for (const [id, phase] of [[B, 'in-review'], [C, 'disposal']]) expect((await api.reviews.status(id)).phase).toBe(phase);
   });
+});
+
+test('a person who signs in only by single sign-on gets a calendar feed that reads as them; revoking it ends it', async () => {
+  await eventually(async () => (await api.call('pm', 'GET', '/api/reviews')).text, (text) => text.includes(B));
+  await ssoSignIn('jordan');
+  const cookie = `fr_session=${await sessionCookie()}`;
+  const form = async (intent: string): Promise<Response> => {
+    const csrf = (await (await fetch(`${api.url}/calendar-feed`, { headers: { cookie } })).text()).match(/name="_csrf" value="([^"]+)"/)?.[1] ?? '';
+    return fetch(`${api.url}/calendar-feed`, {
+      method: 'POST', redirect: 'manual', headers: { cookie, origin: api.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, intent, tz: 'America/Los_Angeles' }).toString(),
+    });
+  };
+  const issued = await form('issue');
+  expect(issued.status).toBe(200);
+  const url = (await issued.text()).match(/https?:\/\/[^"<\s]+\/feeds\/frf_[A-Za-z0-9_-]+\.ics/)?.[0];
+  expect(url).toBeDefined();
+  if (!url) return;
+  // The calendar client reads it with no session: the feed holds lab acme's dates, in the person's zone.
+  await eventually(async () => (await fetch(url)).text(), (text) => text.includes(B));
+  const feed = await (await fetch(url)).text();
+  expect(feed).toMatch(/^BEGIN:VCALENDAR/);
+  expect(feed).toContain('X-WR-TIMEZONE:America/Los_Angeles');
+  expect(feed).toContain(`Review ${B}`);
+  expect(feed).not.toContain('Other Security');
+  expect((await form('revoke')).status).toBe(200);
+  expect((await fetch(url)).status).toBe(404);
 });
 
 test('bearer tokens for automation: expiry dates hold, and the running server re-reads the token file (a deleted token and its sessions end)', async () => {
