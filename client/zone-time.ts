@@ -7,18 +7,20 @@
  */
 import { DateTime } from 'luxon';
 
-type Style = 'minute' | 'words' | 'words-seconds';
+type Style = 'minute' | 'words' | 'words-seconds' | 'month';
 
 const OPTIONS: Record<Style, Intl.DateTimeFormatOptions> = {
   minute: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
   words: { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
   'words-seconds': { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+  month: { year: 'numeric', month: '2-digit' },
 };
 
 const LUXON_FORMAT: Record<Style, string> = {
   minute: 'yyyy-MM-dd HH:mm ZZZZ',
   words: 'cccc d LLLL yyyy, HH:mm ZZZZ',
   'words-seconds': 'cccc d LLLL yyyy, HH:mm:ss ZZZZ',
+  month: 'yyyy-MM',
 };
 
 /** Formatters by style and zone; a zone Intl refuses is remembered as null (Luxon handles it). */
@@ -45,17 +47,24 @@ const INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
 
 /**
  * `iso` in `zone` as "2026-12-29 10:15 EST" (style minute), "Tuesday 29 December 2026, 10:15 EST" (words) or the same
- * with seconds; null when `iso` is not a valid instant (callers show it as given).
+ * with seconds, or "2026-12" (month); null when `iso` is not a valid instant (callers show it as given).
  */
 export function inZone(iso: string, zone: string, style: Style): string | null {
   const ms = INSTANT.test(iso) ? Date.parse(iso) : NaN;
-  const f = Number.isNaN(ms) ? null : formatter(style, zone);
-  if (f === null) {
+  if (Number.isNaN(ms) || formatter(style, zone) === null) {
     const dt = DateTime.fromISO(iso, { setZone: true });
     return dt.isValid ? dt.setZone(zone).setLocale('en-US').toFormat(LUXON_FORMAT[style]) : null;
   }
+  return msInZone(ms, zone, style);
+}
+
+/** The same for an instant in milliseconds (metrics put thousands of them in months). */
+export function msInZone(ms: number, zone: string, style: Style): string {
+  const f = formatter(style, zone);
+  if (f === null) return DateTime.fromMillis(ms, { zone }).setLocale('en-US').toFormat(LUXON_FORMAT[style]);
   const p: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
   for (const part of f.formatToParts(ms)) p[part.type] = part.value;
+  if (style === 'month') return `${p.year}-${p.month}`;
   const hm = `${p.hour}:${p.minute}${style === 'words-seconds' ? `:${p.second}` : ''}`;
   return style === 'minute'
     ? `${p.year}-${p.month}-${p.day} ${hm} ${p.timeZoneName}`

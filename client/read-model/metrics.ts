@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Outcome } from '../../workflows/types';
+import { msInZone } from '../zone-time';
 import type { ReviewFacts } from './facts';
 
 export const OUTCOMES: Outcome[] = ['completed', 'expired', 'withdrawn', 'lapsed', 'cancelled'];
@@ -30,7 +31,7 @@ export function monthsUpTo(now: number, zone: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => last.minus({ months: count - 1 - i }).toFormat('yyyy-MM'));
 }
 
-export const monthOf = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM');
+export const monthOf = (ms: number, zone: string): string => msInZone(ms, zone, 'month');
 
 export function median(values: number[]): number | null {
   if (values.length === 0) return null;

@@ -88,6 +88,28 @@ describe('card and facts', () => {
     expect(factsFromCard(cardOf(s), at('2027-01-29T09:59:00-05:00')).evaluations[0].status).toBe('pending');
     expect(factsFromCard(cardOf(s), at('2027-01-29T10:00:00-05:00')).evaluations[0].status).toBe('overdue');
   });
+
+  test('one card read again and again (as the server\'s copy does) gives the status\'s facts at each "now": statuses move, and a pause that lasts keeps pushing dates', () => {
+    const s = sample();
+    const card = cardOf(s);
+    const same = (now: number): void => {
+      const fromCard = factsFromCard(card, now);
+      const fromStatus = factsFromStatus(buildStatus(s, now));
+      expect([new Date(now).toISOString(), fromCard.windowEndsAt, fromCard.pausedMs, fromCard.evaluations.map((e) => [e.dueAt, e.status])])
+        .toEqual([new Date(now).toISOString(), fromStatus.windowEndsAt, fromStatus.pausedMs, fromStatus.evaluations.map((e) => [e.dueAt, e.status])]);
+    };
+    for (const iso of ['2027-01-25T12:00:00-05:00', '2027-01-29T09:59:00-05:00', '2027-01-29T10:00:00-05:00', '2027-01-25T12:00:00-05:00', '2027-02-01T00:00:00-05:00']) same(at(iso));
+    // A pause still running: the window end and the open evaluation's due date move with "now".
+    s.pauses.push({ start: at('2027-01-26T10:00:00-05:00'), end: null });
+    s.phase = 'paused';
+    const paused = cardOf(s);
+    const ends = ['2027-01-27T10:00:00-05:00', '2027-01-28T10:00:00-05:00'].map((iso) => {
+      const now = at(iso);
+      expect(factsFromCard(paused, now).windowEndsAt).toBe(factsFromStatus(buildStatus(s, now)).windowEndsAt);
+      return factsFromCard(paused, now).windowEndsAt as number;
+    });
+    expect(ends[1] - ends[0]).toBe(DAY);
+  });
 });
 
 function facts(over: Partial<ReviewFacts> & { reviewId: string }): ReviewFacts {

@@ -1,11 +1,11 @@
 /** The cached Intl path writes exactly what Luxon's toFormat wrote, across zones, DST changes and odd offsets. */
 import { DateTime } from 'luxon';
-import { inZone } from '../../client/zone-time';
+import { inZone, msInZone } from '../../client/zone-time';
 import { when } from '../../client/dashboard/html';
 import { formatTime } from '../../client/format';
 
 const ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/St_Johns', 'Pacific/Chatham', 'UTC'];
-const LUXON = { minute: 'yyyy-MM-dd HH:mm ZZZZ', words: 'cccc d LLLL yyyy, HH:mm ZZZZ', 'words-seconds': 'cccc d LLLL yyyy, HH:mm:ss ZZZZ' } as const;
+const LUXON = { minute: 'yyyy-MM-dd HH:mm ZZZZ', words: 'cccc d LLLL yyyy, HH:mm ZZZZ', 'words-seconds': 'cccc d LLLL yyyy, HH:mm:ss ZZZZ', month: 'yyyy-MM' } as const;
 
 /** Instants every 23 h 19 min 17 s through 2026–2027 (every minute-of-day drifts through, both DST changes of each zone), plus midnights and the changes' own minutes. */
 function instants(): string[] {
@@ -37,4 +37,13 @@ test('what the cached path cannot take goes through Luxon: a date without an off
   expect(when(null, 'UTC')).toBe('—');
   expect(formatTime('2026-12-29T10:15:00Z', 'America/New_York')).toBe('2026-12-29 05:15 EST');
   expect(formatTime('2026-12-29T10:15:00-05:00')).toBe('2026-12-29 10:15 UTC-5');
+});
+
+test('months of instants in milliseconds, as the metrics count them, match Luxon', () => {
+  for (const zone of ZONES) {
+    for (const iso of instants()) {
+      const ms = Date.parse(iso);
+      expect(`${iso} ${zone}: ${msInZone(ms, zone, 'month')}`).toBe(`${iso} ${zone}: ${DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM')}`);
+    }
+  }
 });
