@@ -191,6 +191,8 @@ export const officeQuerySchema = obj({
   phase: { type: 'string', enum: [...PHASES] },
   timeZone: str('IANA zone for "this week" and "next week" (default: the token\'s zone, else the program office\'s).', { maxLength: 60 }),
   months: str('Months of metrics, ending with the current one (1-36, default 12).', { pattern: '^[0-9]{1,2}$' }),
+  offset: str('Portfolio: where this page of each list starts (default 0; the answer\'s page.nextOffset gives the next).', { pattern: '^[0-9]{1,6}$' }),
+  limit: str('Portfolio: items per list on this page (1-1000, default 100).', { pattern: '^[0-9]{1,4}$' }),
 });
 
 const AS_OF = 'The instant the figures are current as of: the server keeps a copy of the review cards, refreshed every few seconds (README: "What holds the truth").';
@@ -203,7 +205,11 @@ export const portfolioSchema = out({
     overdue: int(), critical: int(), pendingEvaluations: int(), reviewers: arr({ type: 'string' }),
   })),
   overdue: arr(dueItemSchema), dueThisWeek: arr(dueItemSchema), dueNextWeek: arr(dueItemSchema),
-}, ['reviews', 'byPhase', 'dueThisWeek', 'dueNextWeek'], { description: 'Open reviews, overdue and critical first.' });
+  page: out({
+    offset: int(), limit: int(), nextOffset: { type: ['integer', 'null'] },
+    totals: out({ reviews: int(), overdue: int(), dueThisWeek: int(), dueNextWeek: int() }),
+  }, ['offset', 'limit', 'nextOffset', 'totals']),
+}, ['reviews', 'byPhase', 'dueThisWeek', 'dueNextWeek', 'page'], { description: 'Open reviews, overdue and critical first; one page of each list (page.nextOffset leads on).' });
 
 const assignmentSchema = out({ reviewId: str(), track: str(), dueAt: nullableStr(), overdue: { type: 'boolean' } });
 export const workloadSchema = out({

@@ -35,6 +35,7 @@ import { CardCache } from '../read-model/card-cache';
 import type { CardCacheOptions } from '../read-model/card-cache';
 import type { OfficeFilter, RowFilter, ServiceOptions } from './service';
 import { metricsCsv } from '../read-model/metrics';
+import { pagePortfolio, PORTFOLIO_LIMIT } from '../read-model/portfolio';
 import { isValidTimeZone } from '../../workflows/timeline';
 import { evidenceStoreFromEnv, loadEvidenceConfig } from '../../shared/evidence';
 import type { ConfiguredStore } from '../../shared/evidence';
@@ -182,7 +183,7 @@ export function routeDocs(upload: { limits: UploadLimits; maxBytes: number | nul
     {
       method: 'GET', url: '/api/portfolio', operationId: 'portfolio', tags: ['office'], roles: OFFICE_ROLES,
       summary: 'Open reviews by phase with their next deadline; what falls due this week and next; overdue and critical first',
-      description: 'From the reviews\' cards (one visibility query). Filters: lab, reviewer, phase.',
+      description: 'From the reviews\' cards (the server\'s copy). Filters: lab, reviewer, phase. Paged: each list holds items [offset, offset + limit) (limit default 100, at most 1000); page.totals gives the lists\' lengths and page.nextOffset the next page (null on the last).',
       querystring: officeQuerySchema, responses: { 200: { description: 'The portfolio', schema: portfolioSchema } }, errors: [400, 503],
     },
     {
@@ -302,6 +303,12 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     if (z !== undefined && !isValidTimeZone(z)) throw new ApiError(400, 'validation', `timeZone: "${z}" is not an IANA time zone such as America/New_York`, [{ path: 'timeZone', message: 'must be an IANA time zone' }]);
     return z ?? p.timeZone ?? service.officeTimeZone;
   };
+  const portfolioWindow = (req: FastifyRequest): { offset: number; limit: number } => {
+    const q = req.query as { offset?: string; limit?: string };
+    const limit = q.limit === undefined ? PORTFOLIO_LIMIT.default : Number(q.limit);
+    if (limit < 1 || limit > PORTFOLIO_LIMIT.max) throw new ApiError(400, 'validation', `limit: must be from 1 to ${PORTFOLIO_LIMIT.max}`, [{ path: 'limit', message: `must be from 1 to ${PORTFOLIO_LIMIT.max}` }]);
+    return { offset: q.offset === undefined ? 0 : Number(q.offset), limit };
+  };
   const monthsOf = (req: FastifyRequest): number => {
     const m = (req.query as { months?: string }).months;
     const n = m === undefined ? 12 : Number(m);
@@ -355,7 +362,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<FastifyInsta
     },
     portfolio: async (req) => {
       const p = principal(req);
-      return service.portfolio(p, officeFilter(req), zoneFor(req, p));
+      const { offset, limit } = portfolioWindow(req);
+      return pagePortfolio(await service.portfolio(p, officeFilter(req), zoneFor(req, p)), offset, limit);
     },
     workload: async (req) => {
       const p = principal(req);

@@ -42,7 +42,7 @@ function dueTable(id: string, caption: string, items: DueItem[], zone: string, e
   return html`<table id="${id}"><caption>${caption}</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Review</th><th scope="col">What</th><th scope="col">State</th></tr></thead>
 <tbody>${items.slice(0, DUE_ROWS_MAX).map((d) => html`<tr><td>${when(d.at, zone)}</td><td>${reviewLink(d.reviewId)}</td><td>${what(d)}</td><td>${d.overdue ? html`<span class="badge overdue">overdue</span>` : 'due'}</td></tr>`)}</tbody></table>
-${items.length > DUE_ROWS_MAX ? html`<p>The first ${DUE_ROWS_MAX} of ${items.length} items; every one is in the <a href="/api/portfolio">JSON</a>, or narrow the filter.</p>` : ''}`;
+${items.length > DUE_ROWS_MAX ? html`<p>The first ${DUE_ROWS_MAX} of ${items.length} items; every one is in the <a href="/api/portfolio">JSON</a> (paged: <code>?offset=</code>), or narrow the filter.</p>` : ''}`;
 }
 
 /** Rows of the portfolio page's review table per page (the JSON has them all). */

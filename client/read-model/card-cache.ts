@@ -151,7 +151,10 @@ export class CardCache {
     const id = e.summary.workflowId;
     const known = this.byId.get(id);
     if (known && known.startedAtMs > e.startedAtMs) return;
-    this.byId.set(id, e);
+    // The same card as before keeps its object, and with it the facts derived from it (facts.ts): a full listing
+    // every few minutes would otherwise make the next request derive all 1,000 again.
+    const same = known?.card && e.card && known.startedAtMs === e.startedAtMs && known.updatedAt === e.updatedAt && JSON.stringify(known.card) === JSON.stringify(e.card);
+    this.byId.set(id, same ? { ...e, card: known.card } : e);
     const pin = this.pinned.get(id);
     if (pin && e.updatedAt !== null && e.updatedAt >= pin.at) this.pinned.delete(id);
   }

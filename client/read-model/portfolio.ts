@@ -52,7 +52,20 @@ export interface Portfolio {
   overdue: DueItem[];
   dueThisWeek: DueItem[];
   dueNextWeek: DueItem[];
+  /** Present on a page of the portfolio (`pagePortfolio`): the whole lists' lengths, and where the next page starts. */
+  page?: PortfolioPage;
 }
+
+export interface PortfolioPage {
+  offset: number;
+  limit: number;
+  /** Offset of the next page, or null when every list ends on this one. */
+  nextOffset: number | null;
+  totals: { reviews: number; overdue: number; dueThisWeek: number; dueNextWeek: number };
+}
+
+/** Items per list on one page of the portfolio JSON, by default and at most. */
+export const PORTFOLIO_LIMIT = { default: 100, max: 1000 };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -121,5 +134,20 @@ export function buildPortfolio(reviews: ReviewFacts[], now: number, zone: string
     overdue: all.filter((d) => d.item.overdue).map((d) => d.item),
     dueThisWeek: within(thisWeek),
     dueNextWeek: within(nextWeek),
+  };
+}
+
+/**
+ * One page of the portfolio: each list (reviews, overdue, due this week, due next week) cut to the same window
+ * [offset, offset + limit), counts by phase whole. At 1,000 reviews the whole portfolio is ~350 KB of JSON; a page of
+ * 100 is ~50 KB, and `page.nextOffset` leads through the rest.
+ */
+export function pagePortfolio(pf: Portfolio, offset: number, limit: number): Portfolio {
+  const cut = <T>(items: T[]): T[] => items.slice(offset, offset + limit);
+  const totals = { reviews: pf.reviews.length, overdue: pf.overdue.length, dueThisWeek: pf.dueThisWeek.length, dueNextWeek: pf.dueNextWeek.length };
+  const more = Math.max(...Object.values(totals)) > offset + limit;
+  return {
+    ...pf, reviews: cut(pf.reviews), overdue: cut(pf.overdue), dueThisWeek: cut(pf.dueThisWeek), dueNextWeek: cut(pf.dueNextWeek),
+    page: { offset, limit, nextOffset: more ? offset + limit : null, totals },
   };
 }

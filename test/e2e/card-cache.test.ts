@@ -139,6 +139,24 @@ test('an incremental listing misses a review without ReviewUpdatedAt; the full r
   expect(own.stats().fullListings).toBe(1);
 });
 
+test('a full listing keeps the card objects of reviews that did not change (their derived facts stay with them); a changed card is a new object', async () => {
+  const own = new CardCache(other, { backgroundMs: 0, fullEveryMs: 0 });
+  await own.refresh();
+  const cards = (): Map<string, unknown> => new Map(own.entries({ limit: 1000 }).map((e) => [e.summary.reviewId, e.card]));
+  const before = cards();
+  expect(before.get(ids.a)).toBeTruthy();
+  await other.setReleaseDate(ids.a, { plannedReleaseAt: new Date(Date.now() + 150 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'), by: 'Acme Security' });
+  await waitUntil(async () => {
+    await own.refresh(); // full every time (fullEveryMs 0)
+    return cards().get(ids.a) !== before.get(ids.a);
+  }, 'the changed card listed');
+  const after = cards();
+  const unchanged = [...before.keys()].filter((id) => id !== ids.a && before.get(id) !== null);
+  expect(unchanged.length).toBeGreaterThan(0);
+  for (const id of unchanged) expect([id, after.get(id) === before.get(id)]).toEqual([id, true]);
+  expect(own.stats().fullListings).toBeGreaterThanOrEqual(2);
+});
+
 test('no page issues a query per review: four pages and a calendar feed, no status query, no listing between refreshes', async () => {
   cache.stop();
   const issued = await fetch(`${url}/api/me/calendar-feed`, { method: 'POST', headers: { authorization: `Bearer ${pm.token}` } });

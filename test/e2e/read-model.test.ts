@@ -164,6 +164,27 @@ describe.each([['plain', null], ['encrypted', `k1:${randomBytes(32).toString('ba
     expect((await api.call('pm', 'GET', '/api/portfolio?timeZone=Mars/Olympus')).status).toBe(400);
   });
 
+  test('portfolio JSON in pages: every list cut to the same window, totals whole, nextOffset leads through the rest; a bad window is a 400 naming it', async () => {
+    const whole = (await api.call('pm', 'GET', '/api/portfolio?limit=1000')).body as Portfolio;
+    expect(whole.page).toMatchObject({ offset: 0, limit: 1000, nextOffset: null, totals: { reviews: whole.reviews.length, overdue: whole.overdue.length } });
+    expect(whole.reviews.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    let offset: number | null = 0;
+    while (offset !== null) {
+      const pg = (await api.call('pm', 'GET', `/api/portfolio?limit=2&offset=${offset}`)).body as Portfolio;
+      expect(pg.reviews.length).toBeLessThanOrEqual(2);
+      expect(pg.page?.totals).toEqual(whole.page?.totals);
+      expect(pg.byPhase).toEqual(whole.byPhase);
+      seen.push(...pg.reviews.map((r) => r.reviewId));
+      offset = pg.page?.nextOffset ?? null;
+    }
+    expect(seen).toEqual(whole.reviews.map((r) => r.reviewId));
+    for (const [query, path] of [['limit=0', 'limit'], ['limit=1001', 'limit'], ['offset=-1', 'offset'], ['limit=ten', 'limit']]) {
+      const res = await api.call('pm', 'GET', `/api/portfolio?${query}`);
+      expect([query, res.status, res.text]).toEqual([query, 400, expect.stringContaining(path)]);
+    }
+  });
+
   test('workload, and an assignment past REVIEWER_MAX_OPEN warns with what (and is made)', async () => {
     const w = (await api.call('pm', 'GET', '/api/workload')).body as Workload;
     const r1 = w.reviewers.find((r) => r.reviewerId === 'r1');
