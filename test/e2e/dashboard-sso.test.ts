@@ -8,9 +8,8 @@
  * role × endpoint × scope matrix of the dashboard, for sessions opened this way. Last, the bearer tokens that
  * stay for automation: their expiry dates hold, and the token file is re-read by the running server.
  */
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadTokenStore, makeToken } from '../../client/api/auth';
@@ -19,6 +18,8 @@ import { createApiServer } from '../../client/api/server';
 import { oidcSettingsFromEnv } from '../../client/dashboard/oidc';
 import type { OidcSettings } from '../../client/dashboard/oidc';
 import type { ReviewRequest } from '../../workflows/types';
+import { launchBrowser } from '../support/browser';
+import type { TestBrowser } from '../support/browser';
 import { eventually, ROOT } from '../support/cli';
 import { createApiEnv } from '../support/api-env';
 import type { ApiEnv } from '../support/api-env';
@@ -27,8 +28,6 @@ import type { Idp } from '../support/oidc-idp';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const EXAMPLE: ReviewRequest = JSON.parse(readFileSync(path.join(ROOT, 'examples', 'review.json'), 'utf8'));
 const uid = (p: string): string => `${p}-${Math.random().toString(36).slice(2, 8)}`;
 const future = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -55,8 +54,7 @@ let t: ReviewEnv;
 let idp: Idp;
 let api: ApiEnv;
 let settings: OidcSettings;
-let profile: string;
-let browser: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 /** Fixtures of lab acme with r1 on cyber-offense: awaiting access, in review, in disposal. */
 const A = uid('sso-awaiting');
@@ -87,7 +85,6 @@ async function ssoSignIn(login: string): Promise<void> {
 const sessionCookie = async (): Promise<string | undefined> => (await page.context().cookies(api.url)).find((c) => c.name === 'fr_session')?.value;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/provision-browser.sh, or set CHROMIUM_PATH`);
   t = await createReviewEnv('local');
   idp = await startIdp();
   // Read from the environment as `review serve` does. The dashboard's address is known once it listens: the
@@ -106,15 +103,12 @@ beforeAll(async () => {
   for (const id of [A, B, C]) await ok(api.call('pm', 'POST', '/api/reviews', request(id)), 201);
   for (const id of [B, C]) await ok(api.call('lab', 'POST', `/api/reviews/${id}/grantAccess`, { by: 'Acme Security' }));
   await ok(api.call('pm', 'POST', `/api/reviews/${C}/closeReview`, { by: 'Pat PM', reason: 'fixture' }));
-  profile = mkdtempSync(path.join(os.tmpdir(), 'frontier-review-chromium-sso-'));
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(30_000);
+  browser = await launchBrowser('UTC');
+  page = browser.page;
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
   await api?.close();
   await idp?.close();
   await t?.teardown();

@@ -4,9 +4,10 @@
  * form, the lab grants access, a reviewer submits, and each page shows the new state. Screenshots go to
  * test/artifacts/ (UPDATE_DOCS_SCREENSHOT=1 also refreshes docs/dashboard.png for the README).
  */
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
+import type { TestBrowser } from '../support/browser';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,15 +17,11 @@ import type { ApiEnv, Who } from '../support/api-env';
 import { createReviewEnv } from '../support/review-env';
 import type { ReviewEnv } from '../support/review-env';
 
-/** Set by test/support/global-setup.ts (scripts/provision-browser.sh). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let t: ReviewEnv;
 let api: ApiEnv;
-let profile: string;
-let browser: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 const reviewId = `dash-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -48,23 +45,15 @@ async function unlabelledControls(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/provision-browser.sh, or set CHROMIUM_PATH`);
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await createReviewEnv('local');
   api = await createApiEnv(t);
-  profile = mkdtempSync(path.join(os.tmpdir(), 'frontier-review-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 },
-    // The viewer's zone: dates on the pages must be shown in it.
-    timezoneId: 'America/Chicago', locale: 'en-US',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(30_000);
+  browser = await launchBrowser('America/Chicago');
+  page = browser.page;
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
   await api?.close();
   await t?.teardown();
 });
