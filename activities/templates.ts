@@ -4,8 +4,8 @@
  * date in the recipient's zone with the zone named (and the review's zone where it differs) plus the days
  * remaining, and says what the recipient must do.
  */
-import { DateTime } from 'luxon';
 import { daysRemaining, parseInstant } from '../workflows/timeline';
+import { inZone } from '../shared/zone-time';
 import type { NoticeDateKey, NoticeKind, NoticePayload } from '../workflows/types';
 import type { Block } from './blocks';
 import { renderHtml, renderText } from './blocks';
@@ -17,8 +17,7 @@ export interface RenderedNotice {
 }
 
 export function formatDate(iso: string, zone: string): string {
-  const dt = DateTime.fromISO(iso, { setZone: true }).setZone(zone);
-  return `${dt.toFormat('ccc d LLL yyyy, HH:mm ZZZZ')} (${zone})`;
+  return `${inZone(iso, zone, 'short-words') ?? iso} (${zone})`;
 }
 
 /** "Wed 20 Jan 2027, 09:00 PST (America/Los_Angeles) = Wed 20 Jan 2027, 12:00 EST (America/New_York)". */

@@ -10,7 +10,7 @@
  */
 import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import { eventUid } from '../activities/calendar';
-import { inZone } from './zone-time';
+import { inZone } from '../shared/zone-time';
 import { dueEventKey, WINDOW_END_EVENT } from '../workflows/calendar-events';
 import { toIso } from '../workflows/timeline';
 import type { EvaluationView, ReviewStatus } from '../workflows/types';

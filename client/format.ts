@@ -1,6 +1,6 @@
 /** Human-readable output of the CLI. Pure functions of the data; `--json` bypasses all of this. */
 import { DateTime } from 'luxon';
-import { inZone } from './zone-time';
+import { inZone } from '../shared/zone-time';
 import type { ReviewStatus } from '../workflows/types';
 import { itemLabel } from '../workflows/access-package';
 import type { PackageView } from '../workflows/access-package';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { inZone } from '../zone-time';
+import { inZone } from '../../shared/zone-time';
 
 export class Html {
   constructor(readonly value: string) {}

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Outcome } from '../../workflows/types';
-import { msInZone } from '../zone-time';
+import { msInZone } from '../../shared/zone-time';
 import type { ReviewFacts } from './facts';
 
 export const OUTCOMES: Outcome[] = ['completed', 'expired', 'withdrawn', 'lapsed', 'cancelled'];

@@ -1,11 +1,11 @@
 /** The cached Intl path writes exactly what Luxon's toFormat wrote, across zones, DST changes and odd offsets. */
 import { DateTime } from 'luxon';
-import { inZone, msInZone } from '../../client/zone-time';
+import { inZone, msInZone } from '../../shared/zone-time';
 import { when } from '../../client/dashboard/html';
 import { formatTime } from '../../client/format';
 
 const ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/St_Johns', 'Pacific/Chatham', 'UTC'];
-const LUXON = { minute: 'yyyy-MM-dd HH:mm ZZZZ', words: 'cccc d LLLL yyyy, HH:mm ZZZZ', 'words-seconds': 'cccc d LLLL yyyy, HH:mm:ss ZZZZ', month: 'yyyy-MM' } as const;
+const LUXON = { minute: 'yyyy-MM-dd HH:mm ZZZZ', words: 'cccc d LLLL yyyy, HH:mm ZZZZ', 'words-seconds': 'cccc d LLLL yyyy, HH:mm:ss ZZZZ', 'short-words': 'ccc d LLL yyyy, HH:mm ZZZZ', month: 'yyyy-MM' } as const;
 
 /** Instants every 23 h 19 min 17 s through 2026–2027 (every minute-of-day drifts through, both DST changes of each zone), plus midnights and the changes' own minutes. */
 function instants(): string[] {
