@@ -5,7 +5,9 @@
 # `apt-get install -y chromium` when this user may run it. Prints CHROMIUM_PATH=<path>.
 set -euo pipefail
 
-log() { echo "[provision] $*" >&2; }
+TAG=provision
+# shellcheck source=lib/provision-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/provision-common.sh"
 found() { log "Chromium: $1 ($("$1" --version 2>/dev/null | head -1 || echo 'version unknown'))"; echo "CHROMIUM_PATH=$1"; exit 0; }
 
 if [[ -n "${CHROMIUM_PATH:-}" ]]; then

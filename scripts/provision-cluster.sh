@@ -8,16 +8,14 @@
 # Settings: TEMPORAL_SERVER_VERSION (default v1.29.1), FRONTIER_REVIEW_CACHE (default ~/.cache/frontier-review).
 set -euo pipefail
 
-CACHE="${FRONTIER_REVIEW_CACHE:-$HOME/.cache/frontier-review}"
+TAG=cluster
+# shellcheck source=lib/provision-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/provision-common.sh"
 VERSION="${TEMPORAL_SERVER_VERSION:-v1.29.1}"
 MODULE="go.temporal.io/server"
 SERVER="$CACHE/bin/temporal-server-$VERSION"
 SQL_TOOL="$CACHE/bin/temporal-sql-tool-$VERSION"
 FILES="$CACHE/temporal-server-$VERSION"
-
-log() { echo "[cluster] $*" >&2; }
-die() { echo "[cluster] ERROR: $*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed but is needed to $2"; }
 
 build() { # <binary path> <package> <what>
   local out="$1" pkg="$2" what="$3" tmp

@@ -19,8 +19,9 @@ PORT="${FRONTIER_REVIEW_PG_PORT:-55432}"
 DATA="${FRONTIER_REVIEW_PG_DIR:-/tmp/frontier-review-postgres-$(id -u)}"
 LOGFILE="$DATA.log"
 
-log() { echo "[postgres] $*" >&2; }
-die() { echo "[postgres] ERROR: $*" >&2; exit 1; }
+TAG=postgres
+# shellcheck source=lib/provision-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/provision-common.sh"
 
 find_bin() {
   if [[ -n "${PG_BIN:-}" ]]; then [[ -x "$PG_BIN/initdb" ]] && { echo "$PG_BIN"; return; }; die "PG_BIN=$PG_BIN holds no initdb"; fi

@@ -12,12 +12,12 @@
 # Settings: VERSITYGW_VERSION (default v1.8.0), FRONTIER_REVIEW_CACHE (default ~/.cache/frontier-review).
 set -euo pipefail
 
-CACHE="${FRONTIER_REVIEW_CACHE:-$HOME/.cache/frontier-review}"
+TAG=provision
+# shellcheck source=lib/provision-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/provision-common.sh"
 VERSION="${VERSITYGW_VERSION:-v1.8.0}"
 PKG="github.com/versity/versitygw/cmd/versitygw"
 BIN="$CACHE/bin/versitygw"
-log() { echo "[provision] $*" >&2; }
-die() { echo "[provision] ERROR: $*" >&2; exit 1; }
 
 if [[ -n "${VERSITYGW_PATH:-}" ]]; then
   [[ -x "$VERSITYGW_PATH" && -f "$VERSITYGW_PATH" ]] || die "VERSITYGW_PATH=$VERSITYGW_PATH is not an executable file"

@@ -4,15 +4,15 @@
 # outside the repo so fresh clones and CI reuse it. Prints the resolved paths as KEY=value lines.
 set -euo pipefail
 
-CACHE="${FRONTIER_REVIEW_CACHE:-$HOME/.cache/frontier-review}"
+TAG=provision
+# shellcheck source=lib/provision-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/provision-common.sh"
 CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 MAVEN_REPO="${MAVEN_REPO_URL:-https://repo.maven.apache.org/maven2}"
 # Known-good temporal-test-server versions, newest first; the registry's newest release is tried before them.
 FALLBACK_VERSIONS="1.38.0 1.33.0 1.32.1"
 mkdir -p "$CACHE"
 
-log() { echo "[provision] $*" >&2; }
-need() { command -v "$1" >/dev/null 2>&1 || { echo "[provision] ERROR: '$1' is not installed but is needed to $2" >&2; exit 1; }; }
 
 # --- Temporal CLI (dev server) ---------------------------------------------------------
 cli=""
