@@ -72,6 +72,10 @@ beforeAll(async () => {
   for (const id of [ids.a, ids.b]) await other.start(request({ reviewId: id }));
   await waitUntil(async () => (await other.list({ limit: 1000 })).filter((r) => Object.values(ids).includes(r.reviewId)).length === 3, 'the three reviews listed');
   await waitUntil(async () => (await t.env.client.workflow.getHandle(workflowIdFor(ids.old)).describe()).memo?.[REVIEW_CARD_MEMO] !== undefined, 'the old review\'s card');
+  // A review is listed from its start; its card and ReviewUpdatedAt come with its first workflow task (later, under load).
+  for (const id of [ids.a, ids.b]) {
+    await waitUntil(async () => (await t.env.client.workflow.getHandle(workflowIdFor(id)).describe()).typedSearchAttributes.get(UPDATED_AT_SA) !== undefined, `${id}'s first card`);
+  }
 
   serverConnection = await Connection.connect({ address: t.env.address });
   serverReviews = new ReviewClient(new Client({ connection: serverConnection, namespace }), { taskQueue: t.taskQueue, callTimeoutMs: 60_000 });
