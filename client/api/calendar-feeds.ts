@@ -88,6 +88,10 @@ export class FeedStore {
         if (typeof f.owner !== 'string' || !/^[0-9a-f]{64}$/.test(String(f.sha256)) || typeof f.timeZone !== 'string') {
           throw new Error('an entry lacks owner, sha256 or timeZone');
         }
+        const sso = f.sso as Partial<NonNullable<FeedEntry['sso']>> | undefined;
+        if (sso !== undefined && (typeof sso !== 'object' || sso === null || typeof sso.until !== 'string' || typeof sso.subject !== 'string' || typeof sso.principal !== 'object' || sso.principal === null)) {
+          throw new Error(`the entry of ${String(f.name).slice(0, 80)} has an sso that is not { principal, until, subject }`);
+        }
         feeds.set(f.owner, f);
       }
       this.feeds = feeds;
