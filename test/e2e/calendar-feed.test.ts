@@ -286,6 +286,7 @@ test('two servers sharing the feeds file: a feed revoked on one is refused by th
   }
   expect(() => new FeedStore(file)).toThrow(/FRONTIER_REVIEW_FEEDS_FILE .*shared-feeds\.json/);
   // A single sign-on feed survives the file; a hand-edited one whose sso is not well formed is refused by name.
+  writeFileSync(file, JSON.stringify({ feeds: [] }));
   const jordan = { name: 'Jordan Release Manager', role: 'lab' as const, labId: 'acme', tokenHash: 'b'.repeat(64) };
   const sso = new FeedStore(file, Date.now, 0).issue(jordan, 'UTC', jordan);
   expect(new FeedStore(file).lookup(sso.secret)?.sso?.principal).toMatchObject({ labId: 'acme' });
