@@ -1,8 +1,9 @@
 /**
  * signClosureReceipt: at close, the review's receipt is signed here, where the key is (the workflow never sees
- * it). The audit trail is read with the `status` query — the events up to the count the workflow gives, which
- * the workflow never rewrites — so the events do not travel through the history a second time; the chain head
- * over them goes into the signed statement. A missing or unusable key is a permanent failure (the workflow records
+ * it). The audit trail does not travel through the history a second time: reviews since patch local-receipt hand
+ * it to a local activity (whose input the history does not keep); older ones have it read with the `status` query —
+ * the events up to the count the workflow gives, which the workflow never rewrites. The chain head over them goes
+ * into the signed statement. A missing or unusable key is a permanent failure (the workflow records
  * it and sends the closure mail without a receipt); a failed query is retried.
  */
 import { activityInfo, ApplicationFailure, getClient } from '@temporalio/activity';
@@ -12,6 +13,7 @@ import type { SigningKey } from '../shared/record/keys';
 import { buildStatement, signReceipt } from '../shared/record/receipt';
 import { statusQuery } from '../workflows/messages';
 import type { ClosureFacts, ReceiptEnvelope } from '../workflows/record-types';
+import type { AuditEvent } from '../workflows/types';
 
 export const NO_SIGNING_KEY = 'NoReceiptSigningKey';
 
@@ -24,6 +26,12 @@ export interface ReceiptOptions {
 
 export type SignedReceipt = { envelope: ReceiptEnvelope; keyid: string; head: string } | { unsigned: string };
 
+async function queriedTrail(): Promise<readonly AuditEvent[]> {
+  const workflowId = activityInfo().workflowExecution?.workflowId;
+  if (!workflowId) throw ApplicationFailure.create({ message: 'not run by a review workflow', nonRetryable: true });
+  return (await getClient().workflow.getHandle(workflowId).query(statusQuery)).events;
+}
+
 export function createSignClosureReceipt(options: ReceiptOptions = {}, env: Record<string, string | undefined> = process.env) {
   let key: SigningKey | null | undefined;
   const issuer = options.issuer ?? env.RECEIPT_ISSUER ?? 'frontier-review clearinghouse';
@@ -35,15 +43,18 @@ export function createSignClosureReceipt(options: ReceiptOptions = {}, env: Reco
       throw e;
     }
   };
-  return async (facts: ClosureFacts): Promise<SignedReceipt> => {
+  /**
+   * `events`: the audit trail up to close, given by reviews started with patch local-receipt, which run this as a
+   * local activity (its input is not written to the history, and the workflow task it runs in cannot answer a query).
+   * Older reviews give only the facts, and the trail is read with the status query.
+   */
+  return async (facts: ClosureFacts, events?: readonly AuditEvent[]): Promise<SignedReceipt> => {
     const k = signingKey();
     // Not configured is a deployment's choice, not a failure: answered, not thrown (no failed activity, no retries).
     if (!k) return { unsigned: 'no receipt signing key is configured on the worker (RECEIPT_SIGNING_KEY_FILE or RECEIPT_SIGNING_KEY)' };
-    const workflowId = activityInfo().workflowExecution?.workflowId;
-    if (!workflowId) throw ApplicationFailure.create({ message: 'not run by a review workflow', nonRetryable: true });
-    const status = await getClient().workflow.getHandle(workflowId).query(statusQuery);
-    if (status.events.length < facts.eventCount) throw new Error(`the review reports ${status.events.length} audit events, fewer than the ${facts.eventCount} at close`);
-    const head = chainHead(facts.reviewId, status.events as unknown as Record<string, unknown>[], facts.eventCount);
+    const trail = events ?? (await queriedTrail());
+    if (trail.length < facts.eventCount) throw new Error(`the review reports ${trail.length} audit events, fewer than the ${facts.eventCount} at close`);
+    const head = chainHead(facts.reviewId, trail as unknown as Record<string, unknown>[], facts.eventCount);
     const envelope = signReceipt(buildStatement(facts, head, issuer, new Date().toISOString()), k);
     return { envelope, keyid: k.keyid, head };
   };

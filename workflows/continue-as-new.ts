@@ -17,7 +17,7 @@ export interface CarriedState {
   reasons: [string, NoticeReason][];
   pending: NoticePayload[];
   /** `batches` is absent in state carried by code before review-core-v3, `card` before review-card, `compact` before compact-history. */
-  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean };
+  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean; localReceipt?: boolean };
 }
 
 export interface HistoryInfo {

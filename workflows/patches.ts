@@ -42,3 +42,10 @@ export const EVIDENCE_RECORD = 'evidence-record';
  * phase's attributes, which wait for the card's write at the end of the task.
  */
 export const COMPACT_HISTORY = 'compact-history';
+/**
+ * Stands for compact-history (and so every patch before it), and: the closure receipt is signed by a local activity
+ * handed the audit trail (closure-receipt.ts), not by an activity that queries it — one marker instead of the
+ * activity's three events and the workflow task its completion wakes (5 events fewer per closed review), and one
+ * round trip less before the closure notices go out.
+ */
+export const LOCAL_RECEIPT = 'local-receipt';

@@ -56,6 +56,7 @@ const GENERATIONS: Record<string, string[]> = {
   // evidence-record, taken at its branch, where a history reaches it).
   'card-and-record': ['review-card', 'verifiable-record'],
   'compact-history': ['compact-history'],
+  'local-receipt': ['local-receipt'],
 };
 /** Generations whose histories may add evidence-record after their start markers (taken at the close or the first attachment). */
 const EVIDENCE_AT_BRANCH = ['card-and-record'];
@@ -153,6 +154,19 @@ test('without the compact-history guard, every review of the two generations bef
   expect(failures).toEqual(nondeterminismIn(previous));
 });
 
+test('without the local-receipt guard, every compact-history review that signed its receipt would break', async () => {
+  // A compact-history review signed its closure receipt in an activity that queried the trail; the new code signs it
+  // in a local activity (a marker where the history holds the activity). Reviews that never closed in their recorded
+  // history replay either way, and so does a run continued into (its switches are carried).
+  const compact = files.filter((f) => f.endsWith('@compact-history.json')).map((f) => f.replace(/\.json$/, ''));
+  const signed = compact.filter((name) => !name.startsWith('continued-as-new-last-run') && activityTypesIn(`${name}.json`).includes('signClosureReceipt'));
+  expect(signed.length).toBeGreaterThanOrEqual(8);
+  expect(signed.length).toBeLessThan(compact.length);
+  const receiptCode = await bundleWithShim(require.resolve('./unpatched-receipt/workflow-shim'));
+  const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: receiptCode } }, histories().filter((h) => compact.includes(h.workflowId))));
+  expect(failures).toEqual(nondeterminismIn(signed));
+});
+
 test('without the verifiable-record guard, every review-core-v3 review that closed would break', async () => {
   // A review-core-v3 review that closed sent its closure notices at once; the new code
   // first signs the closure receipt (an activity) and holds the lab's closure mail for it. Reviews that never
@@ -184,6 +198,12 @@ async function bundleWithShim(shim: string): Promise<string> {
     }),
   });
   return code;
+}
+
+/** The activity types a history scheduled, in order. */
+function activityTypesIn(file: string): string[] {
+  const h = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { events: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[] };
+  return h.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 }
 
 /** The kinds of the notices a history's sendNotices batches carried (activity inputs). */

@@ -52,6 +52,8 @@ export interface ReviewEnvOptions {
   dataConverter?: DataConverter;
   /** Extra createActivities options (webhooks, ledger, outage threshold). */
   activities?: ActivitiesOptions;
+  /** Workflow code other than the project's bundle (e.g. an earlier code generation, test/support/before-*). */
+  workflowCode?: string;
 }
 
 /** The SDK gives the dev server 5 s to come up; the Go binary needs well under one, but a loaded machine can stall it: try again. */
@@ -83,7 +85,7 @@ export async function createReviewEnv(kind: 'time-skipping' | 'local' = 'time-sk
     namespace: env.namespace ?? 'default',
     taskQueue,
     dataConverter: opts.dataConverter,
-    ...(await reviewWorkflowBundle(bundle ? { codePath: bundle } : undefined)),
+    ...(await reviewWorkflowBundle(opts.workflowCode !== undefined ? { code: opts.workflowCode } : bundle ? { codePath: bundle } : undefined)),
     activities: createActivities({
       smtpUrl: sink.url, mailFrom: 'frontier-review <noreply@clearinghouse.example>', smtpTimeoutSeconds: opts.smtpTimeoutSeconds ?? 5, ledgerPath,
       ...opts.activities,

@@ -2,8 +2,10 @@
  * The verifiable record on a real (time-skipping) server with the real SMTP sink: the access package's gaps in the
  * acknowledgement, completePackage, the evaluation record and the mismatch flag, and at close the signed receipt —
  * in the status and attached to the lab's real review-closed mail — checked with the export's hash chain. Without a
- * signing key the closure goes out all the same, and the audit trail says why there is no receipt.
+ * signing key the closure goes out all the same, and the audit trail says why there is no receipt. A review started
+ * before patch local-receipt still gets its receipt from the activity that queries the trail.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import { buildExport } from '../../client/export';
 import { generateSigningKey, KEY_SET_ISSUER, publish } from '../../shared/record/keys';
 import type { KeySet } from '../../shared/record/keys';
@@ -24,6 +26,7 @@ import { rejectionOf } from '../support/rejection';
 import { recordHistory } from '../support/histories';
 import { mailWith } from '../support/mail';
 import { createReviewEnv } from '../support/review-env';
+import { bundleWithShim } from '../support/shim-bundle';
 import type { ReviewEnv } from '../support/review-env';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -39,6 +42,15 @@ const packaged = () => request({
     dataHandling: { retentionDays: 30, noTrainingOnOutputs: true, storageLocation: 'US enclave', clearedPersonnelOnly: true },
   },
 });
+
+/** The activities a history scheduled, and how many local activities it recorded (markers). */
+function activitiesIn(history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>): { scheduled: string[]; localSigned: number } {
+  const events = history.events ?? [];
+  return {
+    scheduled: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+    localSigned: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+  };
+}
 
 async function closedMailTo(t: ReviewEnv, s: ReviewStatus, audience: string) {
   const n = noticesOf(s, 'review-closed').find((x) => x.audience === audience);
@@ -156,7 +168,31 @@ describe('with a signing key', () => {
     const refused = await cli(['verify', file('forged.json', forged), '--keys', 'keys.json']);
     expect(refused.code).toBe(5);
     expect(refused.stdout).toMatch(/not in the key set/);
+    // Signed in the closing workflow task (patch local-receipt): a local activity's marker, no activity of its own.
+    expect(activitiesIn(await h.fetchHistory())).toEqual({ scheduled: expect.not.arrayContaining(['signClosureReceipt']), localSigned: 1 });
     await recordHistory(h, 'verifiable-record');
+  });
+});
+
+describe('a review started before local-receipt', () => {
+  let t: ReviewEnv;
+  beforeAll(async () => {
+    const workflowCode = await bundleWithShim(require.resolve('../support/before-local-receipt/workflow-shim'));
+    t = await createReviewEnv('time-skipping', { activities: { receipts: { signingKeyPem: pem, issuer: 'test clearinghouse' } }, workflowCode });
+  });
+  afterAll(async () => { await t?.teardown(); });
+
+  test('closes with a receipt signed by the activity that queries the trail, and it verifies', async () => {
+    const req = packaged();
+    const h = await t.start(req);
+    await act(h, grantAccessUpdate, { by: 'Sec Team' });
+    await act(h, closeReviewUpdate, { by: 'Pat PM' });
+    const s = await settled(t, req.reviewId);
+    expect(s.events.map((e) => e.type)).toContain('receipt-signed');
+    const envelope = JSON.parse((await closedMailTo(t, s, 'lab')).attachments.find((a) => a.filename === receiptFileName(req.reviewId))?.content.toString('utf8') ?? '{}');
+    expect(envelope).toEqual(s.receipt);
+    expect(verifyReceipt(envelope, KEYS, buildExport(s))).toMatchObject({ ok: true, chain: { ok: true } });
+    expect(activitiesIn(await h.fetchHistory())).toEqual({ scheduled: expect.arrayContaining(['signClosureReceipt']), localSigned: 0 });
   });
 });
 
