@@ -72,6 +72,8 @@ export interface Results {
   abuse?: AbuseResult;
   storm?: StormResult;
   office?: OfficeResult;
+  /** Phases that threw: their figures are missing, the others' are kept. */
+  failed?: { phase: string; error: string }[];
   verdicts: Verdict[];
 }
 

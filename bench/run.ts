@@ -53,6 +53,17 @@ async function main(): Promise<void> {
   let env: TestWorkflowEnvironment | undefined;
   let historySink: SmtpSink | undefined;
   const partial: Omit<Results, 'verdicts' | 'durationSeconds'> = { date: new Date().toISOString(), smoke: cfg.smoke, machine, config: cfg };
+  // A phase that fails is reported with the others' figures, not instead of them: a full run takes most of an hour.
+  const failed: { phase: string; error: string }[] = [];
+  const phase = async (name: string, run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      failed.push({ phase: name, error });
+      log(`  ${name}: FAILED — ${error}`);
+    }
+  };
   try {
     // Prebuilt bundles: each worker loads a file instead of running webpack (~2 s and ~100 MB each).
     log('bundling the review workflows and the no-op workflows');
@@ -88,24 +99,24 @@ async function main(): Promise<void> {
       const ctx: DevContext = { cfg, env, client: env.client, sink, bundles, runId: Date.now().toString(36), tmpDir: tmp, serverPid: devServerPid(port), log };
       if (cfg.phases.includes('throughput')) {
         log(`start throughput: ${cfg.n} per batch, ${cfg.rounds} batch(es) per kind`);
-        partial.throughput = await throughputPhase(ctx);
+        await phase('throughput', async () => { partial.throughput = await throughputPhase(ctx); });
       }
       if (cfg.phases.includes('latency')) {
         log(`action → mail latency: ${cfg.samples} samples per series`);
-        partial.latency = await latencyPhase(ctx);
+        await phase('latency', async () => { partial.latency = await latencyPhase(ctx); });
       }
       const memory = async (): Promise<void> => {
         if (!cfg.phases.includes('memory')) return;
         log(`worker memory: ${cfg.memLevels.join(', ')} cached; ${cfg.cappedTotal} with maxCachedWorkflows ${cfg.cap}`);
-        partial.memory = await memoryPhase(ctx);
+        await phase('memory', async () => { partial.memory = await memoryPhase(ctx); });
       };
       const abuse = async (): Promise<void> => {
         log(`abuse: ${cfg.abuseN} valid updates per kind, one review per scenario (${cfg.abuseScenarios.join(', ')})`);
-        partial.abuse = await abusePhase(ctx);
+        await phase('abuse', async () => { partial.abuse = await abusePhase(ctx); });
       };
       const storm = async (): Promise<void> => {
         log(`notice storm: ${cfg.stormN} close reminders due at one instant; SMTP pool ${cfg.stormPool}, ${cfg.stormActSlots ?? 'default'} activity slots`);
-        partial.storm = await stormPhase(ctx);
+        await phase('storm', async () => { partial.storm = await stormPhase(ctx); });
       };
       const abuseThenStorm = async (): Promise<void> => {
         if (cfg.phases.includes('abuse')) await abuse();
@@ -121,7 +132,7 @@ async function main(): Promise<void> {
       }
       if (cfg.phases.includes('office')) {
         log(`program office: ${cfg.officeN} reviews, list, portfolio and metrics timed over ${cfg.officeSamples} requests each`);
-        partial.office = await officePhase(ctx);
+        await phase('office', async () => { partial.office = await officePhase(ctx); });
       }
       await env.teardown();
       env = undefined;
@@ -129,7 +140,7 @@ async function main(): Promise<void> {
     const history = async (historySink: SmtpSink): Promise<void> => {
       if (!cfg.phases.includes('history')) return;
       log('history size and simulated time (time-skipping server)');
-      partial.history = await historyPhase(historySink, bundles.review, paths.testServer, path.join(tmp, 'ledger-history.sqlite'), log, { stepDays: cfg.stepDays, pooledSmtp: cfg.historySmtp === 'pooled', repeats: cfg.simRepeats });
+      await phase('history', async () => { partial.history = await historyPhase(historySink, bundles.review, paths.testServer, path.join(tmp, 'ledger-history.sqlite'), log, { stepDays: cfg.stepDays, pooledSmtp: cfg.historySmtp === 'pooled', repeats: cfg.simRepeats }); });
     };
     // Smoke runs the history phase (its own time-skipping server, worker and sink) beside the dev server's phases:
     // smoke figures are not timings, and one after the other it would add ~10 s to the smoke run.
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  const results: Results = { ...partial, durationSeconds: (Date.now() - began) / 1000, verdicts: [] };
+  const results: Results = { ...partial, durationSeconds: (Date.now() - began) / 1000, verdicts: [], ...(failed.length > 0 ? { failed } : {}) };
   results.verdicts = verdicts(results);
   // Date and time: a second run on the same day must not overwrite the first.
   const stamp = results.date.slice(0, 16).replace(':', '');
@@ -156,6 +167,8 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${table(results)}\n\nresults: ${path.relative(process.cwd(), out)}`);
+  for (const f of failed) console.error(`phase ${f.phase} failed: ${f.error}`);
+  if (failed.length > 0) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {
