@@ -452,12 +452,13 @@ export class ReviewClient {
    * Every review (runs of every status), or with `since` only those whose card changed (ReviewUpdatedAt), that started
    * or that closed at or after it: what the card cache reads, paged by 1,000, at most `max`.
    */
-  async scan(since: number | null, max: number): Promise<ScannedEntry[]> {
+  async scan(since: number | null, max: number, updatedSince: number | null = since): Promise<ScannedEntry[]> {
     const clauses = [`WorkflowType = ${literal(m.WORKFLOW_TYPE)}`];
     if (since !== null) {
       const at = literal(new Date(since).toISOString());
+      const updated = literal(new Date(updatedSince ?? since).toISOString());
       // CloseTime only of closed runs: the SQL visibility stores running ones with a far-future CloseTime, so every running review would match.
-      clauses.push(`(${UPDATED_AT_SA.name} >= ${at} OR StartTime >= ${at} OR (ExecutionStatus != 'Running' AND CloseTime >= ${at}))`);
+      clauses.push(`(${UPDATED_AT_SA.name} >= ${updated} OR StartTime >= ${at} OR (ExecutionStatus != 'Running' AND CloseTime >= ${at}))`);
     }
     const entries = await this.call(undefined, async () => {
       const out: ScannedEntry[] = [];

@@ -7,7 +7,8 @@
  * Kept current by listing only what changed: since compact-history each card change sets ReviewUpdatedAt, and a
  * refresh lists `ReviewUpdatedAt >= last look − margin` (plus runs started or closed since), so its work is the
  * reviews that changed, not all of them. The margin covers the visibility store's lag and clock skew between this
- * server and the workers. A full listing at start-up and every `fullEveryMs` picks up what the incremental one
+ * server and the workers; it counts back from the newest change a listing has shown when that is older than the last
+ * look (a lagging store, see updatedSince). A full listing at start-up and every `fullEveryMs` picks up what the incremental one
  * cannot see: reviews whose code predates ReviewUpdatedAt, and deletions. A refresh runs when a request finds the
  * copy older than `maxAgeMs` (and in the background, so a request rarely waits for one). A write made through this
  * server replaces the review's facts at once with the status it read back (`noteWrite`), so people see their own
@@ -65,6 +66,8 @@ export class CardCache {
   private readonly clock: () => number;
   /** When the last completed listing started: the copy holds every change visible by then. */
   private asOfMs: number | null = null;
+  /** The newest ReviewUpdatedAt any listing has shown (the server's clock): how far the visibility store has got. */
+  private newestSeenMs: number | null = null;
   private lastFullMs = 0;
   private lastFailureMs = 0;
   private running: Promise<void> | null = null;
@@ -129,7 +132,7 @@ export class CardCache {
     const full = this.asOfMs === null || started - this.lastFullMs >= this.fullEveryMs;
     let listed: ScannedEntry[];
     try {
-      listed = await this.reviews.scan(full ? null : (this.asOfMs as number) - this.marginMs, this.maxReviews);
+      listed = full ? await this.reviews.scan(null, this.maxReviews) : await this.reviews.scan((this.asOfMs as number) - this.marginMs, this.maxReviews, this.updatedSince());
     } catch (e) {
       this.lastFailureMs = this.clock();
       throw e;
@@ -146,9 +149,24 @@ export class CardCache {
     this.asOfMs = Math.max(this.asOfMs ?? 0, started);
   }
 
+  /**
+   * Where an incremental listing's ReviewUpdatedAt clause starts: the margin before the last look, or before the
+   * newest change a listing has shown when that is older. A visibility store that lags (a backlog after a notice storm)
+   * indexes changes late but in about the order they were made, so the newest change it has shown trails the clock by
+   * its lag: counting back from it, a change indexed 30 s late is still listed, where counting back from the clock
+   * would leave it to the next full listing. Never further back than one full-listing period (the full listing covers
+   * anything older). Starts and closes set ReviewUpdatedAt too; their own clauses serve reviews from before it.
+   */
+  private updatedSince(): number {
+    const asOf = this.asOfMs as number;
+    const from = this.newestSeenMs === null ? asOf : Math.min(asOf, this.newestSeenMs);
+    return Math.max(from - this.marginMs, asOf - this.fullEveryMs);
+  }
+
   /** Keeps the newest run of each workflow id (a review that continued as new lists its earlier runs too). */
   private put(e: ScannedEntry): void {
     const id = e.summary.workflowId;
+    if (e.updatedAt !== null) this.newestSeenMs = Math.max(this.newestSeenMs ?? e.updatedAt, e.updatedAt);
     const known = this.byId.get(id);
     if (known && known.startedAtMs > e.startedAtMs) return;
     // The same card as before keeps its object, and with it the facts derived from it (facts.ts): a full listing

@@ -118,10 +118,12 @@ test('a change made by another client shows through an incremental listing, with
   await waitUntil(async () => phaseIn(await get<Portfolio>('/api/portfolio'), ids.a) === 'in-review', 'the portfolio showing the change');
   const seenMs = Date.now() - changed;
   const after = cache.stats();
-  // No full listing since start-up: only the reviews changed since the last look (ReviewUpdatedAt) were listed.
+  // No full listing since start-up: only reviews with a recent ReviewUpdatedAt were listed — the changed one, and
+  // those changed within the margin before the newest change the copy had seen (its window counts back from there
+  // when that is older than the last look, for a lagging store): at most A and B, never the review without it.
   expect(after.fullListings).toBe(before.fullListings);
   expect(after.incrementalListings).toBeGreaterThan(before.incrementalListings);
-  expect(after.lastListed).toBeLessThanOrEqual(1);
+  expect(after.lastListed).toBeLessThanOrEqual(2);
   // The background refreshes every 300 ms; the visibility store lags a moment behind the workflow.
   expect(seenMs).toBeLessThan(15_000);
 });
