@@ -25,6 +25,8 @@ export interface CardCacheOptions {
   maxAgeMs?: number;
   /** How far back an incremental listing looks past the last one's start (visibility lag, clock skew). Default 10 s. */
   marginMs?: number;
+  /** How far behind the clock the visibility store may fall and still have its changes listed incrementally. Default 60 s. */
+  maxLagMs?: number;
   /** A full listing at least this often. Default 5 min. */
   fullEveryMs?: number;
   /** Background refresh period, so requests rarely wait for one (0: only on demand). Default 1 s. */
@@ -61,6 +63,7 @@ export class CardCache {
   private readonly maxAgeMs: number;
   private readonly marginMs: number;
   private readonly fullEveryMs: number;
+  private readonly maxLagMs: number;
   private readonly backgroundMs: number;
   private readonly maxReviews: number;
   private readonly clock: () => number;
@@ -79,6 +82,7 @@ export class CardCache {
     this.maxAgeMs = options.maxAgeMs ?? 5_000;
     this.marginMs = options.marginMs ?? 10_000;
     this.fullEveryMs = options.fullEveryMs ?? 300_000;
+    this.maxLagMs = Math.max(options.maxLagMs ?? 60_000, this.marginMs);
     this.backgroundMs = options.backgroundMs ?? 1_000;
     this.maxReviews = options.maxReviews ?? 50_000;
     this.clock = options.clock ?? Date.now;
@@ -154,13 +158,14 @@ export class CardCache {
    * newest change a listing has shown when that is older. A visibility store that lags (a backlog after a notice storm)
    * indexes changes late but in about the order they were made, so the newest change it has shown trails the clock by
    * its lag: counting back from it, a change indexed 30 s late is still listed, where counting back from the clock
-   * would leave it to the next full listing. Never further back than one full-listing period (the full listing covers
-   * anything older). Starts and closes set ReviewUpdatedAt too; their own clauses serve reviews from before it.
+   * would leave it to the next full listing. Never further back than `maxLagMs` before the last look: after a burst of
+   * changes and then quiet, the burst is listed again for that long, not until the next change (the full listing
+   * covers a longer lag). Starts and closes set ReviewUpdatedAt too; their own clauses serve reviews from before it.
    */
   private updatedSince(): number {
     const asOf = this.asOfMs as number;
     const from = this.newestSeenMs === null ? asOf : Math.min(asOf, this.newestSeenMs);
-    return Math.max(from - this.marginMs, asOf - this.fullEveryMs);
+    return Math.max(from - this.marginMs, asOf - this.maxLagMs);
   }
 
   /** Keeps the newest run of each workflow id (a review that continued as new lists its earlier runs too). */

@@ -51,13 +51,18 @@ test('a change the store indexes 30 s late still comes with the next incremental
   expect(store.since.at(-1)).toBe(990 * S);
 });
 
-test('the window never reaches further back than one full-listing period', async () => {
+test('after a burst and then quiet, the window falls back to the clock once the burst is maxLagMs old', async () => {
   let now = 10_000 * S;
   const { store, client } = laggingStore();
-  const cache = new CardCache(client, { backgroundMs: 0, marginMs: 10 * S, fullEveryMs: 300 * S, clock: () => now });
-  store.indexed.push(entry('quiet', 1_000 * S)); // changed long ago; nothing since
+  const cache = new CardCache(client, { backgroundMs: 0, marginMs: 10 * S, maxLagMs: 60 * S, fullEveryMs: 300 * S, clock: () => now });
+  store.indexed.push(entry('burst', 10_000 * S));
   await cache.refresh();
-  now += S;
+  now += 30 * S;
   await cache.refresh();
-  expect(store.since.at(-1)).toBe(10_000 * S - 300 * S);
+  expect(store.since.at(-1)).toBe(9_990 * S); // 30 s of quiet: the burst is still in the window
+  now = 10_100 * S;
+  await cache.refresh(); // last look at 10,030 s
+  now = 10_101 * S;
+  await cache.refresh(); // last look at 10,100 s
+  expect(store.since.at(-1)).toBe(10_040 * S); // the last look less maxLagMs: the burst has left the window
 });
