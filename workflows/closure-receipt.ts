@@ -56,7 +56,7 @@ const causeOf = (err: unknown): string => (err instanceof ActivityFailure && err
  * signing key answers so: the status says why, and the audit trail stays as it was without receipts. A key that
  * failed to sign is recorded in the audit trail.
  */
-export async function ensureReceipt(c: ReviewContext, dispatch: NoticeDispatch, localSigning = false): Promise<void> {
+export async function ensureReceipt(c: ReviewContext, dispatch: NoticeDispatch, localSigning: boolean): Promise<void> {
   const { s } = c;
   if (s.closedAt === null || s.receipt !== undefined) return;
   const facts = closureFacts(s, c.now());

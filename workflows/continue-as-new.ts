@@ -16,7 +16,10 @@ export interface CarriedState {
   handled: string[];
   reasons: [string, NoticeReason][];
   pending: NoticePayload[];
-  /** `batches` is absent in state carried by code before review-core-v3, `card` before review-card, `compact` before compact-history. */
+  /**
+   * `batches` is absent in state carried by code before review-core-v3, `card` before review-card, `compact` before
+   * compact-history, `localReceipt` before local-receipt.
+   */
   flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean; localReceipt?: boolean };
 }
 

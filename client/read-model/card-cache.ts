@@ -8,8 +8,8 @@
  * refresh lists `ReviewUpdatedAt >= last look − margin` (plus runs started or closed since), so its work is the
  * reviews that changed, not all of them. The margin covers the visibility store's lag and clock skew between this
  * server and the workers; it counts back from the newest change a listing has shown when that is older than the last
- * look (a lagging store, see updatedSince). A full listing at start-up and every `fullEveryMs` picks up what the incremental one
- * cannot see: reviews whose code predates ReviewUpdatedAt, and deletions. A refresh runs when a request finds the
+ * look (a lagging store, see updatedSince). A full listing at start-up and every `fullEveryMs` picks up what the
+ * incremental one cannot see: reviews whose code predates ReviewUpdatedAt, and deletions. A refresh runs when a request finds the
  * copy older than `maxAgeMs` (and in the background, so a request rarely waits for one). A write made through this
  * server replaces the review's facts at once with the status it read back (`noteWrite`), so people see their own
  * change, until a listing shows the card caught up.
