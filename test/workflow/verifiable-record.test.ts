@@ -24,6 +24,7 @@ import type { ApiEnv } from '../support/api-env';
 import { request } from '../support/fixtures';
 import { rejectionOf } from '../support/rejection';
 import { recordHistory } from '../support/histories';
+import { localActivityTypesIn } from '../support/history-events';
 import { mailWith } from '../support/mail';
 import { createReviewEnv } from '../support/review-env';
 import { bundleWithShim } from '../support/shim-bundle';
@@ -43,12 +44,12 @@ const packaged = () => request({
   },
 });
 
-/** The activities a history scheduled, and how many local activities it recorded (markers). */
+/** The activities a history scheduled, and how many local signClosureReceipt activities it recorded (markers). */
 function activitiesIn(history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>): { scheduled: string[]; localSigned: number } {
   const events = history.events ?? [];
   return {
     scheduled: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
-    localSigned: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    localSigned: localActivityTypesIn(events).filter((type) => type === 'signClosureReceipt').length,
   };
 }
 
