@@ -5,7 +5,9 @@
  * or carries the unsettled ones into the next run (continue-as-new.ts).
  *
  * Commands depend only on the request and on handled events, never on an activity's result (patch
- * delivery-in-activity): reviews recorded before it keep the old result-dependent webhook decision.
+ * delivery-in-activity): reviews recorded before it keep the old result-dependent webhook decision. Since
+ * local-notices a batch's local attempt that fails is followed by its sendNotices activity; the attempt's outcome is
+ * in its marker, handled in the same workflow task, so a replay takes the same turn.
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import { messageIdFor } from './message-id';
@@ -45,6 +47,9 @@ const { postNoticeWebhooks, sendDeliveryAlert } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
 });
+
+/** How long batches go straight to the sendNotices activity after a local attempt failed. */
+const LOCAL_RETRY_AFTER_MS = 10 * 60_000;
 
 export interface DispatchFlags {
   v2: boolean;
@@ -98,8 +103,8 @@ export class NoticeDispatch implements Outbox {
   private context: ReviewContext | null = null;
   /** Notices waiting for the closure receipt (the lab's review-closed mail): sent by releaseHeld(). */
   private readonly held: Queued[] = [];
-  /** local-notices: false after a local attempt failed, until a sendNotices activity succeeds (the trouble is over). */
-  private localWorks = true;
+  /** local-notices: when a local attempt last failed (workflow time; null: none has). */
+  private localFailedAt: number | null = null;
 
   constructor(
     private readonly s: ReviewState,
@@ -220,16 +225,22 @@ export class NoticeDispatch implements Outbox {
    * attempt did send from going twice.
    */
   private async deliver(batch: NoticeBatch): Promise<NoticeOutcome[]> {
-    if (this.flags.localNotices && this.localWorks && this.stillDue(batch)) {
+    if (this.flags.localNotices && this.localLikely() && this.stillDue(batch)) {
       try {
         return await local.sendNotices({ ...batch, notices: batch.notices.map(({ checkBeforeSend: _, ...n }) => n) });
       } catch {
-        this.localWorks = false;
+        this.localFailedAt = this.now();
       }
     }
-    const outcomes = await sendNotices(batch);
-    this.localWorks = true;
-    return outcomes;
+    return sendNotices(batch);
+  }
+
+  /**
+   * After a failed local attempt, batches skip it for LOCAL_RETRY_AFTER_MS: a stalled mail server costs a workflow
+   * task its 5 s once, not once per batch. Workflow time, never an activity's result, decides (replay sees the same).
+   */
+  private localLikely(): boolean {
+    return this.localFailedAt === null || this.now() >= this.localFailedAt + LOCAL_RETRY_AFTER_MS;
   }
 
   private stillDue(batch: NoticeBatch): boolean {

@@ -28,9 +28,20 @@ function firstArgument<T>(payloads: temporal.api.common.v1.IPayloads | null | un
   }
 }
 
+/** The failure of a local sendNotices attempt (marker core_local_activity), or null for another marker or a success. */
+function localSendFailure(ev: temporal.api.history.v1.IHistoryEvent): string | null {
+  const m = ev.markerRecordedEventAttributes;
+  if (m?.markerName !== 'core_local_activity' || !m.failure) return null;
+  const data = m.details?.data?.payloads?.[0]?.data;
+  const type = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
+  return type === 'sendNotices' ? (m.failure.cause?.message ?? m.failure.message ?? 'local attempt failed') : null;
+}
+
 /**
  * Mail id → attempts. A notice is carried by its own sendNotice activity, or since review-core-v3 by the sendNotices
- * activity of its workflow task (each notice of it counts that activity's attempts). A delivery alert about an address is
+ * activity of its workflow task (each notice of it counts that activity's attempts). Since local-notices a batch is
+ * first tried by a local activity, whose input the history does not keep: a sendNotices activity scheduled in the
+ * workflow task that recorded a failed local attempt counts that attempt as its first. A delivery alert about an address is
  * sent inside the sendNotice activity of whichever notice found the address refused (or by sendDeliveryAlert in
  * reviews recorded before that): every such activity counts, and the one with the most attempts is kept.
  */
@@ -42,7 +53,11 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
   };
   for (const h of histories) {
     const carried = new Map<string, string[]>(); // scheduled event id → mail ids
+    const afterLocal = new Map<string, string>(); // scheduled event id → the failure of the task's local attempt
+    let localFailure: string | null = null; // a failed local attempt in the workflow task being read
     for (const ev of h.events ?? []) {
+      if (ev.workflowTaskCompletedEventAttributes) localFailure = null;
+      localFailure = localSendFailure(ev) ?? localFailure;
       const scheduled = ev.activityTaskScheduledEventAttributes;
       if (scheduled) {
         const type = scheduled.activityType?.name;
@@ -53,6 +68,7 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
         } else if (type === 'sendNotices') {
           const b = firstArgument<NoticeBatch>(scheduled.input);
           if (b) carried.set(String(ev.eventId), b.notices.flatMap((n) => mails(n, b.shared.reviewId)));
+          if (localFailure !== null) afterLocal.set(String(ev.eventId), localFailure);
         } else if (type === 'sendDeliveryAlert') {
           const a = firstArgument<DeliveryAlert>(scheduled.input);
           if (a) carried.set(String(ev.eventId), [a.id]);
@@ -63,9 +79,24 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
       if (!started) continue;
       const ids = carried.get(String(started.scheduledEventId));
       if (!ids) continue;
-      const attempts = { attempts: started.attempt ?? 1, lastFailure: started.lastFailure?.message ?? null };
+      const local = afterLocal.get(String(started.scheduledEventId));
+      const attempts = { attempts: (started.attempt ?? 1) + (local === undefined ? 0 : 1), lastFailure: started.lastFailure?.message ?? local ?? null };
       for (const id of ids) keep(id, attempts);
     }
   }
+  return out;
+}
+
+/**
+ * Review id → when its workflow tasks timed out or failed (ms, server clock). A task whose worker was killed times out
+ * and runs again on another worker — with it a local attempt that had sent mail before its worker died.
+ */
+export function taskRetriesByReview(histories: History[], reviewIds: string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  histories.forEach((h, i) => {
+    const at = (h.events ?? []).filter((ev) => ev.workflowTaskTimedOutEventAttributes || ev.workflowTaskFailedEventAttributes)
+      .map((ev) => Number(ev.eventTime?.seconds ?? 0) * 1000 + Math.floor((ev.eventTime?.nanos ?? 0) / 1e6));
+    out.set(reviewIds[i], at);
+  });
   return out;
 }

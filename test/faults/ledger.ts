@@ -33,6 +33,11 @@ export interface LedgerOptions {
   recordedAt: (id: string) => number | undefined;
   /** The attempts of the activity that carried the mail, from the history (history-evidence.ts). */
   attempts: (id: string) => ActivityAttempts | undefined;
+  /**
+   * When a workflow task of the mail's review timed out or failed at or after `accepted` (ms; null: none did): the
+   * evidence that a local attempt (patch local-notices), whose input the history does not keep, ran again.
+   */
+  taskRetriedAfter?: (id: string, accepted: number) => number | null;
 }
 
 /** One e-mail a status accounts for. */
@@ -135,19 +140,22 @@ const LEDGER_WRITE_FAILURE = /SqliteError|SQLITE_|ledger write/i;
 export function verdict(id: string, index: number, accepted: number, next: number | null, o: LedgerOptions, clientName?: string): CopyVerdict {
   const no = (why: string): CopyVerdict => ({ explained: false, why });
   const tries = o.attempts(id);
-  // The attempt that sent copy `index` was attempt `index + 1` at the earliest; another attempt must follow it.
-  if (!tries || tries.attempts < index + 2 || tries.lastFailure === null) {
-    return no(`the history shows no retried attempt after it (${tries ? `last attempt ${tries.attempts}` : 'no activity carried it'})`);
+  // The attempt that sent copy `index` was attempt `index + 1` at the earliest; another attempt must follow it. Or a
+  // local attempt sent it and its workflow task, lost with the worker, ran again (no activity carries such a mail).
+  const viaActivity = tries !== undefined && tries.attempts >= index + 2 && tries.lastFailure !== null;
+  const taskRetry = viaActivity || tries ? null : o.taskRetriedAfter?.(id, accepted) ?? null;
+  if (!viaActivity && taskRetry === null) {
+    return no(`the history shows no retried attempt after it (${tries ? `last attempt ${tries.attempts}` : 'no activity carried it, no workflow task ran again'})`);
   }
   const recorded = o.recordedAt(id);
   if (recorded === undefined) return no('the delivery ledger has no entry for it');
   if (next !== null && next > recorded) return no(`a copy came ${secs(next - recorded)} after the ledger entry was written`);
   const sender = (o.workersOf?.(clientName) ?? o.workers).find((w) => w.spawnedAt <= accepted && (w.endedAt === null || accepted <= w.endedAt));
   if (!sender) return no('no worker process was running when it was accepted');
-  const retried = `retried (attempt ${tries.attempts} in the history)`;
+  const retried = taskRetry === null ? `retried (attempt ${tries?.attempts} in the history)` : `its workflow task ran again ${secs(taskRetry - accepted)} later (a local attempt)`;
   if (sender.killedAt === null) {
-    if (LEDGER_WRITE_FAILURE.test(tries.lastFailure)) return { explained: true, why: `the ledger write failed (${tries.lastFailure.slice(0, 80)}); ${retried}` };
-    return no(`worker pid ${sender.pid}, which sent it, was not killed and no ledger write failed (last failure: ${tries.lastFailure.slice(0, 80)})`);
+    if (tries?.lastFailure && LEDGER_WRITE_FAILURE.test(tries.lastFailure)) return { explained: true, why: `the ledger write failed (${tries.lastFailure.slice(0, 80)}); ${retried}` };
+    return no(`worker pid ${sender.pid}, which sent it, was not killed and no ledger write failed (last failure: ${(tries?.lastFailure ?? 'none').slice(0, 80)})`);
   }
   if (sender.killedAt >= recorded) return no(`worker pid ${sender.pid} was killed ${secs(sender.killedAt - recorded)} after the ledger entry was written`);
   if (next !== null && sender.killedAt >= next) return no(`worker pid ${sender.pid} was killed only after the next copy was accepted`);

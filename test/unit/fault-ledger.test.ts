@@ -37,10 +37,11 @@ const life = (pid: number, from: number, to: number | null, killed: number | nul
   pid, spawnedAt: at(from), readyAt: at(from + 1), endedAt: to === null ? null : at(to), killedAt: killed === null ? null : at(killed),
 });
 
-function options(o: { workers?: WorkerLife[]; recorded?: Record<string, number>; attempts?: Record<string, ActivityAttempts> } = {}): LedgerOptions {
+function options(o: { workers?: WorkerLife[]; recorded?: Record<string, number>; attempts?: Record<string, ActivityAttempts>; taskRetries?: number[] } = {}): LedgerOptions {
   return {
     messageIdFor: mid, blocked: [REFUSED], workers: o.workers ?? [life(1, -10, null, null)],
     recordedAt: (id) => (o.recorded?.[id] === undefined ? undefined : at(o.recorded[id])), attempts: (id) => o.attempts?.[id],
+    taskRetriedAfter: (_id, accepted) => (o.taskRetries ?? []).map(at).find((x) => x >= accepted) ?? null,
   };
 }
 
@@ -99,6 +100,22 @@ describe('duplicates: only the crash window explains one', () => {
   test('a failed ledger write (the worker lived on) explains one', () => {
     const l = buildLedger([s], copies, options({ recorded: { 'r/a': 135.1 }, attempts: { 'r/a': { attempts: 2, lastFailure: 'SqliteError: disk I/O error' } } }));
     expect(l.explainedDuplicateCopies).toBe(1);
+  });
+
+  test('sent by a local attempt: its sender killed before the ledger entry and the workflow task timed out after: explained', () => {
+    const l = buildLedger([s], copies, options({ workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 135.1 }, taskRetries: [2, 20] }));
+    expect(l.explainedDuplicateCopies).toBe(1);
+    expect(l.duplicates[0].verdicts[0].why).toMatch(/killed 0\.10 s after the copy was accepted, before the ledger entry; its workflow task ran again 10\.00 s later/);
+  });
+
+  test('sent by a local attempt, no workflow task ran again after it: unexplained, even with its sender killed', () => {
+    const l = buildLedger([s], copies, options({ workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 135.1 }, taskRetries: [2] }));
+    expect(l.duplicates[0].verdicts[0]).toEqual({ explained: false, why: expect.stringMatching(/no activity carried it, no workflow task ran again/) });
+  });
+
+  test('a workflow task ran again but the sender lived on: unexplained', () => {
+    const l = buildLedger([s], copies, options({ recorded: { 'r/a': 135.1 }, taskRetries: [20] }));
+    expect(l.duplicates[0].verdicts[0]).toEqual({ explained: false, why: expect.stringMatching(/was not killed/) });
   });
 
   test('a third copy needs a crash of its own: one explained, one not', () => {
@@ -202,5 +219,31 @@ describe('history evidence', () => {
     for (const id of ['r/a', 'r/b', `r/alert/address-rejected:${REFUSED}`, 'r/alert/address-rejected:pm@clearinghouse.example']) {
       expect([id, m.get(id)]).toEqual([id, { attempts: 2, lastFailure: '450 busy' }]);
     }
+  });
+
+  test('a sendNotices activity scheduled in the task whose local attempt failed counts that attempt as its first', () => {
+    const batch = { shared: { reviewId: 'r' }, notices: [{ id: 'r/a', to: [{ email: 'lab@acme.example' }] }] };
+    const marker = (type: string, failure?: string) => ({
+      markerRecordedEventAttributes: {
+        markerName: 'core_local_activity', details: { data: { payloads: [{ data: Buffer.from(JSON.stringify({ activity_type: type })) }] } },
+        ...(failure ? { failure: { message: 'local activity failed', cause: { message: failure } } } : {}),
+      },
+    });
+    const m = attemptsByMail([{
+      events: [
+        marker('sendNotices', '421 try later'),
+        { eventId: Long.fromNumber(7), activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload(batch) } },
+        { eventId: Long.fromNumber(8), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(7), attempt: 1 } },
+      ],
+    }, {
+      // Another review: a failed local attempt in an earlier task says nothing about a later task's activity.
+      events: [
+        marker('sendNotices', '421 try later'), { workflowTaskCompletedEventAttributes: {} },
+        { eventId: Long.fromNumber(9), activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload({ ...batch, notices: [{ id: 'r/b', to: [] }] }) } },
+        { eventId: Long.fromNumber(10), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(9), attempt: 1 } },
+      ],
+    }]);
+    expect(m.get('r/a')).toEqual({ attempts: 2, lastFailure: '421 try later' });
+    expect(m.get('r/b')).toEqual({ attempts: 1, lastFailure: null });
   });
 });
