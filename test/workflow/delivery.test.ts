@@ -66,6 +66,8 @@ test('a temporary failure (421) is retried with backoff until the server recover
   await new Promise((r) => setTimeout(r, 1500)); // first attempts fail for real
   let s = await t.status(req.reviewId);
   expect(noticesOf(s, 'intake-ack').map((n) => n.state)).toEqual(['sending', 'sending']);
+  // Minutes after a failed local attempt, a new batch goes straight to the activity: no second 5-second try.
+  await act(h, grantAccessUpdate, { by: 'Sec Team' });
   t.sink.faults = {};
   await t.env.sleep('15 minutes'); // let the retry timers fire
   s = await settled(t, req.reviewId);
@@ -73,8 +75,15 @@ test('a temporary failure (421) is retried with backoff until the server recover
     expect(n.state).toBe('sent');
     expect(copies(n.messageId)).toBe(1);
   }
-  // The quick local attempt failed once; the sendNotices activity took the batch over and retried it.
-  expect(await deliveries(h)).toEqual({ localSent: 0, localFailed: 1, activities: 1 });
+  for (const n of noticesOf(s, 'clock-started')) expect(n.state).toBe('sent');
+  // The quick local attempt failed once; the sendNotices activity took the batch over and retried it, and the grant's
+  // batch went to an activity of its own at once.
+  expect(await deliveries(h)).toEqual({ localSent: 0, localFailed: 1, activities: 2 });
+  // Ten minutes on (workflow time), batches are tried locally again.
+  await act(h, submitEvaluationUpdate, { track: 'cyber-offense', reviewerId: 'r1', severity: 'critical', summary: 'bad' });
+  s = await settled(t, req.reviewId);
+  expect(noticesOf(s, 'critical-finding').map((n) => n.state)).toEqual(['sent', 'sent', 'sent']);
+  expect(await deliveries(h)).toEqual({ localSent: 1, localFailed: 1, activities: 2 });
 });
 
 test('one notice of a batch deferred (450): the batch is retried and the notices that went out are not sent again', async () => {
