@@ -1,7 +1,8 @@
 /**
  * Action → mail latency. A reviewer submits an evaluation with severity "critical" (`submitEvaluation`
  * update; one action at a time, the next sent when the previous one's mails are in, so no load) and we time
- * until the resulting critical-finding notice is at the SMTP sink (the PM's is scheduled first; "all 3" =
+ * until the resulting critical-finding notice is stored by the SMTP sink — the sink's clock, not when the benchmark
+ * looked, which is after the update's result (the PM's is scheduled first; "all 3" =
  * PM, director and lab). Each sample uses its own review, prepared beforehand (started, access granted) and
  * cached in the worker. A prepared review has `latTracks` tracks (default 5) and gives one sample per track,
  * submitted in track-major order (every review's first track, then every review's second, …).
@@ -82,10 +83,10 @@ async function floor(ctx: DevContext, transports: Transport[]): Promise<Pick<Lat
       for (let i = -10; i < n; i++) {
         const to = `floor-${runId}-${t}-${i + 10}@bench.example`;
         const mark = sink.messages.length;
-        const t0 = performance.now();
+        const w0 = Date.now();
         await h.executeUpdate(pingMailUpdate, { args: [{ seq: i, to, pooled: t !== 'per-mail' }] });
-        const { seenAt } = await waitMails(sink, mark, (m) => m.envelopeTo.includes(to), 1);
-        if (i >= 0) xs.push(seenAt - t0); // the first 10 warm up
+        const { receivedAt } = await waitMails(sink, mark, (m) => m.envelopeTo.includes(to), 1);
+        if (i >= 0) xs.push(receivedAt - w0); // the first 10 warm up
         await sleep(2);
       }
       noopUpdateToMail[t] = summarize(xs);
@@ -127,6 +128,7 @@ async function reviewSeries(ctx: DevContext, t: Transport, samples: number): Pro
       const h = client.workflow.getHandle(workflowIdFor(id));
       const from = sink.messages.length;
       const t0 = performance.now();
+      const w0 = Date.now();
       await h.executeUpdate(submitEvaluationUpdate, { args: [{ track: TRACK_NAMES[track - 1], reviewerId: reviewer(track).id, severity: 'critical', summary: SUMMARY }] });
       const tUpdate = performance.now();
       const m1 = await waitMails(sink, from, noticeMail(id, 'critical-finding'), 1);
@@ -135,8 +137,9 @@ async function reviewSeries(ctx: DevContext, t: Transport, samples: number): Pro
       if (track === tracks) await waitMails(sink, from, noticeMail(id, 'ready-to-close'), 1);
       if (i >= warm) {
         update.push(tUpdate - t0);
-        first.push(m1.seenAt - t0);
-        all.push(m3.seenAt - t0);
+        // When the sink stored them (its clock, ms): since local-notices the mails leave before the update's result.
+        first.push(m1.receivedAt - w0);
+        all.push(m3.receivedAt - w0);
       }
       await sleep(2);
     }
