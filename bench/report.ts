@@ -248,7 +248,10 @@ function stormVerdicts(s: StormResult): Verdict[] {
   if (s.stages) {
     v.push({
       figure: '  … where the lateness goes (median, ms after the instant)',
-      measured: `timer set for ${ms(s.stages.timerDue)}, fired ${ms(s.stages.timerFired)}; workflow task ${ms(s.stages.workflowTaskStarted)}; notice scheduled ${ms(s.stages.activityScheduled)}; activity started ${ms(s.stages.activityStarted)}; at the sink ${ms(s.stages.mailAtSink)}`,
+      measured: `timer set for ${ms(s.stages.timerDue)}, fired ${ms(s.stages.timerFired)}; workflow task ${ms(s.stages.workflowTaskStarted)}; `
+        + (s.stages.activityScheduled === null ? '' : `notice scheduled ${ms(s.stages.activityScheduled)}; activity started ${ms(s.stages.activityStarted ?? NaN)}; `)
+        + `at the sink ${ms(s.stages.mailAtSink)}; task completed ${ms(s.stages.workflowTaskCompleted ?? NaN)}`
+        + (s.stages.local === undefined ? '' : ` (${s.stages.local} of ${s.stages.sampled} sent within the task, a local activity)`),
       context: `histories of ${s.stages.sampled} reviews spread over the arrival order`,
       target: '—',
       met: null,

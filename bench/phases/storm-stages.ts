@@ -2,8 +2,9 @@
  * Where a storm reminder's lateness goes, read from the histories of a sample of storm reviews: the timer firing
  * (server), the workflow task that schedules the notice (worker's workflow slots and CPU), the activity's start
  * (activity slots; with eager dispatch it is handed over in the task's reply), and the mail at the sink (the
- * activity's own work: ledger, the "still due?" query, rendering, SMTP through the pool). Each stage is the time
- * from the due instant; the medians over the sample are reported.
+ * activity's own work: ledger, the "still due?" query, rendering, SMTP through the pool). Since patch local-notices
+ * the notice is sent by a local activity inside that workflow task: no activity stages, and the mail is at the sink
+ * before the task completes. Each stage is the time from the due instant; the medians over the sample are reported.
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -20,8 +21,13 @@ export interface StormStages {
   timerDue: number;
   timerFired: number;
   workflowTaskStarted: number;
-  activityScheduled: number;
-  activityStarted: number;
+  /** Reminders of the sample sent by a local activity in that task (patch local-notices). */
+  local: number;
+  /** Medians over the reminders sent by an activity; null when none was. */
+  activityScheduled: number | null;
+  activityStarted: number | null;
+  /** The workflow task that sent the reminder (or scheduled its activity) completed. */
+  workflowTaskCompleted: number;
   mailAtSink: number;
 }
 
@@ -42,12 +48,20 @@ async function stagesOf(client: Client, reviewId: string, instant: number): Prom
   if (!timerStarted || !duration) return null;
   const due = msOf(timerStarted.eventTime) + msOf(duration);
   const task = at(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, Number(fired.eventId));
+  const completed = task && at(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, Number(task.eventId));
+  if (!task || !completed) return null;
+  const local = events.find((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED && Number(e.eventId) > Number(completed.eventId)
+    && e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && !e.markerRecordedEventAttributes.failure);
   const scheduled = events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && Number(e.eventId) > Number(fired.eventId)
     && ['sendNotice', 'sendNotices'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
   const started = scheduled && events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
     && Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId));
-  if (!task || !scheduled || !started) return null;
-  return [due - instant, ...[fired, task, scheduled, started].map((e) => msOf(e.eventTime) - instant)];
+  const first = (a: temporal.api.history.v1.IHistoryEvent | undefined, b: temporal.api.history.v1.IHistoryEvent | undefined): boolean =>
+    a !== undefined && (b === undefined || Number(a.eventId) < Number(b.eventId));
+  const after = (e: temporal.api.history.v1.IHistoryEvent): number => msOf(e.eventTime) - instant;
+  if (first(local, scheduled)) return [due - instant, after(fired), after(task), 1, NaN, NaN, after(completed)];
+  if (!scheduled || !started) return null;
+  return [due - instant, after(fired), after(task), 0, after(scheduled), after(started), after(completed)];
 }
 
 /** Up to `size` reminders spread over the arrival order (first, …, last). */
@@ -62,6 +76,13 @@ export async function stormStages(client: Client, arrived: StoredMail[], instant
     if (stages) rows.push([...stages, mail.receivedAt.getTime() - instant]);
   }
   if (rows.length === 0) return null;
-  const median = (k: number): number => summarize(rows.map((r) => r[k])).p50;
-  return { sampled: rows.length, timerDue: median(0), timerFired: median(1), workflowTaskStarted: median(2), activityScheduled: median(3), activityStarted: median(4), mailAtSink: median(5) };
+  const median = (k: number): number | null => {
+    const xs = rows.map((r) => r[k]).filter((x) => !Number.isNaN(x));
+    return xs.length ? summarize(xs).p50 : null;
+  };
+  const m = (k: number): number => median(k) ?? NaN;
+  return {
+    sampled: rows.length, timerDue: m(0), timerFired: m(1), workflowTaskStarted: m(2), local: rows.filter((r) => r[3] === 1).length,
+    activityScheduled: median(4), activityStarted: median(5), workflowTaskCompleted: m(6), mailAtSink: m(7),
+  };
 }

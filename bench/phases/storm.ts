@@ -149,7 +149,7 @@ export async function stormPhase(ctx: DevContext): Promise<StormResult> {
     await worker.drained({ quietMs: 500 });
     const stages = await stormStages(ctx.client, reminders, instant, cfg.smoke ? 3 : 10).catch(() => null);
     if (stages) ctx.log(`  storm stages (median of ${stages.sampled}, ms after the instant): timer set for ${stages.timerDue}, fired ${stages.timerFired}, workflow task ${stages.workflowTaskStarted}, `
-      + `notice scheduled ${stages.activityScheduled}, activity started ${stages.activityStarted}, mail at the sink ${stages.mailAtSink}`);
+      + `${stages.local} of ${stages.sampled} sent in it (local), notice scheduled ${stages.activityScheduled ?? '-'}, activity started ${stages.activityStarted ?? '-'}, task completed ${stages.workflowTaskCompleted}, mail at the sink ${stages.mailAtSink}`);
     await worker.stop();
 
     const raw = reminders[0]?.raw ?? 'Subject: storm floor\r\n\r\nno reminder arrived\r\n';
