@@ -7,6 +7,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { DeliveryAlert, NoticeBatch, NoticePayload } from '../../workflows/types';
+import { localActivityOf } from '../support/history-events';
 
 /** The attempts of the activity that carried one mail, as the history records them. */
 export interface ActivityAttempts {
@@ -28,13 +29,10 @@ function firstArgument<T>(payloads: temporal.api.common.v1.IPayloads | null | un
   }
 }
 
-/** The failure of a local sendNotices attempt (marker core_local_activity), or null for another marker or a success. */
+/** The failure of a local sendNotices attempt, or null for another event or a success. */
 function localSendFailure(ev: temporal.api.history.v1.IHistoryEvent): string | null {
-  const m = ev.markerRecordedEventAttributes;
-  if (m?.markerName !== 'core_local_activity' || !m.failure) return null;
-  const data = m.details?.data?.payloads?.[0]?.data;
-  const type = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
-  return type === 'sendNotices' ? (m.failure.cause?.message ?? m.failure.message ?? 'local attempt failed') : null;
+  const local = localActivityOf(ev);
+  return local?.type === 'sendNotices' ? (local.failure ?? null) : null;
 }
 
 /**
