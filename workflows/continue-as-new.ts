@@ -18,9 +18,9 @@ export interface CarriedState {
   pending: NoticePayload[];
   /**
    * `batches` is absent in state carried by code before review-core-v3, `card` before review-card, `compact` before
-   * compact-history, `localReceipt` before local-receipt, `localNotices` before local-notices.
+   * compact-history, `localReceipt` before local-receipt.
    */
-  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean; localReceipt?: boolean; localNotices?: boolean };
+  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean; localReceipt?: boolean };
 }
 
 export interface HistoryInfo {
