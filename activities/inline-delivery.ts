@@ -18,7 +18,11 @@ import { createSendDeliveryAlert, deliverToWebhooks } from './delivery-alerts';
 import { noticeWebhookBody } from './notice-webhooks';
 import { runKeyOf } from './notice-check';
 
-/** Attempts of the notice activity during which a failed copy or alert is retried (5 s, 10 s, … ≈ 2.5 min). */
+/**
+ * Attempts of the notice activity during which a failed copy or alert is retried (5 s, 10 s, … ≈ 2.5 min). A batch's
+ * quick local attempt (patch local-notices) is attempt 1 of its own and fails on a failed copy, so the copy gets one
+ * try more: the activity that takes the batch over counts from 1 again.
+ */
 export const INLINE_ATTEMPTS = 6;
 
 const retryable = (e: unknown): boolean => !(e instanceof ApplicationFailure && e.nonRetryable);

@@ -6,6 +6,8 @@
  * check that sees the state the mail will arrive into. A cancel from the workflow would add a command per
  * lapsed notice to the history and still leave the in-flight attempt. The query reads; it changes nothing.
  * It is addressed by workflow id, not run id: after continue-as-new the current run holds the state.
+ * A batch's quick local attempt (patch local-notices) runs inside the workflow task, which could not answer the query:
+ * there the workflow checks the reasons itself before the attempt (workflows/notice-dispatch.ts deliver()).
  */
 import { activityInfo, cancelled, CancelledFailure, getClient, log } from '@temporalio/activity';
 import { noticeCheckQuery } from '../workflows/messages';

@@ -62,7 +62,7 @@ export async function ensureReceipt(c: ReviewContext, dispatch: NoticeDispatch, 
   const facts = closureFacts(s, c.now());
   s.receipt = { error: 'signing' }; // claimed: a second caller while the activity runs does nothing
   try {
-    const signed = localSigning ? await local.signClosureReceipt(facts, s.events.slice(0, facts.eventCount)) : await signClosureReceipt(facts);
+    const signed = localSigning ? await dispatch.runLocal(() => local.signClosureReceipt(facts, s.events.slice(0, facts.eventCount))) : await signClosureReceipt(facts);
     if ('unsigned' in signed) s.receipt = { error: signed.unsigned };
     else {
       s.receipt = { envelope: signed.envelope, keyid: signed.keyid, head: signed.head, eventCount: facts.eventCount };

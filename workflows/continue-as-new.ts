@@ -18,9 +18,9 @@ export interface CarriedState {
   pending: NoticePayload[];
   /**
    * `batches` is absent in state carried by code before review-core-v3, `card` before review-card, `compact` before
-   * compact-history, `localReceipt` before local-receipt.
+   * compact-history, `localReceipt` before local-receipt, `localNotices` before local-notices.
    */
-  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean; localReceipt?: boolean };
+  flags: { v2: boolean; inline: boolean; batches?: boolean; card?: boolean; record?: boolean; compact?: boolean; localReceipt?: boolean; localNotices?: boolean };
 }
 
 export interface HistoryInfo {

@@ -5,13 +5,16 @@
  * or carries the unsettled ones into the next run (continue-as-new.ts).
  *
  * Commands depend only on the request and on handled events, never on an activity's result (patch
- * delivery-in-activity): reviews recorded before it keep the old result-dependent webhook decision.
+ * delivery-in-activity): reviews recorded before it keep the old result-dependent webhook decision. Since
+ * local-notices a batch's local attempt that fails is followed by its sendNotices activity; the attempt's outcome is
+ * in its marker, handled in the same workflow task, so a replay takes the same turn.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import { messageIdFor } from './message-id';
 import type { createActivities } from '../activities';
 import { describeInvite } from './calendar-events';
 import type { NoticeReason } from './notice-reasons';
+import { lapsedBecause } from './notice-reasons';
 import { evaluationStatus, recipients } from './review-state';
 import type { ReviewState } from './review-state';
 import { toIso } from './timeline';
@@ -19,7 +22,7 @@ import { audit, noticeId } from './transitions';
 import type { NoticeIntent, Outbox, ReviewContext } from './transitions';
 import { batchesOf } from './notice-batch';
 import type { ReceiptState } from './record-types';
-import type { DeliveryAlert, NoticeDates, NoticeOutcome, NoticePayload, NoticeRecord } from './types';
+import type { DeliveryAlert, NoticeBatch, NoticeDates, NoticeOutcome, NoticePayload, NoticeRecord } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -30,12 +33,23 @@ const { sendNotice, sendNotices } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
+// local-notices: one quick attempt in the workflow task that created the batch. Pooled SMTP answers in milliseconds;
+// the task stays open while the attempt runs, so it is short and never retried here — any failure hands the batch to
+// sendNotices above, whose retries wait out the trouble without holding a workflow task.
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
 // Webhook copies and alerts: retried with backoff for about 40 minutes, then recorded as failed. They run
 // beside the mail and never hold it up.
 const { postNoticeWebhooks, sendDeliveryAlert } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
 });
+
+/** How long batches go straight to the sendNotices activity after a local attempt failed. */
+const LOCAL_RETRY_AFTER_MS = 10 * 60_000;
 
 export interface DispatchFlags {
   v2: boolean;
@@ -45,6 +59,8 @@ export interface DispatchFlags {
   batches: boolean;
   /** compact-history: a batch's results leave out Message-IDs the notice id gives (workflows/message-id.ts). */
   compact?: boolean;
+  /** local-notices: a batch is first attempted by a local activity (deliver()). */
+  localNotices?: boolean;
   /**
    * compact-history, in a review's first run: payloads leave out the run key, which the activity then takes from its
    * own workflow run (activities/notice-check.ts runKeyOf) — the same id. Never carried: a later run has another id.
@@ -87,6 +103,10 @@ export class NoticeDispatch implements Outbox {
   private context: ReviewContext | null = null;
   /** Notices waiting for the closure receipt (the lab's review-closed mail): sent by releaseHeld(). */
   private readonly held: Queued[] = [];
+  /** local-notices: when a local attempt last failed (workflow time; null: none has). */
+  private localFailedAt: number | null = null;
+  /** Settles when the last local activity started by runLocal has settled. */
+  private localChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly s: ReviewState,
@@ -183,7 +203,7 @@ export class NoticeDispatch implements Outbox {
   /** Sends the queued notices: one sendNotices activity per batch (notice-batch.ts). */
   flush(): void {
     for (const { batch, items } of batchesOf(this.queue.splice(0), (q) => q.payload)) {
-      this.track(sendNotices(this.flags.compact ? { ...batch, compact: true } : batch).then(
+      this.track(this.deliver(this.flags.compact ? { ...batch, compact: true } : batch).then(
         (outcomes) => items.forEach(({ record }, i) => {
           const o = outcomes[i];
           if (o === undefined) this.failed(record, 'the notice activity returned no outcome for it', { rejected: [] });
@@ -197,6 +217,56 @@ export class NoticeDispatch implements Outbox {
         for (const { payload } of items) this.done(payload.id);
       }));
     }
+  }
+
+  /**
+   * One batch's outcomes. With local-notices, first one local attempt — when every notice's reason still holds now:
+   * the attempt runs within this workflow task, so the workflow's own check replaces the activity's "still due?"
+   * query (which could not be answered while this task is open). Any failure of that attempt, and a batch with a
+   * lapsed reason, goes to the sendNotices activity (its retries, its query); the ledger keeps a notice the local
+   * attempt did send from going twice.
+   */
+  private async deliver(batch: NoticeBatch): Promise<NoticeOutcome[]> {
+    if (this.flags.localNotices) {
+      const outcomes = await this.runLocal(async () => {
+        if (!this.localLikely() || !this.stillDue(batch)) return null;
+        try {
+          return await local.sendNotices({ ...batch, notices: batch.notices.map(({ checkBeforeSend: _, ...n }) => n) });
+        } catch {
+          this.localFailedAt = this.now();
+          return null;
+        }
+      });
+      if (outcomes) return outcomes;
+    }
+    return sendNotices(batch);
+  }
+
+  /**
+   * The review's local activities (notice batches and the closure receipt) one at a time. Two in flight at once can
+   * settle in either order live, but replay hands their markers back in the order they were scheduled: when the one
+   * settling second issues a command (a failed batch's activity), live and replay would order it differently against
+   * the loop's timer (TMPRL1100; test/nde). One at a time, each settles alone in its activation, live and on replay.
+   */
+  runLocal<T>(start: () => Promise<T>): Promise<T> {
+    const run = this.localChain.then(start);
+    this.localChain = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /**
+   * After a failed local attempt, batches skip it for LOCAL_RETRY_AFTER_MS: a stalled mail server costs a workflow
+   * task its 5 s once, not once per batch. Workflow time, never an activity's result, decides (replay sees the same).
+   */
+  private localLikely(): boolean {
+    return this.localFailedAt === null || this.now() >= this.localFailedAt + LOCAL_RETRY_AFTER_MS;
+  }
+
+  private stillDue(batch: NoticeBatch): boolean {
+    return batch.notices.every((n) => {
+      const reason = this.reasons.get(n.id);
+      return reason === undefined || lapsedBecause(this.s, reason, this.now()) === null;
+    });
   }
 
   /** Queued notices are carried into the next run as pending payloads, not sent by this one. */

@@ -49,3 +49,11 @@ export const COMPACT_HISTORY = 'compact-history';
  * round trip less before the closure notices go out.
  */
 export const LOCAL_RECEIPT = 'local-receipt';
+/**
+ * Stands for local-receipt (and so every patch before it), and: a batch of notices is first sent by a *local*
+ * activity in the workflow task that created it (notice-dispatch.ts) — one marker instead of the activity's three
+ * events and the workflow task its completion wakes, and no round trip through the server before the mail leaves.
+ * When that one quick attempt fails (SMTP trouble, a timeout), the batch goes to the sendNotices activity as before,
+ * which retries with backoff for as long as the trouble lasts.
+ */
+export const LOCAL_NOTICES = 'local-notices';

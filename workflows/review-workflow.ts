@@ -21,7 +21,7 @@ import type { CarriedState } from './continue-as-new';
 import { LIMITS } from './limits';
 import * as m from './messages';
 import { NoticeDispatch } from './notice-dispatch';
-import { CALENDAR_MINUTE_MOVES, COMPACT_HISTORY, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, LOCAL_RECEIPT, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
+import { CALENDAR_MINUTE_MOVES, COMPACT_HISTORY, DELIVERY_IN_ACTIVITY, EVIDENCE_RECORD, LOCAL_NOTICES, LOCAL_RECEIPT, NOTICES_V2, NOTIFY_FORMER_REVIEWERS, REVIEW_CARD, REVIEW_CORE_V2, REVIEW_CORE_V3, VERIFIABLE_RECORD } from './patches';
 import { lapsedBecause } from './notice-reasons';
 import { buildStatus, currentWindowEnd, initialState, rejectedRequestStatus, toTimelineState } from './review-state';
 import type { ReviewState } from './review-state';
@@ -67,10 +67,11 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   }
 
   const s: ReviewState = carried?.state ?? initialState(request, now(), request.plannedReleaseAt ? parseInstant(request.plannedReleaseAt) : null);
-  // local-receipt implies compact-history, which implies review-card, verifiable-record and evidence-record;
-  // review-card implies review-core-v3, which implies every earlier patch: a new review records one marker (each
-  // marker also costs an upsert of TemporalChangeVersion); older reviews find theirs below.
-  const localReceipt = carried ? carried.flags.localReceipt === true : patched(LOCAL_RECEIPT);
+  // local-notices implies local-receipt, which implies compact-history, which implies review-card, verifiable-record
+  // and evidence-record; review-card implies review-core-v3, which implies every earlier patch: a new review records
+  // one marker (each marker also costs an upsert of TemporalChangeVersion); older reviews find theirs below.
+  const localNotices = carried ? carried.flags.localNotices === true : patched(LOCAL_NOTICES);
+  const localReceipt = carried ? carried.flags.localReceipt === true : localNotices || patched(LOCAL_RECEIPT);
   const compact = carried ? carried.flags.compact === true : localReceipt || patched(COMPACT_HISTORY);
   const card = carried ? carried.flags.card === true : compact || patched(REVIEW_CARD);
   const v3 = carried ? carried.flags.batches === true : card || patched(REVIEW_CORE_V3);
@@ -80,7 +81,7 @@ export async function reviewWorkflow(input: ReviewRequest, carried?: CarriedStat
   const coreV2 = carried !== undefined || (inline && (v3 || patched(REVIEW_CORE_V2)));
   // verifiable-record: the closure receipt, package gaps in notices, model-mismatch notices (closure-receipt.ts).
   const record = carried ? carried.flags.record === true : compact || (v3 && patched(VERIFIABLE_RECORD));
-  const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}), ...(compact ? { compact } : {}), ...(localReceipt ? { localReceipt } : {}) };
+  const flags = { v2, inline, batches: v3, card, ...(record ? { record } : {}), ...(compact ? { compact } : {}), ...(localReceipt ? { localReceipt } : {}), ...(localNotices ? { localNotices } : {}) };
   // A first run's notices leave the run key out (the activity's own run is the same id): ~50 bytes per batch.
   const omitRunKey = compact && workflowInfo().runId === workflowInfo().firstExecutionRunId;
   const dispatch = new NoticeDispatch(s, { ...flags, ...(omitRunKey ? { omitRunKey } : {}) }, workflowInfo().firstExecutionRunId, now);

@@ -61,11 +61,22 @@ function clientWith(ring: KeyRing): ReviewClient {
 async function stored(reviewId: string): Promise<{ bytes: Buffer; activityKeys: string[] }> {
   const raw = await env.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: workflowIdFor(reviewId) } });
   const history = raw.history as temporal.api.history.v1.IHistory;
+  // What the worker wrote: activity inputs, and the results of local activities (a notice batch since local-notices).
   const activityKeys = (history.events ?? []).flatMap((e) => {
-    const p = e.activityTaskScheduledEventAttributes?.input?.payloads?.[0];
+    const local = e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? e.markerRecordedEventAttributes.details?.result : undefined;
+    const p = (e.activityTaskScheduledEventAttributes?.input ?? local)?.payloads?.[0];
     return p ? [Buffer.from(p.metadata?.[KEY_ID_METADATA] ?? []).toString() || 'none'] : [];
   });
   return { bytes: Buffer.from(temporal.api.history.v1.History.encode(history).finish()), activityKeys };
+}
+
+/** The stored history once it shows what is awaited (polled for up to 10 s; then as it is). */
+async function storedOnce(reviewId: string, shows: (h: Awaited<ReturnType<typeof stored>>) => boolean): Promise<Awaited<ReturnType<typeof stored>>> {
+  for (let i = 0; ; i++) {
+    const h = await stored(reviewId);
+    if (shows(h) || i === 100) return h;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Mails of one notice kind of one review, by Message-ID (derived from the notice id, activities/message-id.ts). */
@@ -96,8 +107,9 @@ test('keys from FRONTIER_REVIEW_KEYS, then a rotated FRONTIER_REVIEW_KEY_FILE: t
   const v1 = clientWith(loadKeyRing({ FRONTIER_REVIEW_KEYS: `k1:${K1}` }) as KeyRing);
   await v1.start(req);
   await sink.waitFor(() => noticeMails(req.reviewId, 'intake-ack').length === 2, 60_000);
-  const before = await stored(req.reviewId);
-  expect(before.activityKeys).toEqual(['k1']); // the two intake notices, one sendNotices activity
+  // The mails leave within the workflow task (a local activity); its marker is stored when the task completes.
+  const before = await storedOnce(req.reviewId, (h) => h.activityKeys.length > 0);
+  expect(before.activityKeys).toEqual(['k1']); // the two intake notices, one batch (a local sendNotices)
   for (const secret of SECRETS) expect([secret, before.bytes.includes(Buffer.from(secret))]).toEqual([secret, false]);
 
   // Key rotation through the key file: a new active key; the old one still reads what is stored.

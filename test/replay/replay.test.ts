@@ -57,6 +57,7 @@ const GENERATIONS: Record<string, string[]> = {
   'card-and-record': ['review-card', 'verifiable-record'],
   'compact-history': ['compact-history'],
   'local-receipt': ['local-receipt'],
+  'local-notices': ['local-notices'],
 };
 /** Generations whose histories may add evidence-record after their start markers (taken at the close or the first attachment). */
 const EVIDENCE_AT_BRANCH = ['card-and-record'];
@@ -165,6 +166,18 @@ test('without the local-receipt guard, every compact-history review that signed 
   const receiptCode = await bundleWithShim(require.resolve('./unpatched-receipt/workflow-shim'));
   const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: receiptCode } }, histories().filter((h) => compact.includes(h.workflowId))));
   expect(failures).toEqual(nondeterminismIn(signed));
+});
+
+test('without the local-notices guard, every local-receipt review that sent a notice would break', async () => {
+  // A local-receipt review sent each batch of notices in a sendNotices activity; the new code first tries a local
+  // activity (a marker where the history holds the activity). Only a run continued into, which records no marker and
+  // carries its switches, replays either way.
+  const receipt = files.filter((f) => f.endsWith('@local-receipt.json')).map((f) => f.replace(/\.json$/, ''));
+  const sent = receipt.filter((name) => !name.startsWith('continued-as-new-last-run') && activityTypesIn(`${name}.json`).includes('sendNotices'));
+  expect(sent.length).toBeGreaterThanOrEqual(20);
+  const noticesCode = await bundleWithShim(require.resolve('./unpatched-notices/workflow-shim'));
+  const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: noticesCode } }, histories().filter((h) => receipt.includes(h.workflowId))));
+  expect(failures).toEqual(nondeterminismIn(sent));
 });
 
 test('without the verifiable-record guard, every review-core-v3 review that closed would break', async () => {

@@ -13,7 +13,7 @@ import path from 'node:path';
 
 export const HISTORIES_DIR = path.join(__dirname, '..', 'histories');
 /** The newest patch id of the workflow code (workflows/review-workflow.ts). */
-export const HISTORY_GENERATION = 'local-receipt';
+export const HISTORY_GENERATION = 'local-notices';
 
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;

@@ -100,7 +100,8 @@ test('a webhook that keeps failing is given up after a few tries and recorded; t
     expect(n.webhook).toMatchObject({ state: 'failed', targets: 1, error: expect.stringMatching(/503/) });
     expect(copies(n.messageId)).toBe(1);
   }
-  expect(hooks.received.filter((r) => r.status === 503)).toHaveLength(2 * INLINE_ATTEMPTS);
+  // Each notice's copy: one try in the local attempt (patch local-notices), then one per attempt of the activity.
+  expect(hooks.received.filter((r) => r.status === 503)).toHaveLength(2 * (1 + INLINE_ATTEMPTS));
   expect(done.events.filter((e) => e.type === 'webhook-failed').map((e) => e.detail)).toEqual([
     expect.stringMatching(/^intake-ack to (lab|pm): .*503/), expect.stringMatching(/^intake-ack to (lab|pm): .*503/),
   ]);

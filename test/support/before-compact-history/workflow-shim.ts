@@ -7,5 +7,5 @@ import { patched as realPatched } from '@temporalio/workflow';
 
 export * from '@temporalio/workflow';
 export function patched(id: string): boolean {
-  return id === 'compact-history' || id === 'local-receipt' ? false : realPatched(id);
+  return id === 'compact-history' || id === 'local-receipt' || id === 'local-notices' ? false : realPatched(id);
 }
