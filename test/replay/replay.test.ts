@@ -28,6 +28,13 @@ async function replayFailures(results: AsyncIterable<ReplayResult>): Promise<str
   return failed.sort();
 }
 const nondeterminismIn = (ids: string[]): string[] => ids.map((id) => `${id}: nondeterminism`).sort();
+/** The histories one code generation recorded (`<path>@<generation>.json`), by name. */
+const recordedBy = (generation: string): string[] => files.filter((f) => f.endsWith(`@${generation}.json`)).map((f) => f.replace(/\.json$/, ''));
+/** How the named histories replay on the workflow code bundled with test/replay/<shim>/workflow-shim (replayFailures). */
+async function failuresUnder(shim: string, names: string[]): Promise<string[]> {
+  const code = await bundleWithShim(require.resolve(`./${shim}/workflow-shim`));
+  return replayFailures(Worker.runReplayHistories({ workflowBundle: { code } }, histories().filter((h) => names.includes(h.workflowId))));
+}
 
 const silent = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, log: () => undefined };
 
@@ -120,12 +127,10 @@ test('without the patch guards, each change would break the reviews recorded bef
   // And for review-core-v2: reviews recorded before it sent a calendar update as soon as an update moved a
   // date; the coalesced code waits for the dates to settle. Each earlier history with such an update fails
   // unguarded. (An auto-resume moves the dates days after the last update: it goes at once either way.)
-  const previous = files.filter((f) => f.endsWith('@delivery-in-activity.json')).map((f) => f.replace(/\.json$/, ''));
+  const previous = recordedBy('delivery-in-activity');
   const withUpdates = previous.filter((name) => calendarUpdatesIn(`${name}.json`) > 0 && !name.startsWith('pause-auto-resume'));
   expect(withUpdates.length).toBeGreaterThanOrEqual(4);
-  const coreCode = await bundleWithShim(require.resolve('./unpatched-core/workflow-shim'));
-  const coreFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: coreCode } }, histories().filter((h) => previous.includes(h.workflowId))));
-  expect(coreFailures).toEqual(nondeterminismIn(withUpdates));
+  expect(await failuresUnder('unpatched-core', previous)).toEqual(nondeterminismIn(withUpdates));
 
   // And for review-core-v3: every review-core-v2 review sent each notice as an activity of its own, from its
   // two intake notices on. The run a review continued into keeps its carried behaviour, so it replays.
@@ -138,9 +143,7 @@ test('without the patch guards, each change would break the reviews recorded bef
   // is a command those histories do not hold. The run a review continued into keeps its carried behaviour.
   const v3Core = files.filter((f) => f.endsWith('@review-core-v3.json') && !f.startsWith('continued-as-new-last-run')).map((f) => f.replace(/\.json$/, ''));
   expect(v3Core.length).toBeGreaterThanOrEqual(12);
-  const cardCode = await bundleWithShim(require.resolve('./unpatched-card/workflow-shim'));
-  const cardFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: cardCode } }, histories().filter((h) => v3Core.includes(h.workflowId))));
-  expect(cardFailures).toEqual(nondeterminismIn(v3Core));
+  expect(await failuresUnder('unpatched-card', v3Core)).toEqual(nondeterminismIn(v3Core));
 });
 
 test('without the compact-history guard, every review of the two generations before it would break', async () => {
@@ -150,34 +153,28 @@ test('without the compact-history guard, every review of the two generations bef
   // the start instead of at its branch. The run a review continued into keeps its carried switches, so it replays.
   const previous = files.filter((f) => /@(review-card|card-and-record)\.json$/.test(f) && !f.startsWith('continued-as-new-last-run')).map((f) => f.replace(/\.json$/, ''));
   expect(previous.length).toBeGreaterThanOrEqual(30);
-  const compactCode = await bundleWithShim(require.resolve('./unpatched-compact/workflow-shim'));
-  const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: compactCode } }, histories().filter((h) => previous.includes(h.workflowId))));
-  expect(failures).toEqual(nondeterminismIn(previous));
+  expect(await failuresUnder('unpatched-compact', previous)).toEqual(nondeterminismIn(previous));
 });
 
 test('without the local-receipt guard, every compact-history review that signed its receipt would break', async () => {
   // A compact-history review signed its closure receipt in an activity that queried the trail; the new code signs it
   // in a local activity (a marker where the history holds the activity). Reviews that never closed in their recorded
   // history replay either way, and so does a run continued into (its switches are carried).
-  const compact = files.filter((f) => f.endsWith('@compact-history.json')).map((f) => f.replace(/\.json$/, ''));
+  const compact = recordedBy('compact-history');
   const signed = compact.filter((name) => !name.startsWith('continued-as-new-last-run') && activityTypesIn(`${name}.json`).includes('signClosureReceipt'));
   expect(signed.length).toBeGreaterThanOrEqual(8);
   expect(signed.length).toBeLessThan(compact.length);
-  const receiptCode = await bundleWithShim(require.resolve('./unpatched-receipt/workflow-shim'));
-  const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: receiptCode } }, histories().filter((h) => compact.includes(h.workflowId))));
-  expect(failures).toEqual(nondeterminismIn(signed));
+  expect(await failuresUnder('unpatched-receipt', compact)).toEqual(nondeterminismIn(signed));
 });
 
 test('without the local-notices guard, every local-receipt review that sent a notice would break', async () => {
   // A local-receipt review sent each batch of notices in a sendNotices activity; the new code first tries a local
   // activity (a marker where the history holds the activity). Only a run continued into, which records no marker and
   // carries its switches, replays either way.
-  const receipt = files.filter((f) => f.endsWith('@local-receipt.json')).map((f) => f.replace(/\.json$/, ''));
+  const receipt = recordedBy('local-receipt');
   const sent = receipt.filter((name) => !name.startsWith('continued-as-new-last-run') && activityTypesIn(`${name}.json`).includes('sendNotices'));
   expect(sent.length).toBeGreaterThanOrEqual(20);
-  const noticesCode = await bundleWithShim(require.resolve('./unpatched-notices/workflow-shim'));
-  const failures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: noticesCode } }, histories().filter((h) => receipt.includes(h.workflowId))));
-  expect(failures).toEqual(nondeterminismIn(sent));
+  expect(await failuresUnder('unpatched-notices', receipt)).toEqual(nondeterminismIn(sent));
 });
 
 test('without the verifiable-record guard, every review-core-v3 review that closed would break', async () => {
@@ -185,12 +182,10 @@ test('without the verifiable-record guard, every review-core-v3 review that clos
   // first signs the closure receipt (an activity) and holds the lab's closure mail for it. Reviews that never
   // closed in their recorded history replay either way, and so does a run continued into (its switches are carried).
   // Only this patch answers unguarded here (unpatched-record), so a failure is this change's.
-  const v3Core = files.filter((f) => f.endsWith('@review-core-v3.json')).map((f) => f.replace(/\.json$/, ''));
+  const v3Core = recordedBy('review-core-v3');
   const v3Closed = v3Core.filter((name) => !name.startsWith('continued-as-new-last-run') && noticeKindsIn(`${name}.json`).includes('review-closed'));
   expect(v3Closed.length).toBeGreaterThanOrEqual(8);
-  const recordCode = await bundleWithShim(require.resolve('./unpatched-record/workflow-shim'));
-  const recordFailures = await replayFailures(Worker.runReplayHistories({ workflowBundle: { code: recordCode } }, histories().filter((h) => v3Core.includes(h.workflowId))));
-  expect(recordFailures).toEqual(nondeterminismIn(v3Closed));
+  expect(await failuresUnder('unpatched-record', v3Core)).toEqual(nondeterminismIn(v3Closed));
 });
 
 /** The workflow code bundled with `@temporalio/workflow` replaced by `shim` inside workflows/. */
