@@ -7,7 +7,7 @@
  * Commands depend only on the request and on handled events, never on an activity's result (patch
  * delivery-in-activity): reviews recorded before it keep the old result-dependent webhook decision. Since
  * local-notices a batch's local attempt that fails is followed by its sendNotices activity; the attempt's outcome is
- * in its marker, handled in the same workflow task, so a replay takes the same turn.
+ * in its marker, and the review's local activities run one at a time (runLocal), so a replay takes the same turn.
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import { messageIdFor } from './message-id';
@@ -246,7 +246,7 @@ export class NoticeDispatch implements Outbox {
    * The review's local activities (notice batches and the closure receipt) one at a time. Two in flight at once can
    * settle in either order live, but replay hands their markers back in the order they were scheduled: when the one
    * settling second issues a command (a failed batch's activity), live and replay would order it differently against
-   * the loop's timer (TMPRL1100; test/nde). One at a time, each settles alone in its activation, live and on replay.
+   * the loop's timer (TMPRL1100; test/workflow/local-race.test.ts, found by the cluster run). One at a time, each settles alone in its activation, live and on replay.
    */
   runLocal<T>(start: () => Promise<T>): Promise<T> {
     const run = this.localChain.then(start);

@@ -137,7 +137,7 @@ async function reviewSeries(ctx: DevContext, t: Transport, samples: number): Pro
       if (track === tracks) await waitMails(sink, from, noticeMail(id, 'ready-to-close'), 1);
       if (i >= warm) {
         update.push(tUpdate - t0);
-        // When the sink stored them (its clock, ms): a notice sent within the update's own task (branch local-notices) is stored before the result returns.
+        // When the sink stored them (its clock, ms): since local-notices the notice leaves within the update's own task, before the result returns.
         first.push(m1.receivedAt - w0);
         all.push(m3.receivedAt - w0);
       }

@@ -2,7 +2,7 @@
  * Where a storm reminder's lateness goes, read from the histories of a sample of storm reviews: the timer firing
  * (server), the workflow task that schedules the notice (worker's workflow slots and CPU), the activity's start
  * (activity slots; with eager dispatch it is handed over in the task's reply), and the mail at the sink (the
- * activity's own work: ledger, the "still due?" query, rendering, SMTP through the pool). With patch local-notices (its branch)
+ * activity's own work: ledger, the "still due?" query, rendering, SMTP through the pool). Since patch local-notices
  * the notice is sent by a local activity inside that workflow task: no activity stages, and the mail is at the sink
  * before the task completes. Each stage is the time from the due instant; the medians over the sample are reported.
  */
@@ -21,13 +21,13 @@ export interface StormStages {
   timerDue: number;
   timerFired: number;
   workflowTaskStarted: number;
-  /** Reminders of the sample sent by a local activity in that task (patch local-notices). */
-  local: number;
+  /** Reminders of the sample sent by a local activity in that task (patch local-notices; absent in older results). */
+  local?: number;
   /** Medians over the reminders sent by an activity; null when none was. */
   activityScheduled: number | null;
   activityStarted: number | null;
-  /** The workflow task that sent the reminder (or scheduled its activity) completed. */
-  workflowTaskCompleted: number;
+  /** The workflow task that sent the reminder (or scheduled its activity) completed (absent in older results). */
+  workflowTaskCompleted?: number;
   mailAtSink: number;
 }
 

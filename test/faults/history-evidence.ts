@@ -37,7 +37,7 @@ function localSendFailure(ev: temporal.api.history.v1.IHistoryEvent): string | n
 
 /**
  * Mail id → attempts. A notice is carried by its own sendNotice activity, or since review-core-v3 by the sendNotices
- * activity of its workflow task (each notice of it counts that activity's attempts). With patch local-notices (branch local-notices) a batch is
+ * activity of its workflow task (each notice of it counts that activity's attempts). Since patch local-notices a batch is
  * first tried by a local activity, whose input the history does not keep: a sendNotices activity scheduled in the
  * workflow task that recorded a failed local attempt counts that attempt as its first. A delivery alert about an address is
  * sent inside the sendNotice activity of whichever notice found the address refused (or by sendDeliveryAlert in

@@ -35,7 +35,7 @@ export interface LedgerOptions {
   attempts: (id: string) => ActivityAttempts | undefined;
   /**
    * When a workflow task of the mail's review timed out or failed at or after `accepted` (ms; null: none did): the
-   * evidence that a local attempt (patch local-notices, on its branch), whose input the history does not keep, ran again.
+   * evidence that a local attempt (patch local-notices), whose input the history does not keep, ran again.
    */
   taskRetriedAfter?: (id: string, accepted: number) => number | null;
 }

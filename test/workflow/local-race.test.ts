@@ -1,5 +1,5 @@
 /**
- * Two local activities in flight at once must not make a history that replay cannot follow (test/nde): at the close
+ * Two local activities in flight at once must not make a history that replay cannot follow (found by the cluster run; workflows/notice-dispatch.ts runLocal): at the close
  * the PM's batch (slow, then failing: its activity takes over) and the closure receipt (signed at once).
  */
 import { Worker } from '@temporalio/worker';
