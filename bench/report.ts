@@ -250,7 +250,8 @@ function stormVerdicts(s: StormResult): Verdict[] {
       figure: '  … where the lateness goes (median, ms after the instant)',
       measured: `timer set for ${ms(s.stages.timerDue)}, fired ${ms(s.stages.timerFired)}; workflow task ${ms(s.stages.workflowTaskStarted)}; `
         + (s.stages.activityScheduled === null ? '' : `notice scheduled ${ms(s.stages.activityScheduled)}; activity started ${ms(s.stages.activityStarted ?? NaN)}; `)
-        + `at the sink ${ms(s.stages.mailAtSink)}; task completed ${ms(s.stages.workflowTaskCompleted ?? NaN)}`
+        + `at the sink ${ms(s.stages.mailAtSink)}`
+        + (s.stages.workflowTaskCompleted === undefined ? '' : `; task completed ${ms(s.stages.workflowTaskCompleted)}`)
         + (s.stages.local === undefined ? '' : ` (${s.stages.local} of ${s.stages.sampled} sent within the task, a local activity)`),
       context: `histories of ${s.stages.sampled} reviews spread over the arrival order`,
       target: '—',
