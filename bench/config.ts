@@ -32,7 +32,15 @@ export interface BenchConfig {
   transports: Transport[];
   /** Open reviews for the uncapped memory figure (cache large enough for all). */
   memLevels: number[];
-  /** Also measure per-workflow RSS of the engine floor and of workflows that load only part of the review's modules. */
+  /**
+   * Rounds of the floor-vs-review comparison (ABBA order: floor, review, review, floor for 2), each a fresh worker;
+   * its figure is the RSS slope from `memWarm` cached workflows to each level.
+   */
+  memRounds: number;
+  memWarm: number;
+  /** MALLOC_ARENA_MAX of every memory-phase worker (0: the system's default). */
+  mallocArenaMax: number;
+  /** Also measure workflows that load only part of the review's modules (luxon; valibot), one round each. */
   breakdown: boolean;
   /** Reviews started against a worker with a capped cache, the cap, and how many RSS checkpoints. */
   cappedTotal: number;
@@ -82,7 +90,10 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --lat-tracks T          tracks per prepared review in the latency phase, one sample each (default 5)
   --transports LIST       SMTP transports of the latency series: pooled (project default), per-mail (default both)
   --mem-levels LIST       open reviews cached for the uncapped figure (default 1000,5000)
-  --no-breakdown          skip the memory breakdown (engine floor, + timeline/luxon, + validation/valibot)
+  --mem-rounds R          floor-vs-review rounds, ABBA order, fresh worker each (default 2; 1 with --smoke)
+  --mem-warm W            cached workflows before the slope's first point (default 100; 2 with --smoke)
+  --malloc-arena-max A    MALLOC_ARENA_MAX of the memory phase's workers (default 2; 0 = system default)
+  --no-breakdown          skip the memory breakdown (+ timeline/luxon, + validation/valibot)
   --capped-total N        reviews started against the capped worker (default 10000)
   --cap N                 maxCachedWorkflows of the capped worker (default 1000)
   --checkpoints K         RSS checkpoints of the capped run (default 5)
@@ -128,6 +139,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'alt-samples': { type: 'string' },
       'lat-tracks': { type: 'string' },
       'mem-levels': { type: 'string' },
+      'mem-rounds': { type: 'string' },
+      'mem-warm': { type: 'string' },
+      'malloc-arena-max': { type: 'string' },
       'capped-total': { type: 'string' },
       cap: { type: 'string' },
       checkpoints: { type: 'string' },
@@ -207,6 +221,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       return ts;
     })(),
     memLevels: list('mem-levels', smoke ? [10] : [1000, 5000]),
+    memRounds: int('mem-rounds', smoke ? 1 : 2),
+    memWarm: int('mem-warm', smoke ? 2 : 100),
+    mallocArenaMax: int('malloc-arena-max', 2, 0),
     breakdown: !smoke && !flag('no-breakdown'),
     cappedTotal: int('capped-total', smoke ? 20 : 10_000),
     cap: int('cap', smoke ? 10 : 1000, 2),

@@ -17,7 +17,7 @@ export interface DevContext {
   env: TestWorkflowEnvironment;
   client: Client;
   sink: SmtpSink;
-  bundles: { review: string; noop: string; breakdown?: Record<BreakdownVariant, string> };
+  bundles: { review: string; noop: string; breakdown?: Partial<Record<BreakdownVariant, string>> };
   /** Short id of this run: keeps workflow ids and task queues of one run apart from the last. */
   runId: string;
   /** The run's temporary directory (SQLite files, bundles, ledgers). */
@@ -28,7 +28,7 @@ export interface DevContext {
 }
 
 export async function startWorker(
-  ctx: DevContext, kind: 'review' | 'noop', taskQueue: string, opts: { tuning?: WorkerTuning; smtpUrl?: string; bundlePath?: string } = {},
+  ctx: DevContext, kind: 'review' | 'noop', taskQueue: string, opts: { tuning?: WorkerTuning; smtpUrl?: string; bundlePath?: string; mallocArenaMax?: number } = {},
 ): Promise<WorkerProcess> {
   return WorkerProcess.start({
     kind,
@@ -41,6 +41,7 @@ export async function startWorker(
     tuning: { ...ctx.cfg.tuning, ...(opts.tuning ?? {}) },
     ledgerPath: path.join(ctx.tmpDir, `ledger-${taskQueue}.sqlite`),
     ...(ctx.cfg.smoke ? { memorySettleMs: 300 } : {}),
+    ...(opts.mallocArenaMax ? { mallocArenaMax: opts.mallocArenaMax } : {}),
   });
 }
 

@@ -143,15 +143,28 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
   }
   const m = r.memory;
   if (m) {
-    // Judged against the engine floor of the same run (the breakdown's empty workflow): at most 1.25 times it.
-    const floor = m.breakdown?.perThousandMB.floor;
+    const c = m.comparison;
+    if (c) {
+      // The target: the review's RSS per 1,000 cached at most 1.25× the engine floor's, slopes of interleaved rounds.
+      for (const l of c.perLevel) {
+        v.push({
+          figure: `worker RSS per 1,000 cached, at ${n(l.level)} (slope from ${n(c.warm)}; medians of ${l.rounds.review} + ${l.rounds.floor} rounds, ABBA)`,
+          measured: `review **${l.reviewMB ?? '?'} MB** = **${l.ratio ?? '?'}× floor**`,
+          context: `engine floor ${l.floorMB ?? '?'} MB; workflow-thread V8 heap: review ${l.reviewHeapMB ?? '?'}, floor ${l.floorHeapMB ?? '?'} MB per 1,000; MALLOC_ARENA_MAX ${c.mallocArenaMax || 'unset'}; rounds ${c.rounds.map((x) => `${x.kind} ${x.slopeMB.join('/')}`).join(', ')}`,
+          target: '≤ 1.25× floor',
+          met: l.ratio !== null ? l.ratio <= 1.25 : null,
+        });
+      }
+    }
+    // Over the idle worker: one-off costs included (before the comparison existed, this was the judged figure).
+    const floor = c ? null : m.breakdown?.perThousandMB.floor;
     const vsFloor = (x: number): string => (floor ? ` = ${Math.round((x / floor) * 100) / 100}× floor` : '');
-    const target = floor ? `≤ 1.25× floor (${floor} MB per 1,000)` : '≤ 1.25× floor (not measured: --no-breakdown)';
+    const target = c ? '— (context)' : floor ? `≤ 1.25× floor (${floor} MB per 1,000)` : '≤ 1.25× floor (not measured: --no-breakdown)';
     m.uncapped.forEach((p, i) => {
       v.push({
         figure: `worker RSS, ${n(p.open)} open reviews cached`,
-        measured: `${p.rssMB} MB = **${m.perThousandMB[i]} MB per 1,000** over idle${vsFloor(m.perThousandMB[i])}`,
-        context: `idle worker ${m.idle.rssMB} MB; JS heap ${p.heapUsedMB} MB; ${n(p.cached)} cached`,
+        measured: `${p.rssMB} MB = ${c ? '' : '**'}${m.perThousandMB[i]} MB per 1,000${c ? '' : '**'} over idle${vsFloor(m.perThousandMB[i])}`,
+        context: `idle worker ${m.idle.rssMB} MB; JS heap ${p.heapUsedMB} MB${p.workflowHeapMB !== undefined ? `, workflow thread ${p.workflowHeapMB} MB` : ''}; ${n(p.cached)} cached`,
         target,
         met: floor ? m.perThousandMB[i] <= 1.25 * floor : null,
       });

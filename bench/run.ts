@@ -70,9 +70,10 @@ async function main(): Promise<void> {
     const bundles: DevContext['bundles'] = { review: path.join(tmp, 'review-bundle.js'), noop: path.join(tmp, 'noop-bundle.js') };
     writeFileSync(bundles.review, (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger, preloadModules: cfg.preloadModules })).code);
     writeFileSync(bundles.noop, (await bundleWorkflowCode({ workflowsPath: require.resolve('./noop-workflow'), logger: quietLogger })).code);
-    if (cfg.phases.includes('memory') && cfg.breakdown) {
-      const breakdown = {} as Record<BreakdownVariant, string>;
-      for (const v of BREAKDOWN_VARIANTS) {
+    if (cfg.phases.includes('memory')) {
+      // The engine floor always (the memory target's reference); the partial loads only with the breakdown.
+      const breakdown: Partial<Record<BreakdownVariant, string>> = {};
+      for (const v of BREAKDOWN_VARIANTS.filter((x) => x === 'floor' || cfg.breakdown)) {
         breakdown[v] = path.join(tmp, `breakdown-${v}-bundle.js`);
         writeFileSync(breakdown[v], (await bundleWorkflowCode({ workflowsPath: require.resolve(`./breakdown/${v}-workflow`), logger: quietLogger })).code);
       }

@@ -16,30 +16,40 @@ function send(m: ChildMessage): void {
   process.send?.(m);
 }
 
-/** Collects garbage in every worker thread (gc-preload.cjs), i.e. in the workflow sandbox's thread; resolves when each answered or after 5 s. */
-async function collectThreads(threads: number): Promise<void> {
+/**
+ * Collects garbage in every worker thread (gc-preload.cjs) — the workflow sandbox's, and tsx's module-loader thread —
+ * and resolves with their V8 heaps after the collection (summed): every answer within 500 ms of the first (the
+ * threads answer at once unless busy), at most 5 s.
+ */
+async function collectThreads(): Promise<{ used: number; total: number }> {
   const done = new BroadcastChannel('frontier-bench-gc-done');
-  let answers = 0;
+  const heap = { used: 0, total: 0 };
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 5000);
-    done.onmessage = () => {
-      if (++answers >= threads) {
+    let window: NodeJS.Timeout | undefined;
+    done.onmessage = (e: unknown) => {
+      const data = (e as { data?: { used?: number; total?: number } }).data;
+      heap.used += data?.used ?? 0;
+      heap.total += data?.total ?? 0;
+      window ??= setTimeout(() => {
         clearTimeout(timer);
         resolve();
-      }
+      }, 500);
     };
     const ask = new BroadcastChannel('frontier-bench-gc');
     ask.postMessage('gc');
     ask.close();
   });
   done.close();
+  return heap;
 }
 
 async function memory(): Promise<WorkerMemory> {
   // Collect twice everywhere (the second pass frees what finalizers of the first released), let the allocator settle, then read.
   const gc = (globalThis as { gc?: () => void }).gc;
+  let threads = { used: 0, total: 0 };
   for (let i = 0; i < 2; i++) {
-    await collectThreads(config.workflowThreads ?? 1);
+    threads = await collectThreads();
     gc?.();
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -50,7 +60,10 @@ async function memory(): Promise<WorkerMemory> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const median = (k: keyof NodeJS.MemoryUsage): number => samples.map((s) => s[k]).sort((a, b) => a - b)[1];
-  return { rss: median('rss'), heapUsed: median('heapUsed'), heapTotal: median('heapTotal'), external: median('external'), arrayBuffers: median('arrayBuffers') };
+  return {
+    rss: median('rss'), heapUsed: median('heapUsed'), heapTotal: median('heapTotal'), external: median('external'), arrayBuffers: median('arrayBuffers'),
+    workflowHeapUsed: threads.used, workflowHeapTotal: threads.total,
+  };
 }
 
 async function main(): Promise<void> {

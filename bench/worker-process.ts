@@ -27,7 +27,11 @@ export class WorkerProcess {
   static async start(config: WorkerChildConfig): Promise<WorkerProcess> {
     const child = fork(path.join(__dirname, 'worker-child.ts'), [], {
       execArgv: ['--import', 'tsx', '--expose-gc', '--require', path.join(__dirname, 'gc-preload.cjs')],
-      env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify(config) },
+      env: {
+        ...process.env,
+        BENCH_WORKER_CONFIG: JSON.stringify(config),
+        ...(config.mallocArenaMax !== undefined ? { MALLOC_ARENA_MAX: String(config.mallocArenaMax) } : {}),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const w = new WorkerProcess(child, config);

@@ -24,8 +24,8 @@ export interface WorkerChildConfig {
   /** Delivery-ledger file of the review activities (a fresh one per worker, in the run's temp dir). */
   ledgerPath?: string;
   memorySettleMs?: number;
-  /** Worker threads that answer the garbage-collection request (the workflow thread pool: 1 with reuseV8Context). */
-  workflowThreads?: number;
+  /** MALLOC_ARENA_MAX for the child (glibc): fixed in the memory phase, where the arena count moved the floor ~12%. */
+  mallocArenaMax?: number;
 }
 
 export interface WorkerMemory {
@@ -34,6 +34,9 @@ export interface WorkerMemory {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** V8 heap of the worker threads (the workflow sandbox's) after a collection: used and reserved, bytes. */
+  workflowHeapUsed: number;
+  workflowHeapTotal: number;
 }
 
 export type ChildCommand = { type: 'status'; id: number } | { type: 'memory'; id: number } | { type: 'reset-peaks' } | { type: 'stop' };

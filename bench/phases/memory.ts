@@ -1,14 +1,18 @@
 /**
  * Worker memory. The worker runs in a child process of its own (node --expose-gc); at each level we start
- * reviews until that many are open, wait until their intake mails are out and the worker has been idle for
- * 1.5 s, then the child collects garbage twice, waits a second and reports process.memoryUsage() (median of
- * three reads). RSS is the whole process: V8 heaps of the main thread and the workflow thread, and the Rust
- * core (its workflow state machines and caches).
+ * workflows until that many are open, wait until their first work is done and the worker has been idle for
+ * 1.5 s, then the child collects garbage twice (every thread), waits a second and reports process.memoryUsage()
+ * (median of three reads) and the workflow thread's V8 heap. RSS is the whole process: V8 heaps of the main
+ * thread and the workflow thread, and the Rust core (its workflow state machines and caches).
  *
- * - uncapped: maxCachedWorkflows above the largest level, so every open review stays cached;
- *   "per 1,000 cached" = (RSS at the level − RSS of the idle worker) ÷ level × 1,000, and the marginal slope;
+ * - review vs engine floor (the target): `memRounds` rounds in ABBA order (floor, review, review, floor), each a
+ *   fresh worker with MALLOC_ARENA_MAX fixed; a round's figure is the RSS slope from `memWarm` cached workflows to
+ *   each level, per 1,000 — the warm-up pays the one-off costs (the sandbox context, the bundle's modules, the
+ *   allocator's first arenas), which differ between the two bundles and swamped the per-workflow figure when it
+ *   was measured from the idle worker (floor 65–253 MB per 1,000 in three runs of the same code). The last round
+ *   of each kind goes on to the higher levels; the review's uncapped series is its last round.
  * - capped: maxCachedWorkflows = cap, `cappedTotal` reviews started, RSS at evenly spaced checkpoints;
- *   "flat" = every checkpoint within ±10% of the first one (the cache is full from the first checkpoint on).
+ *   "flat" = every checkpoint within ±10% of their mean (the cache is full from the first checkpoint on).
  */
 import { workflowIdFor } from '../../workflows/messages';
 import type { reviewWorkflow } from '../../workflows';
@@ -25,12 +29,41 @@ export interface MemoryPoint {
   rssMB: number;
   heapUsedMB: number;
   externalMB: number;
+  /** V8 heap used by the worker threads (the workflow sandbox), after a collection. Absent in older results. */
+  workflowHeapMB?: number;
+}
+
+export type MemoryKind = 'floor' | 'review';
+
+/** One fresh worker of one kind: RSS at the warm-up and at each level it reached. */
+export interface MemoryRound {
+  kind: MemoryKind;
+  idle: MemoryPoint;
+  warm: MemoryPoint;
+  points: MemoryPoint[];
+  /** (RSS at the level − RSS at the warm-up) ÷ (cached at the level − cached at the warm-up) × 1,000, per level. */
+  slopeMB: number[];
+  /** Same slope of the workflow thread's V8 heap. */
+  workflowHeapSlopeMB: number[];
+  /** Worker CPU per started workflow from the warm-up to the first level (first workflow task), ms. */
+  cpuMsPerStart: number;
+}
+
+/** Medians over the rounds of each kind, and the review's ratio to the floor, at each level. */
+export interface MemoryComparison {
+  levels: number;
+  warm: number;
+  mallocArenaMax: number;
+  rounds: MemoryRound[];
+  perLevel: { level: number; floorMB: number | null; reviewMB: number | null; ratio: number | null; floorHeapMB: number | null; reviewHeapMB: number | null; rounds: { floor: number; review: number } }[];
 }
 
 export interface MemoryResult {
+  /** The target's figure: review vs engine floor, interleaved rounds (absent in results before 2026-12-01 noon). */
+  comparison?: MemoryComparison;
   idle: MemoryPoint;
   uncapped: MemoryPoint[];
-  /** (RSS − idle RSS) per 1,000 cached, at each uncapped level. */
+  /** (RSS − idle RSS) per 1,000 cached, at each uncapped level (context: includes the one-off costs). */
   perThousandMB: number[];
   /** Slope between the smallest and largest uncapped level, per 1,000 cached. */
   marginalPerThousandMB: number | null;
@@ -41,14 +74,15 @@ export interface MemoryResult {
   /** Largest deviation of a capped checkpoint from the first one, in % (stricter; for context). */
   cappedDeviationFromFirstPct: number | null;
   /**
-   * RSS per 1,000 cached workflows that load only part of the review's code, at one level, same method:
-   * the engine floor (a workflow that waits for a signal), + workflows/timeline.ts (luxon), + workflows/validation.ts
-   * (valibot schemas, which import the timeline); the full review is the uncapped figure at the same level.
+   * RSS per 1,000 cached workflows that load only part of the review's code, at one level, same slope (since
+   * 2026-12-01 noon; from the idle worker before): + workflows/timeline.ts (luxon), + workflows/validation.ts (valibot
+   * schemas, which import the timeline), one round each; floor and review are the comparison's medians.
+   * `points[v].idle` is the warm-up point.
    */
   breakdown?: {
     level: number;
     perThousandMB: Record<string, number>;
-    /** Worker CPU per started workflow (first workflow task, module instantiation included), ms. */
+    /** Worker CPU per started workflow (first workflow task), ms. */
     cpuMsPerStart: Record<string, number>;
     points: Record<string, { idle: MemoryPoint; open: MemoryPoint }>;
   };
@@ -68,7 +102,7 @@ export function cappedDeviation(capped: MemoryPoint[]): { cappedDeviationPct: nu
 
 async function point(worker: WorkerProcess, open: number): Promise<MemoryPoint> {
   const { memory, cached } = await worker.memory();
-  return { open, cached, rssMB: mb(memory.rss), heapUsedMB: mb(memory.heapUsed), externalMB: mb(memory.external) };
+  return { open, cached, rssMB: mb(memory.rss), heapUsedMB: mb(memory.heapUsed), externalMB: mb(memory.external), workflowHeapMB: mb(memory.workflowHeapUsed) };
 }
 
 /** Starts reviews `from`..`to`-1 and waits until their intake mails are out and the worker is idle. */
@@ -85,58 +119,109 @@ async function openReviews(ctx: DevContext, worker: WorkerProcess, prefix: strin
   sink.messages.splice(0, sink.messages.length, ...others);
 }
 
-async function breakdownPhase(ctx: DevContext, level: number): Promise<NonNullable<MemoryResult['breakdown']>> {
-  const { client, runId } = ctx;
-  const perThousandMB: Record<string, number> = {};
-  const cpuMsPerStart: Record<string, number> = {};
-  const points: Record<string, { idle: MemoryPoint; open: MemoryPoint }> = {};
-  for (const variant of BREAKDOWN_VARIANTS) {
-    const bundlePath = ctx.bundles.breakdown?.[variant];
-    if (!bundlePath) continue;
-    const worker = await startWorker(ctx, 'noop', `bench-${runId}-mem-${variant}`, { bundlePath, tuning: { maxCachedWorkflows: level + 100 } });
-    try {
-      const idle = await point(worker, 0);
-      const cpu0 = (await worker.status()).cpuMs;
-      const ids = Array.from({ length: level }, (_, i) => `memb-${variant}-${runId}-${i}`);
-      await pool(ids, ctx.cfg.startConcurrency, async (id) => {
-        await client.workflow.start('breakdownWorkflow', { taskQueue: worker.config.taskQueue, workflowId: id, args: [] });
-      });
-      const done = await worker.drained({ quietMs: 1500, timeoutMs: 900_000, extra: (s) => s.cached >= level });
-      cpuMsPerStart[variant] = Math.round(((done.cpuMs - cpu0) / level) * 100) / 100;
-      const open = await point(worker, level);
-      points[variant] = { idle, open };
-      perThousandMB[variant] = Math.round(((open.rssMB - idle.rssMB) / open.cached) * 1000 * 10) / 10;
-      ctx.log(`  breakdown ${variant}: ${open.cached} cached, RSS ${idle.rssMB} → ${open.rssMB} MB = ${perThousandMB[variant]} MB per 1,000; worker CPU ${cpuMsPerStart[variant]} ms per start`);
-    } finally {
-      await worker.stop();
+/** Starts empty workflows (a breakdown bundle's `breakdownWorkflow`) `from`..`to`-1; waits until all are cached and the worker is idle. */
+async function openEmpty(ctx: DevContext, worker: WorkerProcess, prefix: string, from: number, to: number): Promise<void> {
+  const ids = Array.from({ length: to - from }, (_, i) => `${prefix}-${from + i}`);
+  await pool(ids, ctx.cfg.startConcurrency, async (id) => {
+    await ctx.client.workflow.start('breakdownWorkflow', { taskQueue: worker.config.taskQueue, workflowId: id, args: [] });
+  });
+  await worker.drained({ quietMs: 1500, timeoutMs: 900_000, extra: (s) => s.cached >= to });
+}
+
+/** ABBA…: floor, review, review, floor, floor, review, … — drift over the phase falls on both kinds alike. */
+export function roundOrder(rounds: number): MemoryKind[] {
+  const order: MemoryKind[] = [];
+  for (let i = 0; i < rounds; i++) order.push(...(i % 2 === 0 ? (['floor', 'review'] as const) : (['review', 'floor'] as const)));
+  return order;
+}
+
+const slope = (from: number, to: number, n: number): number => Math.round(((to - from) / n) * 1000 * 10) / 10;
+
+/** One fresh worker: idle, warm-up, then each level; `label` names its task queue and workflow ids. */
+async function memoryRound(
+  ctx: DevContext, label: string, kind: MemoryKind, levels: number[], bundlePath?: string,
+): Promise<MemoryRound> {
+  const { cfg, runId } = ctx;
+  const prefix = `mem${label}-${runId}`;
+  const open = kind === 'review' ? openReviews : openEmpty;
+  const worker = await startWorker(ctx, kind === 'review' ? 'review' : 'noop', `bench-${runId}-mem-${label}`, {
+    tuning: { maxCachedWorkflows: levels[levels.length - 1] + 100 },
+    mallocArenaMax: cfg.mallocArenaMax,
+    ...(bundlePath ? { bundlePath } : {}),
+  });
+  try {
+    const idle = await point(worker, 0);
+    await open(ctx, worker, prefix, 0, cfg.memWarm);
+    const warm = await point(worker, cfg.memWarm);
+    const cpu0 = (await worker.status()).cpuMs;
+    let cpuMsPerStart = 0;
+    const points: MemoryPoint[] = [];
+    let at = cfg.memWarm;
+    for (const level of levels.filter((l) => l > cfg.memWarm)) {
+      await open(ctx, worker, prefix, at, level);
+      if (points.length === 0) cpuMsPerStart = Math.round((((await worker.status()).cpuMs - cpu0) / (level - at)) * 100) / 100;
+      at = level;
+      points.push(await point(worker, level));
     }
+    const round = {
+      kind, idle, warm, points, cpuMsPerStart,
+      slopeMB: points.map((p) => slope(warm.rssMB, p.rssMB, p.cached - warm.cached)),
+      workflowHeapSlopeMB: points.map((p) => slope(warm.workflowHeapMB ?? 0, p.workflowHeapMB ?? 0, p.cached - warm.cached)),
+    };
+    ctx.log(`  ${label}: idle ${idle.rssMB} MB, ${warm.cached} cached ${warm.rssMB} MB, ${points.map((p, i) => `${p.cached} cached ${p.rssMB} MB (${round.slopeMB[i]} MB per 1,000; workflow heap ${round.workflowHeapSlopeMB[i]})`).join(', ')}`);
+    return round;
+  } finally {
+    await worker.stop();
   }
-  return { level, perThousandMB, cpuMsPerStart, points };
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : Math.round(((s[mid - 1] + s[mid]) / 2) * 10) / 10;
+}
+
+/** Medians per kind and level over the rounds that reached it, and the ratio review ÷ floor. */
+export function compareRounds(rounds: MemoryRound[], levels: number[]): MemoryComparison['perLevel'] {
+  return levels.map((level) => {
+    const at = (kind: MemoryKind, key: 'slopeMB' | 'workflowHeapSlopeMB'): number[] =>
+      rounds.filter((r) => r.kind === kind).flatMap((r) => r.points.flatMap((p, i) => (p.open === level ? [r[key][i]] : [])));
+    const floorMB = median(at('floor', 'slopeMB'));
+    const reviewMB = median(at('review', 'slopeMB'));
+    return {
+      level, floorMB, reviewMB,
+      ratio: floorMB !== null && floorMB > 0 && reviewMB !== null ? Math.round((reviewMB / floorMB) * 100) / 100 : null,
+      floorHeapMB: median(at('floor', 'workflowHeapSlopeMB')),
+      reviewHeapMB: median(at('review', 'workflowHeapSlopeMB')),
+      rounds: { floor: at('floor', 'slopeMB').length, review: at('review', 'slopeMB').length },
+    };
+  });
 }
 
 export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
   const { cfg, runId } = ctx;
-  const top = cfg.memLevels[cfg.memLevels.length - 1];
-  const uncapped: MemoryPoint[] = [];
-  let idle: MemoryPoint;
-  let worker = await startWorker(ctx, 'review', `bench-${runId}-mem-open`, { tuning: { maxCachedWorkflows: top + 100 } });
-  try {
-    idle = await point(worker, 0);
-    ctx.log(`  idle worker: RSS ${idle.rssMB} MB`);
-    let open = 0;
-    for (const level of cfg.memLevels) {
-      await openReviews(ctx, worker, `mem-${runId}`, open, level);
-      open = level;
-      const p = await point(worker, open);
-      uncapped.push(p);
-      ctx.log(`  ${open} open, ${p.cached} cached: RSS ${p.rssMB} MB, heap ${p.heapUsedMB} MB`);
-    }
-  } finally {
-    await worker.stop();
+  const floorBundle = ctx.bundles.breakdown?.floor;
+  if (!floorBundle) throw new Error('memory phase: the engine floor bundle was not built');
+  const levels = cfg.memLevels;
+  const order = roundOrder(cfg.memRounds);
+  const rounds: MemoryRound[] = [];
+  for (const [i, kind] of order.entries()) {
+    // The last round of each kind goes on to the higher levels; the others stop at the first.
+    const last = order.lastIndexOf(kind) === i;
+    rounds.push(await memoryRound(ctx, `${kind}${i + 1}`, kind, last ? levels : levels.slice(0, 1), kind === 'floor' ? floorBundle : undefined));
   }
+  const comparison: MemoryComparison = { levels: levels.length, warm: cfg.memWarm, mallocArenaMax: cfg.mallocArenaMax, rounds, perLevel: compareRounds(rounds, levels) };
+  for (const c of comparison.perLevel) ctx.log(`  at ${c.level} cached: review ${c.reviewMB} vs floor ${c.floorMB} MB per 1,000 = ${c.ratio}× (medians of ${c.rounds.review} and ${c.rounds.floor} rounds)`);
+
+  // The review's uncapped series, over its idle worker (context; the target's figure is the slope above).
+  const lastReview = [...rounds].reverse().find((r) => r.kind === 'review');
+  if (!lastReview) throw new Error('memory phase: no review round');
+  const idle = lastReview.idle;
+  const uncapped = lastReview.points;
 
   const capped: MemoryPoint[] = [];
-  worker = await startWorker(ctx, 'review', `bench-${runId}-mem-capped`, { tuning: { maxCachedWorkflows: cfg.cap } });
+  const worker = await startWorker(ctx, 'review', `bench-${runId}-mem-capped`, { tuning: { maxCachedWorkflows: cfg.cap }, mallocArenaMax: cfg.mallocArenaMax });
   try {
     let open = 0;
     for (let k = 1; k <= cfg.checkpoints; k++) {
@@ -155,11 +240,25 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
   const lo = uncapped[0];
   const hi = uncapped[uncapped.length - 1];
   const marginalPerThousandMB = uncapped.length > 1 && hi.cached > lo.cached ? Math.round(((hi.rssMB - lo.rssMB) / (hi.cached - lo.cached)) * 1000 * 10) / 10 : null;
-  const breakdown = cfg.breakdown && ctx.bundles.breakdown ? await breakdownPhase(ctx, cfg.memLevels[0]) : undefined;
-  if (breakdown) {
-    const review = uncapped[0];
-    breakdown.perThousandMB.review = Math.round(((review.rssMB - idle.rssMB) / review.cached) * 1000 * 10) / 10;
+
+  // Partial loads, one round each at the first level, same slope: where the review's share above the floor goes.
+  let breakdown: MemoryResult['breakdown'];
+  if (cfg.breakdown) {
+    const level = levels[0];
+    const first = comparison.perLevel[0];
+    const perThousandMB: Record<string, number> = { floor: first.floorMB ?? NaN, review: first.reviewMB ?? NaN };
+    const cpuMsPerStart: Record<string, number> = { floor: median(rounds.filter((r) => r.kind === 'floor').map((r) => r.cpuMsPerStart)) ?? NaN };
+    const points: Record<string, { idle: MemoryPoint; open: MemoryPoint }> = {};
+    for (const variant of BREAKDOWN_VARIANTS.filter((v) => v !== 'floor')) {
+      const bundlePath = ctx.bundles.breakdown?.[variant];
+      if (!bundlePath) continue;
+      const r = await memoryRound(ctx, variant, 'floor', [level], bundlePath);
+      perThousandMB[variant] = r.slopeMB[0];
+      cpuMsPerStart[variant] = r.cpuMsPerStart;
+      points[variant] = { idle: r.warm, open: r.points[0] };
+    }
+    breakdown = { level, perThousandMB, cpuMsPerStart, points };
   }
   const { cappedDeviationPct, cappedDeviationFromFirstPct } = cappedDeviation(capped);
-  return { idle, uncapped, perThousandMB, marginalPerThousandMB, cap: cfg.cap, capped, cappedDeviationPct, cappedDeviationFromFirstPct, ...(breakdown ? { breakdown } : {}) };
+  return { comparison, idle, uncapped, perThousandMB, marginalPerThousandMB, cap: cfg.cap, capped, cappedDeviationPct, cappedDeviationFromFirstPct, ...(breakdown ? { breakdown } : {}) };
 }
