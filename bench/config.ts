@@ -93,7 +93,8 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --mem-rounds R          floor-vs-review rounds, ABBA order, fresh worker each (default 2; 1 with --smoke)
   --mem-warm W            cached workflows before the slope's first point (default 100; 2 with --smoke)
   --malloc-arena-max A    MALLOC_ARENA_MAX of the memory phase's workers (default 2; 0 = system default)
-  --no-breakdown          skip the memory breakdown (+ timeline/luxon, + validation/valibot)
+  --breakdown             also measure workflows that load only timeline/luxon or validation/valibot, not preloaded
+                          (one round each; the review preloads both, so this shows what preloading saves)
   --capped-total N        reviews started against the capped worker (default 10000)
   --cap N                 maxCachedWorkflows of the capped worker (default 1000)
   --checkpoints K         RSS checkpoints of the capped run (default 5)
@@ -103,6 +104,7 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --act-slots N           maxConcurrentActivityTaskExecutions (default 100, the SDK default)
   --act-polls N           maxConcurrentActivityTaskPolls (default: SDK default)
   --reuse-v8 true|false   reuseV8Context (default true, the SDK default)
+  --wf-threads N          workflowThreadPoolSize: threads that run workflow activations (default: SDK default, 1 with reuseV8Context)
   --nonsticky-ratio R     nonStickyToStickyPollRatio (default: SDK default 0.2)
   --autoscale-pollers MAX poller autoscaling up to MAX pollers (default: fixed pollers)
   --preload LIST          bundle option preloadModules of the review bundle: a comma list, or none (default: the project's, shared/workflow-bundle.ts)
@@ -151,12 +153,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'act-slots': { type: 'string' },
       'act-polls': { type: 'string' },
       'reuse-v8': { type: 'string' },
+      'wf-threads': { type: 'string' },
       'nonsticky-ratio': { type: 'string' },
       'autoscale-pollers': { type: 'string' },
       'server-arg': { type: 'string', multiple: true },
       preload: { type: 'string' },
       'no-eager': { type: 'boolean' },
-      'no-breakdown': { type: 'boolean' },
+      breakdown: { type: 'boolean' },
       'step-days': { type: 'string' },
       'history-smtp': { type: 'string' },
       'sim-repeats': { type: 'string' },
@@ -224,7 +227,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     memRounds: int('mem-rounds', smoke ? 1 : 2),
     memWarm: int('mem-warm', smoke ? 2 : 100),
     mallocArenaMax: int('malloc-arena-max', 2, 0),
-    breakdown: !smoke && !flag('no-breakdown'),
+    breakdown: flag('breakdown'),
     cappedTotal: int('capped-total', smoke ? 20 : 10_000),
     cap: int('cap', smoke ? 10 : 1000, 2),
     checkpoints: int('checkpoints', smoke ? 1 : 5),
@@ -235,6 +238,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       maxConcurrentActivityTaskExecutions: optInt('act-slots'),
       maxConcurrentActivityTaskPolls: optInt('act-polls'),
       reuseV8Context: reuse === undefined ? undefined : /^(1|true|yes)$/i.test(reuse),
+      workflowThreadPoolSize: optInt('wf-threads'),
       nonStickyToStickyPollRatio: get('nonsticky-ratio') === undefined ? undefined : Number(get('nonsticky-ratio')),
       autoscalePollersMax: optInt('autoscale-pollers'),
     },

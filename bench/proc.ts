@@ -43,3 +43,34 @@ export function machineCpuMs(): { total: number; busy: number } {
   }
   return { total, busy: total - idle };
 }
+
+/** CPU time of each thread of a process (utime + stime, ms) with its name, by thread id; empty where /proc is not available. */
+export function threadCpuMs(pid: number): Map<number, { name: string; ms: number }> {
+  const threads = new Map<number, { name: string; ms: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        threads.set(Number(tid), { name, ms: ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000 });
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc, or the process is gone
+  }
+  return threads;
+}
+
+/** The threads that used the most CPU between two readings of threadCpuMs: name, ms, and share of `wallMs`. */
+export function busiestThreads(
+  before: Map<number, { name: string; ms: number }>, after: Map<number, { name: string; ms: number }>, wallMs: number, top = 4,
+): { tid: number; name: string; ms: number; pctOfWall: number }[] {
+  return [...after.entries()]
+    .map(([tid, t]) => ({ tid, name: t.name, ms: Math.round(t.ms - (before.get(tid)?.ms ?? 0)) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, top)
+    .map((t) => ({ ...t, pctOfWall: wallMs > 0 ? Math.round((t.ms / wallMs) * 1000) / 10 : 0 }));
+}

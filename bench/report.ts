@@ -159,7 +159,7 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
     // Over the idle worker: one-off costs included (before the comparison existed, this was the judged figure).
     const floor = c ? null : m.breakdown?.perThousandMB.floor;
     const vsFloor = (x: number): string => (floor ? ` = ${Math.round((x / floor) * 100) / 100}× floor` : '');
-    const target = c ? '— (context)' : floor ? `≤ 1.25× floor (${floor} MB per 1,000)` : '≤ 1.25× floor (not measured: --no-breakdown)';
+    const target = c ? '— (context)' : floor ? `≤ 1.25× floor (${floor} MB per 1,000)` : '≤ 1.25× floor (not measured)';
     m.uncapped.forEach((p, i) => {
       v.push({
         figure: `worker RSS, ${n(p.open)} open reviews cached`,
@@ -246,7 +246,7 @@ function stormVerdicts(s: StormResult): Verdict[] {
       measured: `${s.storm.mailsPerSec} mails/s = **${s.ratio}×** floor`,
       context: `floor: nodemailer in the bench process, same sink, pool of ${s.smtpPool}: ${s.floor.mailsPerSec} mails/s (rounds ${s.floor.rounds.map((x) => x.mailsPerSec).join(', ')}); `
         + `storm worker: ${s.activitySlots ?? 'default (100)'} activity slots, at most ${d.peakActivities} activities and ${d.peakActivations} activations in flight, ${s.storm.connections} SMTP connections; `
-        + `CPU from the instant to the last mail: worker ${d.workerCpuMs} ms, server ${d.serverCpuMs ?? '?'} ms, bench + sink ${d.benchCpuMs} ms, machine ${d.machineBusyPct}% busy; load average ${s.loadAverage.join(' ')} at the start`,
+        + `CPU from the instant to the last mail: worker ${d.workerCpuMs} ms, server ${d.serverCpuMs ?? '?'} ms, bench + sink ${d.benchCpuMs} ms, machine ${d.machineBusyPct}% busy${d.workerThreads?.length ? `; busiest worker threads ${d.workerThreads.map((t) => `${t.name} ${t.pctOfWall}%`).join(', ')}` : ''}; load average ${s.loadAverage.join(' ')} at the start`,
       target: '≥ 0.8× floor',
       met: complete && s.ratio >= 0.8,
     },

@@ -98,6 +98,12 @@ async function main(): Promise<void> {
       });
       const port = Number(env.address.slice(env.address.lastIndexOf(':') + 1));
       const ctx: DevContext = { cfg, env, client: env.client, sink, bundles, runId: Date.now().toString(36), tmpDir: tmp, serverPid: devServerPid(port), log };
+      // The office first: its pages list every review on the server, and it times them over its own 1,000. After the
+      // other phases the server holds ~20,000 more (memory, storm), and a listing of all of them is a different figure.
+      if (cfg.phases.includes('office')) {
+        log(`program office: ${cfg.officeN} reviews, list, portfolio and metrics timed over ${cfg.officeSamples} requests each`);
+        await phase('office', async () => { partial.office = await officePhase(ctx); });
+      }
       if (cfg.phases.includes('throughput')) {
         log(`start throughput: ${cfg.n} per batch, ${cfg.rounds} batch(es) per kind`);
         await phase('throughput', async () => { partial.throughput = await throughputPhase(ctx); });
@@ -129,10 +135,6 @@ async function main(): Promise<void> {
         await memory();
         await abuse();
         await storm();
-      }
-      if (cfg.phases.includes('office')) {
-        log(`program office: ${cfg.officeN} reviews, list, portfolio and metrics timed over ${cfg.officeSamples} requests each`);
-        await phase('office', async () => { partial.office = await officePhase(ctx); });
       }
       await env.teardown();
       env = undefined;

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     ...(t.maxConcurrentActivityTaskExecutions !== undefined ? { maxConcurrentActivityTaskExecutions: t.maxConcurrentActivityTaskExecutions } : {}),
     ...(t.maxConcurrentActivityTaskPolls !== undefined ? { maxConcurrentActivityTaskPolls: t.maxConcurrentActivityTaskPolls } : {}),
     ...(t.reuseV8Context !== undefined ? { reuseV8Context: t.reuseV8Context } : {}),
+    ...(t.workflowThreadPoolSize !== undefined ? { workflowThreadPoolSize: t.workflowThreadPoolSize } : {}),
     ...(t.nonStickyToStickyPollRatio !== undefined ? { nonStickyToStickyPollRatio: t.nonStickyToStickyPollRatio } : {}),
     ...(t.autoscalePollersMax !== undefined
       ? {

@@ -7,6 +7,7 @@ export interface WorkerTuning {
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentActivityTaskPolls?: number;
   reuseV8Context?: boolean;
+  workflowThreadPoolSize?: number;
   nonStickyToStickyPollRatio?: number;
   /** Poller autoscaling (workflowTaskPollerBehavior / activityTaskPollerBehavior) with this maximum. */
   autoscalePollersMax?: number;

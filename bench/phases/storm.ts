@@ -25,7 +25,7 @@ import { grantAccessUpdate, workflowIdFor } from '../../workflows/messages';
 import type { reviewWorkflow } from '../../workflows';
 import type { DevContext } from '../context';
 import { startWorker, waitMails } from '../context';
-import { machineCpuMs, processCpuMs } from '../proc';
+import { busiestThreads, machineCpuMs, processCpuMs, threadCpuMs } from '../proc';
 import { benchRequest } from '../requests';
 import { pool, sleep } from '../stats';
 import type { WorkerProcess } from '../worker-process';
@@ -60,7 +60,11 @@ export interface StormResult {
   ratio: number;
   engine: EngineFloor | null;
   /** From the instant to the last reminder's arrival. */
-  during: { workerCpuMs: number; serverCpuMs: number | null; benchCpuMs: number; machineBusyPct: number; peakActivities: number; peakActivations: number };
+  during: {
+    workerCpuMs: number; serverCpuMs: number | null; benchCpuMs: number; machineBusyPct: number; peakActivities: number; peakActivations: number;
+    /** The worker's busiest threads over the same span, with their share of it (one at ~100%: that thread is the limit). Absent in older results. */
+    workerThreads?: { tid: number; name: string; ms: number; pctOfWall: number }[];
+  };
   /** Where the lateness goes (medians over a sample of reviews, ms after the instant); null if no history could be read. */
   stages: StormStages | null;
 }
@@ -126,6 +130,8 @@ export async function stormPhase(ctx: DevContext): Promise<StormResult> {
     const server0 = ctx.serverPid ? processCpuMs(ctx.serverPid) : null;
     const bench0 = process.cpuUsage();
     const machine0 = machineCpuMs();
+    const threads0 = worker.pid ? threadCpuMs(worker.pid) : new Map<number, { name: string; ms: number }>();
+    const t0 = Date.now();
     const reminder = mailOf(prefix, 'close-reminder');
     const from = sink.messages.length;
     await waitMails(sink, from, reminder, n, 120_000 + n * 200).catch(() => undefined);
@@ -133,6 +139,7 @@ export async function stormPhase(ctx: DevContext): Promise<StormResult> {
     const server1 = ctx.serverPid ? processCpuMs(ctx.serverPid) : null;
     const bench1 = process.cpuUsage(bench0);
     const machine1 = machineCpuMs();
+    const workerThreads = worker.pid ? busiestThreads(threads0, threadCpuMs(worker.pid), Date.now() - t0) : [];
     const reminders = sink.messages.slice(from).filter(reminder);
     const storm = arrivals(reminders, instant);
     const during = {
@@ -140,12 +147,13 @@ export async function stormPhase(ctx: DevContext): Promise<StormResult> {
       serverCpuMs: server0 !== null && server1 !== null ? Math.round(server1 - server0) : null,
       benchCpuMs: Math.round((bench1.user + bench1.system) / 1000),
       machineBusyPct: round(((machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total)) * 100),
-      peakActivities: after.peakActivities, peakActivations: after.peakActivations,
+      peakActivities: after.peakActivities, peakActivations: after.peakActivations, workerThreads,
     };
     const late = storm.latenessMs;
     ctx.log(`  storm: ${storm.arrived} of ${n} reminders, ${storm.mailsPerSec}/s over ${storm.seconds} s; lateness p50 ${late?.p50} / p99 ${late?.p99} / max ${late?.max} ms; `
       + `peak ${during.peakActivities} activities, ${during.peakActivations} activations; ${storm.connections} SMTP connections; `
-      + `CPU worker ${during.workerCpuMs}, server ${during.serverCpuMs}, bench ${during.benchCpuMs} ms; machine ${during.machineBusyPct}% busy`);
+      + `CPU worker ${during.workerCpuMs}, server ${during.serverCpuMs}, bench ${during.benchCpuMs} ms; machine ${during.machineBusyPct}% busy; `
+      + `busiest worker threads ${workerThreads.map((t) => `${t.name} ${t.ms} ms (${t.pctOfWall}%)`).join(', ')}`);
     await worker.drained({ quietMs: 500 });
     const stages = await stormStages(ctx.client, reminders, instant, cfg.smoke ? 3 : 10).catch(() => null);
     if (stages) ctx.log(`  storm stages (median of ${stages.sampled}, ms after the instant): timer set for ${stages.timerDue}, fired ${stages.timerFired}, workflow task ${stages.workflowTaskStarted}, `
