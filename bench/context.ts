@@ -7,7 +7,7 @@ import type { BenchConfig } from './config';
 import { WorkerProcess } from './worker-process';
 import type { WorkerTuning } from './worker-protocol';
 
-export const BREAKDOWN_VARIANTS = ['floor', 'timeline', 'validation'] as const;
+export const BREAKDOWN_VARIANTS = ['floor', 'commands', 'timeline', 'validation'] as const;
 export type BreakdownVariant = (typeof BREAKDOWN_VARIANTS)[number];
 
 export const MAIL_FROM = 'frontier-review bench <noreply@clearinghouse.example>';

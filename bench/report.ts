@@ -176,8 +176,8 @@ export function verdicts(r: Omit<Results, 'verdicts'>): Verdict[] {
       const b = m.breakdown.perThousandMB;
       v.push({
         figure: `  … breakdown at ${n(m.breakdown.level)} cached (MB per 1,000)`,
-        measured: `engine floor ${b.floor ?? '?'}; + timeline/luxon ${b.timeline ?? '?'}; + validation/valibot ${b.validation ?? '?'}; review ${b.review ?? '?'}`,
-        context: `each a workflow that loads only those modules and waits; worker CPU per start: floor ${m.breakdown.cpuMsPerStart.floor ?? '?'}, + timeline ${m.breakdown.cpuMsPerStart.timeline ?? '?'}, + validation ${m.breakdown.cpuMsPerStart.validation ?? '?'} ms`,
+        measured: `engine floor ${b.floor ?? '?'}; + a review's engine work ${b.commands ?? '?'}; + timeline/luxon ${b.timeline ?? '?'}; + validation/valibot ${b.validation ?? '?'}; review ${b.review ?? '?'}`,
+        context: `each a workflow that does only that and waits (modules not preloaded); worker CPU per start: floor ${m.breakdown.cpuMsPerStart.floor ?? '?'}, + engine work ${m.breakdown.cpuMsPerStart.commands ?? '?'}, + timeline ${m.breakdown.cpuMsPerStart.timeline ?? '?'}, + validation ${m.breakdown.cpuMsPerStart.validation ?? '?'} ms`,
         target: '—',
         met: null,
       });

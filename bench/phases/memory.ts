@@ -74,9 +74,10 @@ export interface MemoryResult {
   /** Largest deviation of a capped checkpoint from the first one, in % (stricter; for context). */
   cappedDeviationFromFirstPct: number | null;
   /**
-   * RSS per 1,000 cached workflows that load only part of the review's code, at one level, same slope (since
-   * 2026-12-01 noon; from the idle worker before): + workflows/timeline.ts (luxon), + workflows/validation.ts (valibot
-   * schemas, which import the timeline), one round each; floor and review are the comparison's medians.
+   * RSS per 1,000 cached workflows that do part of what a review does, at one level, same slope (since 2026-12-01
+   * noon; from the idle worker before), one round each: + the engine work of a review's first task without its code
+   * (commands), + workflows/timeline.ts (luxon), + workflows/validation.ts (valibot schemas, which import the
+   * timeline) — the last two not preloaded; floor and review are the comparison's medians.
    * `points[v].idle` is the warm-up point.
    */
   breakdown?: {
@@ -120,10 +121,10 @@ async function openReviews(ctx: DevContext, worker: WorkerProcess, prefix: strin
 }
 
 /** Starts empty workflows (a breakdown bundle's `breakdownWorkflow`) `from`..`to`-1; waits until all are cached and the worker is idle. */
-async function openEmpty(ctx: DevContext, worker: WorkerProcess, prefix: string, from: number, to: number): Promise<void> {
+async function openEmpty(ctx: DevContext, worker: WorkerProcess, prefix: string, from: number, to: number, withInput = false): Promise<void> {
   const ids = Array.from({ length: to - from }, (_, i) => `${prefix}-${from + i}`);
   await pool(ids, ctx.cfg.startConcurrency, async (id) => {
-    await ctx.client.workflow.start('breakdownWorkflow', { taskQueue: worker.config.taskQueue, workflowId: id, args: [] });
+    await ctx.client.workflow.start('breakdownWorkflow', { taskQueue: worker.config.taskQueue, workflowId: id, args: withInput ? [benchRequest(id)] : [] });
   });
   await worker.drained({ quietMs: 1500, timeoutMs: 900_000, extra: (s) => s.cached >= to });
 }
@@ -139,11 +140,11 @@ const slope = (from: number, to: number, n: number): number => Math.round(((to -
 
 /** One fresh worker: idle, warm-up, then each level; `label` names its task queue and workflow ids. */
 async function memoryRound(
-  ctx: DevContext, label: string, kind: MemoryKind, levels: number[], bundlePath?: string,
+  ctx: DevContext, label: string, kind: MemoryKind, levels: number[], bundlePath?: string, withInput = false,
 ): Promise<MemoryRound> {
   const { cfg, runId } = ctx;
   const prefix = `mem${label}-${runId}`;
-  const open = kind === 'review' ? openReviews : openEmpty;
+  const open = kind === 'review' ? openReviews : (c: DevContext, w: WorkerProcess, p: string, from: number, to: number) => openEmpty(c, w, p, from, to, withInput);
   const worker = await startWorker(ctx, kind === 'review' ? 'review' : 'noop', `bench-${runId}-mem-${label}`, {
     tuning: { maxCachedWorkflows: levels[levels.length - 1] + 100 },
     mallocArenaMax: cfg.mallocArenaMax,
@@ -252,7 +253,7 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
     for (const variant of BREAKDOWN_VARIANTS.filter((v) => v !== 'floor')) {
       const bundlePath = ctx.bundles.breakdown?.[variant];
       if (!bundlePath) continue;
-      const r = await memoryRound(ctx, variant, 'floor', [level], bundlePath);
+      const r = await memoryRound(ctx, variant, 'floor', [level], bundlePath, variant === 'commands');
       perThousandMB[variant] = r.slopeMB[0];
       cpuMsPerStart[variant] = r.cpuMsPerStart;
       points[variant] = { idle: r.warm, open: r.points[0] };
