@@ -51,7 +51,8 @@ export interface MemoryRound {
 
 /** Medians over the rounds of each kind, and the review's ratio to the floor, at each level. */
 export interface MemoryComparison {
-  levels: number;
+  /** The levels measured (a count in the results of 2026-12-01 11:05). */
+  levels: number[] | number;
   warm: number;
   mallocArenaMax: number;
   rounds: MemoryRound[];
@@ -212,7 +213,7 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
     const last = order.lastIndexOf(kind) === i;
     rounds.push(await memoryRound(ctx, `${kind}${i + 1}`, kind, last ? levels : levels.slice(0, 1), kind === 'floor' ? floorBundle : undefined));
   }
-  const comparison: MemoryComparison = { levels: levels.length, warm: cfg.memWarm, mallocArenaMax: cfg.mallocArenaMax, rounds, perLevel: compareRounds(rounds, levels) };
+  const comparison: MemoryComparison = { levels, warm: cfg.memWarm, mallocArenaMax: cfg.mallocArenaMax, rounds, perLevel: compareRounds(rounds, levels) };
   for (const c of comparison.perLevel) ctx.log(`  at ${c.level} cached: review ${c.reviewMB} vs floor ${c.floorMB} MB per 1,000 = ${c.ratio}× (medians of ${c.rounds.review} and ${c.rounds.floor} rounds)`);
 
   // The review's uncapped series, over its idle worker (context; the target's figure is the slope above).
@@ -253,6 +254,7 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
     for (const variant of BREAKDOWN_VARIANTS.filter((v) => v !== 'floor')) {
       const bundlePath = ctx.bundles.breakdown?.[variant];
       if (!bundlePath) continue;
+      // An empty-workflow bundle like the floor's (kind 'floor' here means: not the review).
       const r = await memoryRound(ctx, variant, 'floor', [level], bundlePath, variant === 'commands');
       perThousandMB[variant] = r.slopeMB[0];
       cpuMsPerStart[variant] = r.cpuMsPerStart;
