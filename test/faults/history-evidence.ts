@@ -86,13 +86,16 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
 }
 
 /**
- * Review id → when its workflow tasks timed out or failed (ms, server clock). A task whose worker was killed times out
- * and runs again on another worker — with it a local attempt that had sent mail before its worker died.
+ * Review id → when its workflow tasks timed out or failed, or ran again (ms, server clock). A task whose worker was
+ * killed times out and runs again on another worker — with it a local attempt that had sent mail before its worker
+ * died. Only a task's first failure is written: its later attempts are transient, and one that is lost too leaves no
+ * event; what shows it is the attempt count (> 1) of the task scheduled when it finally runs, at that event's time.
  */
 export function taskRetriesByReview(histories: History[], reviewIds: string[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
   histories.forEach((h, i) => {
-    const at = (h.events ?? []).filter((ev) => ev.workflowTaskTimedOutEventAttributes || ev.workflowTaskFailedEventAttributes)
+    const at = (h.events ?? [])
+      .filter((ev) => ev.workflowTaskTimedOutEventAttributes || ev.workflowTaskFailedEventAttributes || (ev.workflowTaskScheduledEventAttributes?.attempt ?? 1) > 1)
       .map((ev) => Number(ev.eventTime?.seconds ?? 0) * 1000 + Math.floor((ev.eventTime?.nanos ?? 0) / 1e6));
     out.set(reviewIds[i], at);
   });

@@ -141,9 +141,10 @@ export function verdict(id: string, index: number, accepted: number, next: numbe
   const no = (why: string): CopyVerdict => ({ explained: false, why });
   const tries = o.attempts(id);
   // The attempt that sent copy `index` was attempt `index + 1` at the earliest; another attempt must follow it. Or a
-  // local attempt sent it and its workflow task, lost with the worker, ran again (no activity carries such a mail).
+  // local attempt sent it and its workflow task, lost with the worker, ran again — the next copy then came from that
+  // task's own local attempt, or from an activity a later task scheduled (whose attempts say nothing of the first copy).
   const viaActivity = tries !== undefined && tries.attempts >= index + 2 && tries.lastFailure !== null;
-  const taskRetry = viaActivity || tries ? null : o.taskRetriedAfter?.(id, accepted) ?? null;
+  const taskRetry = viaActivity ? null : o.taskRetriedAfter?.(id, accepted) ?? null;
   if (!viaActivity && taskRetry === null) {
     return no(`the history shows no retried attempt after it (${tries ? `last attempt ${tries.attempts}` : 'no activity carried it, no workflow task ran again'})`);
   }

@@ -8,7 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import Long from 'long';
 import type { StoredMail } from '../../shared/smtp-sink';
 import type { ActivityAttempts } from '../faults/history-evidence';
-import { attemptsByMail } from '../faults/history-evidence';
+import { attemptsByMail, taskRetriesByReview } from '../faults/history-evidence';
 import { buildLedger } from '../faults/ledger';
 import type { LedgerOptions } from '../faults/ledger';
 import type { WorkerLife } from '../faults/worker-process';
@@ -111,6 +111,16 @@ describe('duplicates: only the crash window explains one', () => {
   test('sent by a local attempt, no workflow task ran again after it: unexplained, even with its sender killed', () => {
     const l = buildLedger([s], copies, options({ workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 135.1 }, taskRetries: [2] }));
     expect(l.duplicates[0].verdicts[0]).toEqual({ explained: false, why: expect.stringMatching(/no activity carried it, no workflow task ran again/) });
+  });
+
+  test('sent by a local attempt in a lost task, the next copy by an activity of a later task (its first attempt): explained by the task that ran again', () => {
+    const first = { 'r/a': { attempts: 1, lastFailure: null } };
+    const l = buildLedger([s], copies, options({ workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 135.1 }, attempts: first, taskRetries: [20] }));
+    expect(l.explainedDuplicateCopies).toBe(1);
+    expect(l.duplicates[0].verdicts[0].why).toMatch(/its workflow task ran again 10\.00 s later/);
+    // Without the task's retry in the history the activity's single attempt explains nothing.
+    const none = buildLedger([s], copies, options({ workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 135.1 }, attempts: first }));
+    expect(none.duplicates[0].verdicts[0]).toEqual({ explained: false, why: expect.stringMatching(/last attempt 1/) });
   });
 
   test('a workflow task ran again but the sender lived on: unexplained', () => {
@@ -245,5 +255,21 @@ describe('history evidence', () => {
     }]);
     expect(m.get('r/a')).toEqual({ attempts: 2, lastFailure: '421 try later' });
     expect(m.get('r/b')).toEqual({ attempts: 1, lastFailure: null });
+  });
+});
+
+describe('task retries in a history', () => {
+  test('a timed-out or failed task, and a task scheduled as a later attempt (its lost attempts before it wrote nothing)', () => {
+    const time = (s: number) => ({ seconds: Long.fromNumber(s), nanos: 500_000_000 });
+    const m = taskRetriesByReview([{
+      events: [
+        { eventTime: time(1), workflowTaskScheduledEventAttributes: { attempt: 1 } },
+        { eventTime: time(11), workflowTaskTimedOutEventAttributes: {} },
+        { eventTime: time(30), workflowTaskScheduledEventAttributes: { attempt: 3 } },
+        { eventTime: time(40), workflowTaskFailedEventAttributes: {} },
+        { eventTime: time(41), workflowTaskScheduledEventAttributes: { attempt: 1 } },
+      ],
+    }], ['r']);
+    expect(m.get('r')).toEqual([11_500, 30_500, 40_500]);
   });
 });
