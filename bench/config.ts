@@ -40,7 +40,7 @@ export interface BenchConfig {
   memWarm: number;
   /** MALLOC_ARENA_MAX of every memory-phase worker (0: the system's default). */
   mallocArenaMax: number;
-  /** Also measure workflows that load only part of the review's modules (luxon; valibot), one round each. */
+  /** Also measure workflows that do only part of what a review does (its engine work; luxon; valibot), one round each. */
   breakdown: boolean;
   /** Reviews started against a worker with a capped cache, the cap, and how many RSS checkpoints. */
   cappedTotal: number;
@@ -93,8 +93,8 @@ const HELP = `npm run bench -- [options]      (every option also as BENCH_<NAME>
   --mem-rounds R          floor-vs-review rounds, ABBA order, fresh worker each (default 2; 1 with --smoke)
   --mem-warm W            cached workflows before the slope's first point (default 100; 2 with --smoke)
   --malloc-arena-max A    MALLOC_ARENA_MAX of the memory phase's workers (default 2; 0 = system default)
-  --breakdown             also measure workflows that load only timeline/luxon or validation/valibot, not preloaded
-                          (one round each; the review preloads both, so this shows what preloading saves)
+  --breakdown             also measure workflows that do only part of a review: its first task's engine work, or
+                          loading timeline/luxon or validation/valibot not preloaded (one round each)
   --capped-total N        reviews started against the capped worker (default 10000)
   --cap N                 maxCachedWorkflows of the capped worker (default 1000)
   --checkpoints K         RSS checkpoints of the capped run (default 5)

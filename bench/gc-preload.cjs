@@ -16,7 +16,7 @@ if (!isMainThread && typeof globalThis.gc === 'function') {
     // The thread's own V8 heap after the collection: RSS mixes it with the Rust core and the allocator's slack.
     const h = v8.getHeapStatistics();
     const reply = new BroadcastChannel('frontier-bench-gc-done');
-    reply.postMessage({ used: h.used_heap_size, total: h.total_heap_size });
+    reply.postMessage({ used: h.used_heap_size });
     reply.close();
   };
   channel.unref();

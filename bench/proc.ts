@@ -4,13 +4,17 @@ import os from 'node:os';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
+/** Name and utime + stime (ms) of a /proc stat line (a process's, or one thread's under task/). */
+function parseStat(stat: string): { name: string; ms: number } {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000 };
+}
+
 /** utime + stime of a process (all its threads), ms; null where /proc is not available. */
 export function processCpuMs(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state); utime and stime are fields 14 and 15
-    return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000;
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ms;
   } catch {
     return null;
   }
@@ -50,10 +54,7 @@ export function threadCpuMs(pid: number): Map<number, { name: string; ms: number
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        threads.set(Number(tid), { name, ms: ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000 });
+        threads.set(Number(tid), parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
       } catch {
         // the thread ended meanwhile
       }

@@ -16,40 +16,46 @@ function send(m: ChildMessage): void {
   process.send?.(m);
 }
 
+/** How many threads answered the most recent collection: a later one is complete once as many have answered. */
+let threadsSeen = 0;
+
 /**
  * Collects garbage in every worker thread (gc-preload.cjs) — the workflow sandbox's, and tsx's module-loader thread —
- * and resolves with their V8 heaps after the collection (summed): every answer within 500 ms of the first (the
- * threads answer at once unless busy), at most 5 s.
+ * and resolves with their V8 heaps after the collection (summed): once as many threads answered as last time, else
+ * every answer within 500 ms of the first (the threads answer at once unless busy); at most 5 s.
  */
-async function collectThreads(): Promise<{ used: number; total: number }> {
+async function collectThreads(): Promise<number> {
   const done = new BroadcastChannel('frontier-bench-gc-done');
-  const heap = { used: 0, total: 0 };
+  let used = 0;
+  let answers = 0;
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 5000);
+    const finish = (): void => {
+      clearTimeout(timer);
+      clearTimeout(window);
+      resolve();
+    };
+    const timer = setTimeout(finish, 5000);
     let window: NodeJS.Timeout | undefined;
     done.onmessage = (e: unknown) => {
-      const data = (e as { data?: { used?: number; total?: number } }).data;
-      heap.used += data?.used ?? 0;
-      heap.total += data?.total ?? 0;
-      window ??= setTimeout(() => {
-        clearTimeout(timer);
-        resolve();
-      }, 500);
+      used += (e as { data?: { used?: number } }).data?.used ?? 0;
+      if (++answers === threadsSeen) finish();
+      else window ??= setTimeout(finish, 500);
     };
     const ask = new BroadcastChannel('frontier-bench-gc');
     ask.postMessage('gc');
     ask.close();
   });
   done.close();
-  return heap;
+  threadsSeen = Math.max(threadsSeen, answers);
+  return used;
 }
 
 async function memory(): Promise<WorkerMemory> {
   // Collect twice everywhere (the second pass frees what finalizers of the first released), let the allocator settle, then read.
   const gc = (globalThis as { gc?: () => void }).gc;
-  let threads = { used: 0, total: 0 };
+  let threadsHeap = 0;
   for (let i = 0; i < 2; i++) {
-    threads = await collectThreads();
+    threadsHeap = await collectThreads();
     gc?.();
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -62,7 +68,7 @@ async function memory(): Promise<WorkerMemory> {
   const median = (k: keyof NodeJS.MemoryUsage): number => samples.map((s) => s[k]).sort((a, b) => a - b)[1];
   return {
     rss: median('rss'), heapUsed: median('heapUsed'), heapTotal: median('heapTotal'), external: median('external'), arrayBuffers: median('arrayBuffers'),
-    workflowHeapUsed: threads.used, workflowHeapTotal: threads.total,
+    workflowHeapUsed: threadsHeap,
   };
 }
 

@@ -35,9 +35,8 @@ export interface WorkerMemory {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
-  /** V8 heap of the worker threads (the workflow sandbox's) after a collection: used and reserved, bytes. */
+  /** V8 heap used by the worker threads (the workflow sandbox's, tsx's loader) after a collection, bytes. */
   workflowHeapUsed: number;
-  workflowHeapTotal: number;
 }
 
 export type ChildCommand = { type: 'status'; id: number } | { type: 'memory'; id: number } | { type: 'reset-peaks' } | { type: 'stop' };
