@@ -19,7 +19,7 @@ import type { reviewWorkflow } from '../../workflows';
 import type { DevContext } from '../context';
 import { BREAKDOWN_VARIANTS, startWorker, waitMails } from '../context';
 import { benchRequest } from '../requests';
-import { mb, pool } from '../stats';
+import { mb, percentile, pool } from '../stats';
 import type { WorkerProcess } from '../worker-process';
 import { STARTING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
@@ -51,8 +51,6 @@ export interface MemoryRound {
 
 /** Medians over the rounds of each kind, and the review's ratio to the floor, at each level. */
 export interface MemoryComparison {
-  /** The levels measured (a count in the results of 2026-12-01 11:05). */
-  levels: number[] | number;
   warm: number;
   mallocArenaMax: number;
   rounds: MemoryRound[];
@@ -116,9 +114,6 @@ async function openReviews(ctx: DevContext, worker: WorkerProcess, prefix: strin
     client.workflow.start<typeof reviewWorkflow>('reviewWorkflow', { taskQueue: worker.config.taskQueue, workflowId: workflowIdFor(id), args: [benchRequest(id)], typedSearchAttributes: STARTING_SEARCH_ATTRIBUTES }));
   await waitMails(sink, mark, (m) => m.messageId.startsWith(`<${prefix}-`) && m.messageId.includes('/intake-ack/'), 2 * ids.length, 900_000);
   await worker.drained({ quietMs: 1500, timeoutMs: 900_000 });
-  // Only its own mails: in a smoke run the abuse phase and the storm count theirs at the same sink meanwhile.
-  const others = sink.messages.filter((m) => !m.messageId.startsWith(`<${prefix}-`));
-  sink.messages.splice(0, sink.messages.length, ...others);
 }
 
 /** Starts empty workflows (a breakdown bundle's `breakdownWorkflow`) `from`..`to`-1; waits until all are cached and the worker is idle. */
@@ -177,12 +172,7 @@ async function memoryRound(
   }
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : Math.round(((s[mid - 1] + s[mid]) / 2) * 10) / 10;
-}
+const median = (xs: number[]): number | null => (xs.length === 0 ? null : Math.round(percentile([...xs].sort((a, b) => a - b), 50) * 10) / 10);
 
 /** Medians per kind and level over the rounds that reached it, and the ratio review ÷ floor. */
 export function compareRounds(rounds: MemoryRound[], levels: number[]): MemoryComparison['perLevel'] {
@@ -213,7 +203,7 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
     const last = order.lastIndexOf(kind) === i;
     rounds.push(await memoryRound(ctx, `${kind}${i + 1}`, kind, last ? levels : levels.slice(0, 1), kind === 'floor' ? floorBundle : undefined));
   }
-  const comparison: MemoryComparison = { levels, warm: cfg.memWarm, mallocArenaMax: cfg.mallocArenaMax, rounds, perLevel: compareRounds(rounds, levels) };
+  const comparison: MemoryComparison = { warm: cfg.memWarm, mallocArenaMax: cfg.mallocArenaMax, rounds, perLevel: compareRounds(rounds, levels) };
   for (const c of comparison.perLevel) ctx.log(`  at ${c.level} cached: review ${c.reviewMB} vs floor ${c.floorMB} MB per 1,000 = ${c.ratio}× (medians of ${c.rounds.review} and ${c.rounds.floor} rounds)`);
 
   // The review's uncapped series, over its idle worker (context; the target's figure is the slope above).
@@ -238,10 +228,10 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
     await worker.stop();
   }
 
-  const perThousandMB = uncapped.map((p) => Math.round(((p.rssMB - idle.rssMB) / p.cached) * 1000 * 10) / 10);
+  const perThousandMB = uncapped.map((p) => slope(idle.rssMB, p.rssMB, p.cached));
   const lo = uncapped[0];
   const hi = uncapped[uncapped.length - 1];
-  const marginalPerThousandMB = uncapped.length > 1 && hi.cached > lo.cached ? Math.round(((hi.rssMB - lo.rssMB) / (hi.cached - lo.cached)) * 1000 * 10) / 10 : null;
+  const marginalPerThousandMB = uncapped.length > 1 && hi.cached > lo.cached ? slope(lo.rssMB, hi.rssMB, hi.cached - lo.cached) : null;
 
   // Partial loads, one round each at the first level, same slope: where the review's share above the floor goes.
   let breakdown: MemoryResult['breakdown'];

@@ -174,9 +174,6 @@ export async function stormPhase(ctx: DevContext): Promise<StormResult> {
       ctx.log(`  storm engine floor (${n} no-op workflows due at once, one mail each): ${engine.arrived} mails, ${engine.mailsPerSec}/s; `
         + `lateness p50 ${engine.latenessMs?.p50} / max ${engine.latenessMs?.max} ms; prepared ${engine.prepSlackSeconds} s before its instant`);
     }
-    // Only the storm's own mails go: in smoke the abuse phase is still counting its own.
-    const others = sink.messages.filter((m) => !/^<storm[sw]-/.test(m.messageId) && !/^storm-(floor|engine)-/.test(m.envelopeTo[0] ?? ''));
-    sink.messages.splice(0, sink.messages.length, ...others);
     return {
       n, smtpPool: poolSize, activitySlots: slots, loadAverage, warmup, leadSeconds, prepSeconds: round((prepared - tp) / 1000), slackSeconds,
       storm, floor: { rounds, mailsPerSec: floorRate }, ratio, engine, during, stages,
