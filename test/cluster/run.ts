@@ -22,7 +22,7 @@ import { withDatabase } from '../../shared/postgres';
 import { SmtpSink } from '../../shared/smtp-sink';
 import { workflowIdFor } from '../../workflows/messages';
 import type { ReviewStatus } from '../../workflows/types';
-import { attemptsByMail } from '../faults/history-evidence';
+import { attemptsByMail, taskRetryLookup } from '../faults/history-evidence';
 import { buildLedger } from '../faults/ledger';
 import type { Ledger } from '../faults/ledger';
 import { RetryingClient, sleep } from '../faults/retrying-client';
@@ -324,6 +324,8 @@ export async function runCluster(cfg: ClusterRunConfig): Promise<ClusterRunResul
     const ledger = buildLedger([...statusOf.values()], sink.messages, {
       messageIdFor: (id) => messageIdFor(id), blocked: [], workers: [], workersOf: lives,
       recordedAt: (id) => recorded.get(id), attempts: (id) => attempts.get(id),
+      // A local attempt (patch local-notices) that sent mail in a task lost with its worker: the task ran again.
+      taskRetriedAfter: taskRetryLookup(histories, plans.map((p) => p.reviewId)),
     });
     const mailsBySender: Record<string, number> = {};
     for (const m of sink.messages) mailsBySender[m.clientName ?? '?'] = (mailsBySender[m.clientName ?? '?'] ?? 0) + 1;

@@ -101,3 +101,12 @@ export function taskRetriesByReview(histories: History[], reviewIds: string[]): 
   });
   return out;
 }
+
+/**
+ * The ledger's `taskRetriedAfter` over these histories: when a workflow task of the mail's review (the id's first
+ * segment) timed out, failed or ran again at or after `accepted`, ms; null when none did.
+ */
+export function taskRetryLookup(histories: History[], reviewIds: string[]): (id: string, accepted: number) => number | null {
+  const retries = taskRetriesByReview(histories, reviewIds);
+  return (id, accepted) => (retries.get(id.slice(0, id.indexOf('/'))) ?? []).find((at) => at >= accepted) ?? null;
+}

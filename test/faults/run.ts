@@ -32,7 +32,7 @@ import { workflowIdFor } from '../../workflows/messages';
 import type { ReviewResult } from '../../workflows/review-workflow';
 import type { ReviewStatus } from '../../workflows/types';
 import { freePort, RestartableDevServer } from './dev-server';
-import { attemptsByMail, taskRetriesByReview } from './history-evidence';
+import { attemptsByMail, taskRetryLookup } from './history-evidence';
 import { buildLedger } from './ledger';
 import type { Ledger } from './ledger';
 import { ledgerRecordTimes } from './ledger-file';
@@ -547,9 +547,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     // The evidence an extra copy needs: which process held it (lives), when the worker's ledger recorded it, the retry.
     const recorded = ledgerRecordTimes(ledgerPath);
     const attempts = attemptsByMail(histories);
-    const taskRetries = taskRetriesByReview(histories, all.map(({ p }) => p.reviewId));
-    const taskRetriedAfter = (id: string, accepted: number): number | null =>
-      (taskRetries.get(id.slice(0, id.indexOf('/'))) ?? []).find((at) => at >= accepted) ?? null;
+    const taskRetriedAfter = taskRetryLookup(histories, all.map(({ p }) => p.reviewId));
     const ledger = buildLedger([...statusOf.values()], mails, {
       messageIdFor: (id) => messageIdFor(id), blocked: [REFUSED], workers: w.lives, recordedAt: (id) => recorded.get(id), attempts: (id) => attempts.get(id), taskRetriedAfter,
     });

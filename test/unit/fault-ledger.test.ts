@@ -8,7 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import Long from 'long';
 import type { StoredMail } from '../../shared/smtp-sink';
 import type { ActivityAttempts } from '../faults/history-evidence';
-import { attemptsByMail, taskRetriesByReview } from '../faults/history-evidence';
+import { attemptsByMail, taskRetriesByReview, taskRetryLookup } from '../faults/history-evidence';
 import { buildLedger } from '../faults/ledger';
 import type { LedgerOptions } from '../faults/ledger';
 import type { WorkerLife } from '../faults/worker-process';
@@ -271,5 +271,17 @@ describe('task retries in a history', () => {
       ],
     }], ['r']);
     expect(m.get('r')).toEqual([11_500, 30_500, 40_500]);
+  });
+
+  test('a mail\'s task retry: the first of its own review at or after the acceptance', () => {
+    const time = (s: number) => ({ seconds: Long.fromNumber(s), nanos: 0 });
+    const retryAfter = taskRetryLookup([
+      { events: [{ eventTime: time(5), workflowTaskTimedOutEventAttributes: {} }, { eventTime: time(20), workflowTaskTimedOutEventAttributes: {} }] },
+      { events: [{ eventTime: time(12), workflowTaskTimedOutEventAttributes: {} }] },
+    ], ['r1', 'r2']);
+    expect(retryAfter('r1/ready-to-close/tracks-2/pm', 10_000)).toBe(20_000);
+    expect(retryAfter('r1/ready-to-close/tracks-2/pm', 21_000)).toBeNull();
+    expect(retryAfter('r2/closed/lab', 10_000)).toBe(12_000);
+    expect(retryAfter('r3/closed/lab', 0)).toBeNull();
   });
 });
