@@ -191,27 +191,9 @@ export function compareRounds(rounds: MemoryRound[], levels: number[]): MemoryCo
   });
 }
 
-export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
+/** maxCachedWorkflows = cap, `cappedTotal` reviews opened, RSS at evenly spaced checkpoints. */
+async function cappedSeries(ctx: DevContext): Promise<MemoryPoint[]> {
   const { cfg, runId } = ctx;
-  const floorBundle = ctx.bundles.breakdown?.floor;
-  if (!floorBundle) throw new Error('memory phase: the engine floor bundle was not built');
-  const levels = cfg.memLevels;
-  const order = roundOrder(cfg.memRounds);
-  const rounds: MemoryRound[] = [];
-  for (const [i, kind] of order.entries()) {
-    // The last round of each kind goes on to the higher levels; the others stop at the first.
-    const last = order.lastIndexOf(kind) === i;
-    rounds.push(await memoryRound(ctx, `${kind}${i + 1}`, kind, last ? levels : levels.slice(0, 1), kind === 'floor' ? floorBundle : undefined));
-  }
-  const comparison: MemoryComparison = { warm: cfg.memWarm, mallocArenaMax: cfg.mallocArenaMax, rounds, perLevel: compareRounds(rounds, levels) };
-  for (const c of comparison.perLevel) ctx.log(`  at ${c.level} cached: review ${c.reviewMB} vs floor ${c.floorMB} MB per 1,000 = ${c.ratio}× (medians of ${c.rounds.review} and ${c.rounds.floor} rounds)`);
-
-  // The review's uncapped series, over its idle worker (context; the target's figure is the slope above).
-  const lastReview = [...rounds].reverse().find((r) => r.kind === 'review');
-  if (!lastReview) throw new Error('memory phase: no review round');
-  const idle = lastReview.idle;
-  const uncapped = lastReview.points;
-
   const capped: MemoryPoint[] = [];
   const worker = await startWorker(ctx, 'review', `bench-${runId}-mem-capped`, { tuning: { maxCachedWorkflows: cfg.cap }, mallocArenaMax: cfg.mallocArenaMax });
   try {
@@ -227,6 +209,34 @@ export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
   } finally {
     await worker.stop();
   }
+  return capped;
+}
+
+export async function memoryPhase(ctx: DevContext): Promise<MemoryResult> {
+  const { cfg } = ctx;
+  const floorBundle = ctx.bundles.breakdown?.floor;
+  if (!floorBundle) throw new Error('memory phase: the engine floor bundle was not built');
+  const levels = cfg.memLevels;
+  const order = roundOrder(cfg.memRounds);
+  const allRounds = async (): Promise<MemoryRound[]> => {
+    const out: MemoryRound[] = [];
+    for (const [i, kind] of order.entries()) {
+      // The last round of each kind goes on to the higher levels; the others stop at the first.
+      const last = order.lastIndexOf(kind) === i;
+      out.push(await memoryRound(ctx, `${kind}${i + 1}`, kind, last ? levels : levels.slice(0, 1), kind === 'floor' ? floorBundle : undefined));
+    }
+    return out;
+  };
+  // Smoke takes the capped series beside the rounds (its figures are not measurements; one after the other adds ~6 s).
+  const [rounds, capped] = cfg.smoke ? await Promise.all([allRounds(), cappedSeries(ctx)]) : [await allRounds(), await cappedSeries(ctx)];
+  const comparison: MemoryComparison = { warm: cfg.memWarm, mallocArenaMax: cfg.mallocArenaMax, rounds, perLevel: compareRounds(rounds, levels) };
+  for (const c of comparison.perLevel) ctx.log(`  at ${c.level} cached: review ${c.reviewMB} vs floor ${c.floorMB} MB per 1,000 = ${c.ratio}× (medians of ${c.rounds.review} and ${c.rounds.floor} rounds)`);
+
+  // The review's uncapped series, over its idle worker (context; the target's figure is the slope above).
+  const lastReview = [...rounds].reverse().find((r) => r.kind === 'review');
+  if (!lastReview) throw new Error('memory phase: no review round');
+  const idle = lastReview.idle;
+  const uncapped = lastReview.points;
 
   const perThousandMB = uncapped.map((p) => slope(idle.rssMB, p.rssMB, p.cached));
   const lo = uncapped[0];
