@@ -22,7 +22,8 @@ import { withDatabase } from '../../shared/postgres';
 import { SmtpSink } from '../../shared/smtp-sink';
 import { workflowIdFor } from '../../workflows/messages';
 import type { ReviewStatus } from '../../workflows/types';
-import { attemptsByMail, taskRetryLookup } from '../faults/history-evidence';
+import { historyEvidence } from '../faults/history-evidence';
+import { writeRunRecord } from '../faults/run-record';
 import { buildLedger } from '../faults/ledger';
 import type { Ledger } from '../faults/ledger';
 import { RetryingClient, sleep } from '../faults/retrying-client';
@@ -319,13 +320,10 @@ export async function runCluster(cfg: ClusterRunConfig): Promise<ClusterRunResul
     });
 
     const recorded = await ledgerRecordTimes(ledgerUrl);
-    const attempts = attemptsByMail(histories);
     const lives = (name: string | undefined) => workers[Number(/^w(\d)$/.exec(name ?? '')?.[1] ?? 0) - 1]?.lives ?? [];
     const ledger = buildLedger([...statusOf.values()], sink.messages, {
-      messageIdFor: (id) => messageIdFor(id), blocked: [], workers: [], workersOf: lives,
-      recordedAt: (id) => recorded.get(id), attempts: (id) => attempts.get(id),
-      // A local attempt (patch local-notices) that sent mail in a task lost with its worker: the task ran again.
-      taskRetriedAfter: taskRetryLookup(histories, plans.map((p) => p.reviewId)),
+      messageIdFor: (id) => messageIdFor(id), blocked: [], workers: [], workersOf: lives, recordedAt: (id) => recorded.get(id),
+      ...historyEvidence(histories, plans.map((p) => p.reviewId)),
     });
     const mailsBySender: Record<string, number> = {};
     for (const m of sink.messages) mailsBySender[m.clientName ?? '?'] = (mailsBySender[m.clientName ?? '?'] ?? 0) + 1;
@@ -341,6 +339,7 @@ export async function runCluster(cfg: ClusterRunConfig): Promise<ClusterRunResul
       reviews, counts, ledger, mails: sink.messages.length, mailsBySender, history, clientRetries: rc.stats.retries, errors, tally: '',
     };
     keep = process.env.CLUSTER_KEEP === '1' || !isClean(result);
+    if (keep) writeRunRecord(runDir, sink.messages, ledger);
     result.tally = formatTally(result, cfg, keep);
     return result;
   } catch (e) {

@@ -8,6 +8,7 @@ import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { DeliveryAlert, NoticeBatch, NoticePayload } from '../../workflows/types';
 import { localActivityOf } from '../support/history-events';
+import type { LedgerOptions } from './ledger';
 
 /** The attempts of the activity that carried one mail, as the history records them. */
 export interface ActivityAttempts {
@@ -15,9 +16,15 @@ export interface ActivityAttempts {
   attempts: number;
   /** What the attempt before the last one failed with (the history keeps only that one), or null. */
   lastFailure: string | null;
+  /** When the first activity that carried the mail was scheduled (ms, server clock): no attempt of it ran before. */
+  firstScheduledAt: number;
 }
 
 type History = temporal.api.history.v1.IHistory;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** An event's time, ms (server clock). */
+const eventMs = (ev: HistoryEvent): number => Number(ev.eventTime?.seconds ?? 0) * 1000 + Math.floor((ev.eventTime?.nanos ?? 0) / 1e6);
 
 function firstArgument<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
   const p = payloads?.payloads?.[0];
@@ -30,7 +37,7 @@ function firstArgument<T>(payloads: temporal.api.common.v1.IPayloads | null | un
 }
 
 /** The failure of a local sendNotices attempt, or null for another event or a success. */
-function localSendFailure(ev: temporal.api.history.v1.IHistoryEvent): string | null {
+function localSendFailure(ev: HistoryEvent): string | null {
   const local = localActivityOf(ev);
   return local?.type === 'sendNotices' ? (local.failure ?? null) : null;
 }
@@ -47,10 +54,12 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
   const out = new Map<string, ActivityAttempts>();
   const keep = (id: string, a: ActivityAttempts): void => {
     const known = out.get(id);
-    if (!known || a.attempts > known.attempts) out.set(id, a);
+    const firstScheduledAt = Math.min(a.firstScheduledAt, known?.firstScheduledAt ?? Infinity);
+    out.set(id, !known || a.attempts > known.attempts ? { ...a, firstScheduledAt } : { ...known, firstScheduledAt });
   };
   for (const h of histories) {
     const carried = new Map<string, string[]>(); // scheduled event id → mail ids
+    const scheduledAt = new Map<string, number>(); // scheduled event id → its time
     const afterLocal = new Map<string, string>(); // scheduled event id → the failure of the task's local attempt
     let localFailure: string | null = null; // a failed local attempt in the workflow task being read
     for (const ev of h.events ?? []) {
@@ -58,6 +67,7 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
       localFailure = localSendFailure(ev) ?? localFailure;
       const scheduled = ev.activityTaskScheduledEventAttributes;
       if (scheduled) {
+        scheduledAt.set(String(ev.eventId), eventMs(ev));
         const type = scheduled.activityType?.name;
         const mails = (n: Pick<NoticePayload, 'id' | 'to'>, reviewId: string): string[] => [n.id, ...n.to.map((p) => `${reviewId}/alert/address-rejected:${p.email}`)];
         if (type === 'sendNotice') {
@@ -78,7 +88,10 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
       const ids = carried.get(String(started.scheduledEventId));
       if (!ids) continue;
       const local = afterLocal.get(String(started.scheduledEventId));
-      const attempts = { attempts: (started.attempt ?? 1) + (local === undefined ? 0 : 1), lastFailure: started.lastFailure?.message ?? local ?? null };
+      const attempts = {
+        attempts: (started.attempt ?? 1) + (local === undefined ? 0 : 1), lastFailure: started.lastFailure?.message ?? local ?? null,
+        firstScheduledAt: scheduledAt.get(String(started.scheduledEventId)) ?? eventMs(ev),
+      };
       for (const id of ids) keep(id, attempts);
     }
   }
@@ -96,17 +109,41 @@ export function taskRetriesByReview(histories: History[], reviewIds: string[]): 
   histories.forEach((h, i) => {
     const at = (h.events ?? [])
       .filter((ev) => ev.workflowTaskTimedOutEventAttributes || ev.workflowTaskFailedEventAttributes || (ev.workflowTaskScheduledEventAttributes?.attempt ?? 1) > 1)
-      .map((ev) => Number(ev.eventTime?.seconds ?? 0) * 1000 + Math.floor((ev.eventTime?.nanos ?? 0) / 1e6));
+      .map(eventMs);
     out.set(reviewIds[i], at);
   });
   return out;
 }
 
 /**
- * The ledger's `taskRetriedAfter` over these histories: when a workflow task of the mail's review (the id's first
- * segment) timed out, failed or ran again at or after `accepted`, ms; null when none did.
+ * Review id → the workflow tasks its history records, each from its start to its completion, failure or timeout (ms;
+ * Infinity when the history ends first). A local attempt's mail is accepted within its task.
  */
-export function taskRetryLookup(histories: History[], reviewIds: string[]): (id: string, accepted: number) => number | null {
+export function recordedTasksByReview(histories: History[], reviewIds: string[]): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  histories.forEach((h, i) => {
+    const spans: [number, number][] = [];
+    for (const ev of h.events ?? []) {
+      if (ev.workflowTaskStartedEventAttributes) spans.push([eventMs(ev), Infinity]);
+      else if (ev.workflowTaskCompletedEventAttributes || ev.workflowTaskFailedEventAttributes || ev.workflowTaskTimedOutEventAttributes) {
+        const open = spans[spans.length - 1];
+        if (open && open[1] === Infinity) open[1] = eventMs(ev);
+      }
+    }
+    out.set(reviewIds[i], spans);
+  });
+  return out;
+}
+
+/** The history evidence the ledger check takes (LedgerOptions), over the reviews' histories; a mail id starts with its review id. */
+export function historyEvidence(histories: History[], reviewIds: string[]): Pick<LedgerOptions, 'attempts' | 'taskRetriedAfter' | 'taskRunningAt'> {
+  const attempts = attemptsByMail(histories);
   const retries = taskRetriesByReview(histories, reviewIds);
-  return (id, accepted) => (retries.get(id.slice(0, id.indexOf('/'))) ?? []).find((at) => at >= accepted) ?? null;
+  const tasks = recordedTasksByReview(histories, reviewIds);
+  const review = (id: string): string => id.slice(0, id.indexOf('/'));
+  return {
+    attempts: (id) => attempts.get(id),
+    taskRetriedAfter: (id, accepted) => (retries.get(review(id)) ?? []).find((at) => at >= accepted) ?? null,
+    taskRunningAt: (id, at) => (tasks.get(review(id)) ?? []).some(([from, to]) => from <= at && at <= to),
+  };
 }

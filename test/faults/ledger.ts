@@ -5,7 +5,8 @@
  *
  * An extra copy of a message is explained only by what can cause one under the worker's delivery ledger
  * (activities/ledger.ts): the worker process that held the message when the sink accepted it was killed (or
- * its ledger write failed) before the ledger entry was written, and the history shows the activity tried again.
+ * its ledger write failed) before the ledger entry was written, and the history shows the send ran again
+ * (copyVerdicts: an activity's next attempt, a workflow task that ran again, or a task the history does not keep).
  * Server outages, SMTP faults and kills of other processes cannot make the worker send a recorded notice again,
  * so they explain nothing; neither does a kill after the entry was written. Every other extra copy is a failure.
  *
@@ -38,6 +39,13 @@ export interface LedgerOptions {
    * evidence that a local attempt (patch local-notices), whose input the history does not keep, ran again.
    */
   taskRetriedAfter?: (id: string, accepted: number) => number | null;
+  /**
+   * Whether a workflow task of the mail's review that the history records (from its start to its completion, failure
+   * or timeout) was running at `at` (ms). A copy accepted while none was, and before any activity that carried the
+   * mail was scheduled, was sent by a task the history does not keep: a speculative task (an update's) lost with its
+   * worker or its server — the update, retried, ran the handler again. Unset: not consulted.
+   */
+  taskRunningAt?: (id: string, at: number) => boolean;
 }
 
 /** One e-mail a status accounts for. */
@@ -128,36 +136,55 @@ export function expectedMails(statuses: ReviewStatus[], messageIdFor: (id: strin
   return out;
 }
 
+const accepted = (m: StoredMail): { accepted: number; clientName?: string } => ({ accepted: m.receivedAt.getTime(), clientName: m.clientName });
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /** A failed write to the delivery ledger, as the activity's failure names it (SQLite, or a ledger that says so). */
 const LEDGER_WRITE_FAILURE = /SqliteError|SQLITE_|ledger write/i;
 
 /**
- * Why the copy of mail `id` accepted at `accepted` could be followed by another at `next` (null: none followed;
- * the retry recorded it suppressed instead), or why it could not. `index`: which copy (0 for the first).
+ * Why each copy of mail `id` (accepted at `accepted`, in order) could be followed by the next (for the last: by
+ * `lastNext`, null when none followed — the retry recorded it suppressed instead), or why it could not.
+ *
+ * Something must have run the send again after a copy, and each piece of evidence explains one copy: a workflow task
+ * of the review that timed out, failed or ran again between this copy and the next (a local attempt, patch
+ * local-notices, lost with its worker); a copy sent by a task the history does not keep (see `taskRunningAt`); or a
+ * further attempt of the activity that carried it (each attempt after the first explains one copy, in order).
  */
-export function verdict(id: string, index: number, accepted: number, next: number | null, o: LedgerOptions, clientName?: string): CopyVerdict {
-  const no = (why: string): CopyVerdict => ({ explained: false, why });
+export function copyVerdicts(id: string, copies: { accepted: number; clientName?: string }[], lastNext: number | null, o: LedgerOptions): CopyVerdict[] {
   const tries = o.attempts(id);
-  // The attempt that sent copy `index` was attempt `index + 1` at the earliest; another attempt must follow it. Or a
-  // local attempt sent it and its workflow task, lost with the worker, ran again — the next copy then came from that
-  // task's own local attempt, or from an activity a later task scheduled (whose attempts say nothing of the first copy).
-  const viaActivity = tries !== undefined && tries.attempts >= index + 2 && tries.lastFailure !== null;
-  const taskRetry = viaActivity ? null : o.taskRetriedAfter?.(id, accepted) ?? null;
-  if (!viaActivity && taskRetry === null) {
-    return no(`the history shows no retried attempt after it (${tries ? `last attempt ${tries.attempts}` : 'no activity carried it, no workflow task ran again'})`);
-  }
+  let activityRetriesUsed = 0;
+  return copies.map((copy, k) => {
+    const next = k + 1 < copies.length ? copies[k + 1].accepted : lastNext;
+    const retryAt = o.taskRetriedAfter?.(id, copy.accepted) ?? null;
+    const taskRetry = retryAt !== null && (next === null || retryAt <= next) ? retryAt : null;
+    const unrecordedTask = taskRetry === null && o.taskRunningAt !== undefined && !o.taskRunningAt(id, copy.accepted)
+      && (tries === undefined || copy.accepted < tries.firstScheduledAt);
+    const viaActivity = taskRetry === null && !unrecordedTask && tries !== undefined && tries.lastFailure !== null && tries.attempts - 1 > activityRetriesUsed;
+    if (viaActivity) activityRetriesUsed++;
+    if (taskRetry === null && !unrecordedTask && !viaActivity) {
+      return no(`the history shows no retried attempt after it (${tries ? `last attempt ${tries.attempts}` : 'no activity carried it, no workflow task ran again'})`);
+    }
+    const retried = taskRetry !== null ? `its workflow task ran again ${secs(taskRetry - copy.accepted)} later (a local attempt)`
+      : unrecordedTask ? 'sent by a workflow task the history does not keep (an update\'s, lost), run again'
+        : `retried (attempt ${tries?.attempts} in the history)`;
+    return crashWindow(id, copy, next, retried, viaActivity ? tries?.lastFailure ?? null : null, o);
+  });
+}
+
+const no = (why: string): CopyVerdict => ({ explained: false, why });
+
+/** Given that the send ran again (`retried`), whether this copy fell in the crash window: no ledger entry yet, and its sender killed or its write failed. */
+function crashWindow(id: string, copy: { accepted: number; clientName?: string }, next: number | null, retried: string, lastFailure: string | null, o: LedgerOptions): CopyVerdict {
+  const { accepted } = copy;
   const recorded = o.recordedAt(id);
   if (recorded === undefined) return no('the delivery ledger has no entry for it');
   if (next !== null && next > recorded) return no(`a copy came ${secs(next - recorded)} after the ledger entry was written`);
-  const sender = (o.workersOf?.(clientName) ?? o.workers).find((w) => w.spawnedAt <= accepted && (w.endedAt === null || accepted <= w.endedAt));
+  // The attempt that retried it failed writing the ledger (the sender lived on, or was killed only later).
+  if (lastFailure && LEDGER_WRITE_FAILURE.test(lastFailure)) return { explained: true, why: `the ledger write failed (${lastFailure.slice(0, 80)}); ${retried}` };
+  const sender = (o.workersOf?.(copy.clientName) ?? o.workers).find((w) => w.spawnedAt <= accepted && (w.endedAt === null || accepted <= w.endedAt));
   if (!sender) return no('no worker process was running when it was accepted');
-  const retried = taskRetry === null ? `retried (attempt ${tries?.attempts} in the history)` : `its workflow task ran again ${secs(taskRetry - accepted)} later (a local attempt)`;
-  if (sender.killedAt === null) {
-    if (tries?.lastFailure && LEDGER_WRITE_FAILURE.test(tries.lastFailure)) return { explained: true, why: `the ledger write failed (${tries.lastFailure.slice(0, 80)}); ${retried}` };
-    return no(`worker pid ${sender.pid}, which sent it, was not killed and no ledger write failed (last failure: ${(tries?.lastFailure ?? 'none').slice(0, 80)})`);
-  }
+  if (sender.killedAt === null) return no(`worker pid ${sender.pid}, which sent it, was not killed and no ledger write failed (last failure: ${(lastFailure ?? 'none').slice(0, 80)})`);
   if (sender.killedAt >= recorded) return no(`worker pid ${sender.pid} was killed ${secs(sender.killedAt - recorded)} after the ledger entry was written`);
   if (next !== null && sender.killedAt >= next) return no(`worker pid ${sender.pid} was killed only after the next copy was accepted`);
   const dt = sender.killedAt - accepted;
@@ -217,7 +244,7 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], o: Le
         }
         if (copies.length === 0) break;
         // Sent, then the worker died before its ledger entry; the retry found the reason gone and suppressed it.
-        const verdicts = copies.map((c, k) => verdict(m.id, k, c.receivedAt.getTime(), copies[k + 1]?.receivedAt.getTime() ?? null, o, c.clientName));
+        const verdicts = copyVerdicts(m.id, copies.map(accepted), null, o);
         const d = { messageId: m.messageId, id: m.id, copies: copies.length, receivedAt: copies.map((c) => c.receivedAt.toISOString()), verdicts };
         if (copies.length === 1 && verdicts[0].explained) ledger.sentThoughSuppressed.push(d);
         else ledger.unexpected.push({ messageId: m.messageId, envelopeTo: copies[0].envelopeTo, why: `${m.id} is recorded ${m.state} but arrived ${copies.length}x (${verdicts.map((v) => v.why).join('; ')})` });
@@ -236,7 +263,7 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], o: Le
       continue;
     }
     if (copies.length < 2 || (owner.state !== 'sent' && owner.state !== 'alert')) continue;
-    const verdicts = copies.slice(0, -1).map((c, k) => verdict(owner.id, k, c.receivedAt.getTime(), copies[k + 1].receivedAt.getTime(), o, c.clientName));
+    const verdicts = copyVerdicts(owner.id, copies.slice(0, -1).map(accepted), copies[copies.length - 1].receivedAt.getTime(), o);
     const extra = copies.length - 1;
     const unexplained = verdicts.filter((v) => !v.explained).length;
     ledger.duplicateCopies += extra;

@@ -32,7 +32,8 @@ import { workflowIdFor } from '../../workflows/messages';
 import type { ReviewResult } from '../../workflows/review-workflow';
 import type { ReviewStatus } from '../../workflows/types';
 import { freePort, RestartableDevServer } from './dev-server';
-import { attemptsByMail, taskRetryLookup } from './history-evidence';
+import { historyEvidence } from './history-evidence';
+import { writeRunRecord } from './run-record';
 import { buildLedger } from './ledger';
 import type { Ledger } from './ledger';
 import { ledgerRecordTimes } from './ledger-file';
@@ -546,10 +547,9 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     const mails = sink.messages.filter((m) => !unreadable.some((id) => m.messageId.startsWith(`<${id}/`)));
     // The evidence an extra copy needs: which process held it (lives), when the worker's ledger recorded it, the retry.
     const recorded = ledgerRecordTimes(ledgerPath);
-    const attempts = attemptsByMail(histories);
-    const taskRetriedAfter = taskRetryLookup(histories, all.map(({ p }) => p.reviewId));
     const ledger = buildLedger([...statusOf.values()], mails, {
-      messageIdFor: (id) => messageIdFor(id), blocked: [REFUSED], workers: w.lives, recordedAt: (id) => recorded.get(id), attempts: (id) => attempts.get(id), taskRetriedAfter,
+      messageIdFor: (id) => messageIdFor(id), blocked: [REFUSED], workers: w.lives, recordedAt: (id) => recorded.get(id),
+      ...historyEvidence(histories, all.map(({ p }) => p.reviewId)),
     });
 
     const killsByMode: Record<KillMode, number> = { random: 0, startup: 0, 'after-accept': 0, 'during-stall': 0 };
@@ -564,6 +564,7 @@ export async function runFaults(cfg: FaultRunConfig): Promise<FaultRunResult> {
     const durationMs = Date.now() - t0;
     const result: FaultRunResult = { seed: cfg.seed, runDir, durationMs, faultPhaseMs, tally: '', faults, ledger, reviews, history, errors };
     keepLogs = process.env.FAULTS_KEEP === '1' || !isClean(result, cfg);
+    if (keepLogs) writeRunRecord(runDir, sink.messages, ledger);
     result.tally = formatTally(result, stats, sink.messages.length, keepLogs);
     return result;
   } catch (e) {

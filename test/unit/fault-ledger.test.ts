@@ -8,7 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import Long from 'long';
 import type { StoredMail } from '../../shared/smtp-sink';
 import type { ActivityAttempts } from '../faults/history-evidence';
-import { attemptsByMail, taskRetriesByReview, taskRetryLookup } from '../faults/history-evidence';
+import { attemptsByMail, historyEvidence, taskRetriesByReview } from '../faults/history-evidence';
 import { buildLedger } from '../faults/ledger';
 import type { LedgerOptions } from '../faults/ledger';
 import type { WorkerLife } from '../faults/worker-process';
@@ -37,11 +37,19 @@ const life = (pid: number, from: number, to: number | null, killed: number | nul
   pid, spawnedAt: at(from), readyAt: at(from + 1), endedAt: to === null ? null : at(to), killedAt: killed === null ? null : at(killed),
 });
 
-function options(o: { workers?: WorkerLife[]; recorded?: Record<string, number>; attempts?: Record<string, ActivityAttempts>; taskRetries?: number[] } = {}): LedgerOptions {
+/** The activity's attempts; scheduled at 0 s unless said (before every copy). */
+type Attempts = Omit<ActivityAttempts, 'firstScheduledAt'> & { firstScheduledAt?: number };
+
+function options(o: { workers?: WorkerLife[]; recorded?: Record<string, number>; attempts?: Record<string, Attempts>; taskRetries?: number[]; tasks?: [number, number][] } = {}): LedgerOptions {
   return {
     messageIdFor: mid, blocked: [REFUSED], workers: o.workers ?? [life(1, -10, null, null)],
-    recordedAt: (id) => (o.recorded?.[id] === undefined ? undefined : at(o.recorded[id])), attempts: (id) => o.attempts?.[id],
+    recordedAt: (id) => (o.recorded?.[id] === undefined ? undefined : at(o.recorded[id])),
+    attempts: (id) => {
+      const a = o.attempts?.[id];
+      return a && { ...a, firstScheduledAt: at(a.firstScheduledAt ?? 0) };
+    },
     taskRetriedAfter: (_id, accepted) => (o.taskRetries ?? []).map(at).find((x) => x >= accepted) ?? null,
+    ...(o.tasks ? { taskRunningAt: (_id: string, t: number) => (o.tasks ?? []).some(([from, to]) => at(from) <= t && t <= at(to)) } : {}),
   };
 }
 
@@ -133,6 +141,38 @@ describe('duplicates: only the crash window explains one', () => {
     const l = buildLedger([s], three, options({ workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 260.1 }, attempts: { 'r/a': { attempts: 3, lastFailure: 'activity StartToClose timeout' } } }));
     expect({ explained: l.explainedDuplicateCopies, unexplained: l.unexplainedDuplicateCopies }).toEqual({ explained: 1, unexplained: 1 });
   });
+
+  test('a workflow task that ran again only after the next copy explains nothing', () => {
+    const l = buildLedger([s], copies, options({ workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 135.1 }, taskRetries: [140] }));
+    expect(l.unexplainedDuplicateCopies).toBe(1);
+  });
+
+  test('each piece of evidence explains one copy: a lost task, then a local attempt whose ledger write failed, then its activity', () => {
+    // Cluster run, seed 380853224: the local attempt's worker killed at the acceptance, the task timed out (20 s) and ran
+    // again; its local attempt sent the second copy and failed writing the ledger (PostgreSQL down); the sendNotices
+    // activity that took the batch over (attempt 1, the local one counting as the first) sent the third.
+    const three = [mail('r/a', 10), mail('r/a', 30), mail('r/a', 34)];
+    const l = buildLedger([s], three, options({
+      workers: [life(1, 0, 10.1, 10.05), life(2, 11, null, null)], recorded: { 'r/a': 34.1 }, taskRetries: [20],
+      attempts: { 'r/a': { attempts: 2, lastFailure: 'ledger write failed (PostgreSQL): connect ECONNREFUSED', firstScheduledAt: 33 } }, tasks: [[9, 20], [21, 33]],
+    }));
+    expect(l.duplicates[0].verdicts).toEqual([
+      { explained: true, why: expect.stringMatching(/pid 1 killed .* its workflow task ran again 10\.00 s later/) },
+      { explained: true, why: expect.stringMatching(/^the ledger write failed \(ledger write failed \(PostgreSQL\).*retried \(attempt 2/) },
+    ]);
+  });
+
+  test('sent by a task the history does not keep (an update\'s, lost with its server), its sender killed before the entry: explained', () => {
+    const opts = { workers: [life(1, 0, 10.2, 10.1), life(2, 11, null, null)], recorded: { 'r/a': 135.1 }, tasks: [[1, 2], [134, 136]] as [number, number][] };
+    const l = buildLedger([s], copies, options(opts));
+    expect(l.duplicates[0].verdicts[0]).toEqual({ explained: true, why: expect.stringMatching(/killed 0\.10 s after .* sent by a workflow task the history does not keep/) });
+    // A recorded task was running when it was accepted: that task completed, so nothing ran it again.
+    expect(buildLedger([s], copies, options({ ...opts, tasks: [[9, 11], [134, 136]] })).unexplainedDuplicateCopies).toBe(1);
+    // An activity carrying it had been scheduled before: an attempt of it sent the copy, and it was not retried.
+    expect(buildLedger([s], copies, options({ ...opts, attempts: { 'r/a': { attempts: 1, lastFailure: null, firstScheduledAt: 5 } } })).unexplainedDuplicateCopies).toBe(1);
+    // Not consulted when the run does not say which tasks the history records.
+    expect(buildLedger([s], copies, options({ ...opts, tasks: undefined })).unexplainedDuplicateCopies).toBe(1);
+  });
 });
 
 describe('suppressions are re-checked against the final status', () => {
@@ -204,17 +244,18 @@ describe('a refused address', () => {
 
 describe('history evidence', () => {
   const payload = (v: unknown) => ({ payloads: [defaultPayloadConverter.toPayload(v)] });
-  const history = (attempt: number, lastFailure?: string): temporal.api.history.v1.IHistory => ({
+  const history = (attempt: number, lastFailure?: string, scheduledS = 0): temporal.api.history.v1.IHistory => ({
     events: [
-      { eventId: Long.fromNumber(5), activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotice' }, input: payload({ id: 'r/a', reviewId: 'r', to: [{ email: REFUSED }] }) } },
+      { eventId: Long.fromNumber(5), eventTime: { seconds: Long.fromNumber(scheduledS) }, activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotice' }, input: payload({ id: 'r/a', reviewId: 'r', to: [{ email: REFUSED }] }) } },
       { eventId: Long.fromNumber(6), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(5), attempt, ...(lastFailure ? { lastFailure: { message: lastFailure } } : {}) } },
     ],
   });
 
   test('a notice and the alerts its activity may send carry the attempts of that activity; the most attempts win', () => {
-    const m = attemptsByMail([history(1), history(3, 'activity StartToClose timeout')]);
-    expect(m.get('r/a')).toEqual({ attempts: 3, lastFailure: 'activity StartToClose timeout' });
-    expect(m.get(`r/alert/address-rejected:${REFUSED}`)).toEqual({ attempts: 3, lastFailure: 'activity StartToClose timeout' });
+    const m = attemptsByMail([history(1, undefined, 7), history(3, 'activity StartToClose timeout', 9)]);
+    // The first scheduled of them says when an attempt could first have sent it.
+    expect(m.get('r/a')).toEqual({ attempts: 3, lastFailure: 'activity StartToClose timeout', firstScheduledAt: 7000 });
+    expect(m.get(`r/alert/address-rejected:${REFUSED}`)).toEqual({ attempts: 3, lastFailure: 'activity StartToClose timeout', firstScheduledAt: 7000 });
     expect(m.get('r/other')).toBeUndefined();
   });
 
@@ -227,7 +268,7 @@ describe('history evidence', () => {
       ],
     }]);
     for (const id of ['r/a', 'r/b', `r/alert/address-rejected:${REFUSED}`, 'r/alert/address-rejected:pm@clearinghouse.example']) {
-      expect([id, m.get(id)]).toEqual([id, { attempts: 2, lastFailure: '450 busy' }]);
+      expect([id, m.get(id)]).toEqual([id, { attempts: 2, lastFailure: '450 busy', firstScheduledAt: 0 }]);
     }
   });
 
@@ -253,8 +294,8 @@ describe('history evidence', () => {
         { eventId: Long.fromNumber(10), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(9), attempt: 1 } },
       ],
     }]);
-    expect(m.get('r/a')).toEqual({ attempts: 2, lastFailure: '421 try later' });
-    expect(m.get('r/b')).toEqual({ attempts: 1, lastFailure: null });
+    expect(m.get('r/a')).toEqual({ attempts: 2, lastFailure: '421 try later', firstScheduledAt: 0 });
+    expect(m.get('r/b')).toEqual({ attempts: 1, lastFailure: null, firstScheduledAt: 0 });
   });
 });
 
@@ -273,15 +314,26 @@ describe('task retries in a history', () => {
     expect(m.get('r')).toEqual([11_500, 30_500, 40_500]);
   });
 
-  test('a mail\'s task retry: the first of its own review at or after the acceptance', () => {
+  test('the evidence of a mail: its own review\'s first task retry at or after the acceptance, and whether a recorded task was running', () => {
     const time = (s: number) => ({ seconds: Long.fromNumber(s), nanos: 0 });
-    const retryAfter = taskRetryLookup([
-      { events: [{ eventTime: time(5), workflowTaskTimedOutEventAttributes: {} }, { eventTime: time(20), workflowTaskTimedOutEventAttributes: {} }] },
+    const e = historyEvidence([
+      {
+        events: [
+          { eventTime: time(4), workflowTaskStartedEventAttributes: {} }, { eventTime: time(5), workflowTaskTimedOutEventAttributes: {} },
+          { eventTime: time(19), workflowTaskStartedEventAttributes: {} }, { eventTime: time(20), workflowTaskTimedOutEventAttributes: {} },
+          { eventTime: time(30), workflowTaskStartedEventAttributes: {} }, { eventTime: time(31), workflowTaskCompletedEventAttributes: {} },
+          { eventTime: time(40), workflowTaskStartedEventAttributes: {} },
+        ],
+      },
       { events: [{ eventTime: time(12), workflowTaskTimedOutEventAttributes: {} }] },
     ], ['r1', 'r2']);
+    const retryAfter = e.taskRetriedAfter ?? (() => null);
     expect(retryAfter('r1/ready-to-close/tracks-2/pm', 10_000)).toBe(20_000);
     expect(retryAfter('r1/ready-to-close/tracks-2/pm', 21_000)).toBeNull();
     expect(retryAfter('r2/closed/lab', 10_000)).toBe(12_000);
     expect(retryAfter('r3/closed/lab', 0)).toBeNull();
+    const running = e.taskRunningAt ?? (() => undefined);
+    expect([4.5, 10, 19.5, 25, 30.5, 35, 99].map((t) => running('r1/x/y', t * 1000))).toEqual([true, false, true, false, true, false, true]);
+    expect(running('r2/x/y', 12_000)).toBe(false);
   });
 });
