@@ -136,7 +136,7 @@ export function expectedMails(statuses: ReviewStatus[], messageIdFor: (id: strin
   return out;
 }
 
-const accepted = (m: StoredMail): { accepted: number; clientName?: string } => ({ accepted: m.receivedAt.getTime(), clientName: m.clientName });
+const copyOf = (m: StoredMail): { accepted: number; clientName?: string } => ({ accepted: m.receivedAt.getTime(), clientName: m.clientName });
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /** A failed write to the delivery ledger, as the activity's failure names it (SQLite, or a ledger that says so). */
@@ -244,7 +244,7 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], o: Le
         }
         if (copies.length === 0) break;
         // Sent, then the worker died before its ledger entry; the retry found the reason gone and suppressed it.
-        const verdicts = copyVerdicts(m.id, copies.map(accepted), null, o);
+        const verdicts = copyVerdicts(m.id, copies.map(copyOf), null, o);
         const d = { messageId: m.messageId, id: m.id, copies: copies.length, receivedAt: copies.map((c) => c.receivedAt.toISOString()), verdicts };
         if (copies.length === 1 && verdicts[0].explained) ledger.sentThoughSuppressed.push(d);
         else ledger.unexpected.push({ messageId: m.messageId, envelopeTo: copies[0].envelopeTo, why: `${m.id} is recorded ${m.state} but arrived ${copies.length}x (${verdicts.map((v) => v.why).join('; ')})` });
@@ -263,7 +263,7 @@ export function buildLedger(statuses: ReviewStatus[], mails: StoredMail[], o: Le
       continue;
     }
     if (copies.length < 2 || (owner.state !== 'sent' && owner.state !== 'alert')) continue;
-    const verdicts = copyVerdicts(owner.id, copies.slice(0, -1).map(accepted), copies[copies.length - 1].receivedAt.getTime(), o);
+    const verdicts = copyVerdicts(owner.id, copies.slice(0, -1).map(copyOf), copies[copies.length - 1].receivedAt.getTime(), o);
     const extra = copies.length - 1;
     const unexplained = verdicts.filter((v) => !v.explained).length;
     ledger.duplicateCopies += extra;
