@@ -7,6 +7,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { DeliveryAlert, NoticeBatch, NoticePayload } from '../../workflows/types';
+import { eventTimeMs } from '../../client/timer-guard';
 import { localActivityOf } from '../support/history-events';
 import type { LedgerOptions } from './ledger';
 
@@ -22,9 +23,6 @@ export interface ActivityAttempts {
 
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-/** An event's time, ms (server clock). */
-const eventMs = (ev: HistoryEvent): number => Number(ev.eventTime?.seconds ?? 0) * 1000 + Math.floor((ev.eventTime?.nanos ?? 0) / 1e6);
 
 function firstArgument<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
   const p = payloads?.payloads?.[0];
@@ -67,7 +65,7 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
       localFailure = localSendFailure(ev) ?? localFailure;
       const scheduled = ev.activityTaskScheduledEventAttributes;
       if (scheduled) {
-        scheduledAt.set(String(ev.eventId), eventMs(ev));
+        scheduledAt.set(String(ev.eventId), eventTimeMs(ev));
         const type = scheduled.activityType?.name;
         const mails = (n: Pick<NoticePayload, 'id' | 'to'>, reviewId: string): string[] => [n.id, ...n.to.map((p) => `${reviewId}/alert/address-rejected:${p.email}`)];
         if (type === 'sendNotice') {
@@ -90,7 +88,7 @@ export function attemptsByMail(histories: History[]): Map<string, ActivityAttemp
       const local = afterLocal.get(String(started.scheduledEventId));
       const attempts = {
         attempts: (started.attempt ?? 1) + (local === undefined ? 0 : 1), lastFailure: started.lastFailure?.message ?? local ?? null,
-        firstScheduledAt: scheduledAt.get(String(started.scheduledEventId)) ?? eventMs(ev),
+        firstScheduledAt: scheduledAt.get(String(started.scheduledEventId)) ?? eventTimeMs(ev),
       };
       for (const id of ids) keep(id, attempts);
     }
@@ -109,7 +107,7 @@ export function taskRetriesByReview(histories: History[], reviewIds: string[]): 
   histories.forEach((h, i) => {
     const at = (h.events ?? [])
       .filter((ev) => ev.workflowTaskTimedOutEventAttributes || ev.workflowTaskFailedEventAttributes || (ev.workflowTaskScheduledEventAttributes?.attempt ?? 1) > 1)
-      .map(eventMs);
+      .map(eventTimeMs);
     out.set(reviewIds[i], at);
   });
   return out;
@@ -124,10 +122,10 @@ export function recordedTasksByReview(histories: History[], reviewIds: string[])
   histories.forEach((h, i) => {
     const spans: [number, number][] = [];
     for (const ev of h.events ?? []) {
-      if (ev.workflowTaskStartedEventAttributes) spans.push([eventMs(ev), Infinity]);
+      if (ev.workflowTaskStartedEventAttributes) spans.push([eventTimeMs(ev), Infinity]);
       else if (ev.workflowTaskCompletedEventAttributes || ev.workflowTaskFailedEventAttributes || ev.workflowTaskTimedOutEventAttributes) {
         const open = spans[spans.length - 1];
-        if (open && open[1] === Infinity) open[1] = eventMs(ev);
+        if (open && open[1] === Infinity) open[1] = eventTimeMs(ev);
       }
     }
     out.set(reviewIds[i], spans);

@@ -136,7 +136,13 @@ export function expectedMails(statuses: ReviewStatus[], messageIdFor: (id: strin
   return out;
 }
 
-const copyOf = (m: StoredMail): { accepted: number; clientName?: string } => ({ accepted: m.receivedAt.getTime(), clientName: m.clientName });
+/** One copy at the sink: when it was accepted (ms) and the name its sender gave in EHLO. */
+interface Copy {
+  accepted: number;
+  clientName?: string;
+}
+
+const copyOf = (m: StoredMail): Copy => ({ accepted: m.receivedAt.getTime(), clientName: m.clientName });
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /** A failed write to the delivery ledger, as the activity's failure names it (SQLite, or a ledger that says so). */
@@ -151,7 +157,7 @@ const LEDGER_WRITE_FAILURE = /SqliteError|SQLITE_|ledger write/i;
  * local-notices, lost with its worker); a copy sent by a task the history does not keep (see `taskRunningAt`); or a
  * further attempt of the activity that carried it (each attempt after the first explains one copy, in order).
  */
-export function copyVerdicts(id: string, copies: { accepted: number; clientName?: string }[], lastNext: number | null, o: LedgerOptions): CopyVerdict[] {
+export function copyVerdicts(id: string, copies: Copy[], lastNext: number | null, o: LedgerOptions): CopyVerdict[] {
   const tries = o.attempts(id);
   let activityRetriesUsed = 0;
   return copies.map((copy, k) => {
@@ -175,7 +181,7 @@ export function copyVerdicts(id: string, copies: { accepted: number; clientName?
 const no = (why: string): CopyVerdict => ({ explained: false, why });
 
 /** Given that the send ran again (`retried`), whether this copy fell in the crash window: no ledger entry yet, and its sender killed or its write failed. */
-function crashWindow(id: string, copy: { accepted: number; clientName?: string }, next: number | null, retried: string, lastFailure: string | null, o: LedgerOptions): CopyVerdict {
+function crashWindow(id: string, copy: Copy, next: number | null, retried: string, lastFailure: string | null, o: LedgerOptions): CopyVerdict {
   const { accepted } = copy;
   const recorded = o.recordedAt(id);
   if (recorded === undefined) return no('the delivery ledger has no entry for it');

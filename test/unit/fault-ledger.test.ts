@@ -263,12 +263,12 @@ describe('history evidence', () => {
     const batch = { shared: { reviewId: 'r' }, notices: [{ id: 'r/a', to: [{ email: REFUSED }] }, { id: 'r/b', to: [{ email: 'pm@clearinghouse.example' }] }] };
     const m = attemptsByMail([{
       events: [
-        { eventId: Long.fromNumber(7), activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload(batch) } },
+        { eventId: Long.fromNumber(7), eventTime: { seconds: Long.fromNumber(3) }, activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload(batch) } },
         { eventId: Long.fromNumber(8), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(7), attempt: 2, lastFailure: { message: '450 busy' } } },
       ],
     }]);
     for (const id of ['r/a', 'r/b', `r/alert/address-rejected:${REFUSED}`, 'r/alert/address-rejected:pm@clearinghouse.example']) {
-      expect([id, m.get(id)]).toEqual([id, { attempts: 2, lastFailure: '450 busy', firstScheduledAt: 0 }]);
+      expect([id, m.get(id)]).toEqual([id, { attempts: 2, lastFailure: '450 busy', firstScheduledAt: 3000 }]);
     }
   });
 
@@ -283,19 +283,19 @@ describe('history evidence', () => {
     const m = attemptsByMail([{
       events: [
         marker('sendNotices', '421 try later'),
-        { eventId: Long.fromNumber(7), activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload(batch) } },
+        { eventId: Long.fromNumber(7), eventTime: { seconds: Long.fromNumber(4) }, activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload(batch) } },
         { eventId: Long.fromNumber(8), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(7), attempt: 1 } },
       ],
     }, {
       // Another review: a failed local attempt in an earlier task says nothing about a later task's activity.
       events: [
         marker('sendNotices', '421 try later'), { workflowTaskCompletedEventAttributes: {} },
-        { eventId: Long.fromNumber(9), activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload({ ...batch, notices: [{ id: 'r/b', to: [] }] }) } },
+        { eventId: Long.fromNumber(9), eventTime: { seconds: Long.fromNumber(6) }, activityTaskScheduledEventAttributes: { activityType: { name: 'sendNotices' }, input: payload({ ...batch, notices: [{ id: 'r/b', to: [] }] }) } },
         { eventId: Long.fromNumber(10), activityTaskStartedEventAttributes: { scheduledEventId: Long.fromNumber(9), attempt: 1 } },
       ],
     }]);
-    expect(m.get('r/a')).toEqual({ attempts: 2, lastFailure: '421 try later', firstScheduledAt: 0 });
-    expect(m.get('r/b')).toEqual({ attempts: 1, lastFailure: null, firstScheduledAt: 0 });
+    expect(m.get('r/a')).toEqual({ attempts: 2, lastFailure: '421 try later', firstScheduledAt: 4000 });
+    expect(m.get('r/b')).toEqual({ attempts: 1, lastFailure: null, firstScheduledAt: 6000 });
   });
 });
 
