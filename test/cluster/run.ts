@@ -23,6 +23,8 @@ import { SmtpSink } from '../../shared/smtp-sink';
 import { workflowIdFor } from '../../workflows/messages';
 import type { ReviewStatus } from '../../workflows/types';
 import { historyEvidence } from '../faults/history-evidence';
+import { firstRecordTimes } from '../faults/ledger-file';
+import type { RecordRow } from '../faults/ledger-file';
 import { writeRunRecord } from '../faults/run-record';
 import { buildLedger } from '../faults/ledger';
 import type { Ledger } from '../faults/ledger';
@@ -114,14 +116,7 @@ async function ledgerRecordTimes(url: string): Promise<Map<string, number>> {
   const c = new PgClient({ connectionString: url });
   await c.connect();
   try {
-    const out = new Map<string, number>();
-    const rows = (await c.query<{ notice_id: string; recorded_at: string }>('SELECT notice_id, recorded_at FROM notices')).rows;
-    for (const r of rows) {
-      const ms = Date.parse(r.recorded_at);
-      const known = out.get(r.notice_id);
-      if (Number.isFinite(ms) && (known === undefined || ms < known)) out.set(r.notice_id, ms);
-    }
-    return out;
+    return firstRecordTimes((await c.query<RecordRow>('SELECT notice_id, recorded_at FROM notices')).rows);
   } finally {
     await c.end();
   }
